@@ -1,0 +1,107 @@
+package dev.graft.transfer.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses the data specs used across the CLI and the API into data sets.
+ *
+ * <ul>
+ *   <li>{@code digits} — the embedded UCI digits (1797 8x8 images, pixels 0..16, CC BY 4.0);</li>
+ *   <li>{@code digits:0-4}, {@code digits:5,7,9} — only those classes, renumbered in the order given;</li>
+ *   <li>{@code csv:PATH} — a labelled CSV (features, then label last; {@code .gz} ok);
+ *       {@code csv:PATH#0-4} selects classes the same way.</li>
+ * </ul>
+ * Every error is a {@link DataSpecException} with a one-line message.
+ */
+public final class DataSpec {
+    /** Classpath location of the embedded digits CSV. */
+    public static final String DIGITS_RESOURCE = "/dev/graft/data/digits.csv.gz";
+    /** Pixels per digit image (8x8). */
+    public static final int DIGITS_PIXELS = 64;
+    /** Largest digits pixel value; divide by it to scale to [0, 1]. */
+    public static final double DIGITS_MAX = 16.0;
+
+    private static LabeledData digitsCache;
+
+    private DataSpec() {
+    }
+
+    /**
+     * Loads the data set a spec names.
+     *
+     * @throws DataSpecException if the spec is malformed, names a missing file, unknown classes or a bad CSV
+     */
+    public static LabeledData load(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new DataSpecException("empty data spec; use e.g. digits, digits:0-4 or csv:FILE");
+        }
+        String s = spec.trim();
+        if (s.equals("digits") || s.startsWith("digits:")) {
+            LabeledData all = digits();
+            return s.equals("digits") ? all : all.selectClasses(parseClasses(s.substring(7), spec));
+        }
+        if (s.startsWith("csv:")) {
+            String rest = s.substring(4);
+            int hash = rest.lastIndexOf('#');
+            String file = hash >= 0 ? rest.substring(0, hash) : rest;
+            if (file.isBlank()) {
+                throw new DataSpecException("data spec '" + spec + "' names no file; use csv:PATH");
+            }
+            LabeledData data = CsvData.read(Path.of(file), -1);
+            return hash >= 0 ? data.selectClasses(parseClasses(rest.substring(hash + 1), spec)) : data;
+        }
+        throw new DataSpecException("unknown data spec '" + spec + "'; use digits, digits:0-4, digits:5,7,9 or csv:FILE[#CLASSES]");
+    }
+
+    /** The embedded digits data set, all ten classes (loaded once). */
+    public static synchronized LabeledData digits() {
+        if (digitsCache == null) {
+            try (InputStream in = DataSpec.class.getResourceAsStream(DIGITS_RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("embedded digits data " + DIGITS_RESOURCE + " is missing from the class path");
+                }
+                digitsCache = CsvData.read(in, "embedded digits.csv.gz", true, DIGITS_PIXELS + 1, "digits");
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read embedded digits data: " + e.getMessage(), e);
+            }
+        }
+        return digitsCache;
+    }
+
+    /**
+     * Parses a class list: {@code 0-4}, {@code 5,7,9}, {@code 0-2,7} or names {@code cat,dog}.
+     *
+     * @throws DataSpecException if the list is empty, a range is reversed, or a class repeats
+     */
+    public static List<String> parseClasses(String text, String spec) {
+        List<String> out = new ArrayList<>();
+        if (text.isBlank()) {
+            throw new DataSpecException("data spec '" + spec + "' has an empty class list after ':'");
+        }
+        for (String part : text.split(",")) {
+            String p = part.trim();
+            if (p.matches("\\d+-\\d+")) {
+                int a = Integer.parseInt(p.substring(0, p.indexOf('-')));
+                int b = Integer.parseInt(p.substring(p.indexOf('-') + 1));
+                if (b < a) {
+                    throw new DataSpecException("data spec '" + spec + "' has a reversed class range " + p);
+                }
+                for (int c = a; c <= b; c++) {
+                    out.add(Integer.toString(c));
+                }
+            } else if (!p.isEmpty()) {
+                out.add(p);
+            } else {
+                throw new DataSpecException("data spec '" + spec + "' has an empty class in its list");
+            }
+        }
+        if (out.stream().distinct().count() != out.size()) {
+            throw new DataSpecException("data spec '" + spec + "' names a class twice");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.graft.zoo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** File checksums used across Graft: sha256 for everything, as lowercase hex. */
+public final class Checksums {
+    private Checksums() {
+    }
+
+    /** A fresh SHA-256 digest. */
+    public static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
+    /** sha256 of a file's bytes, as 64 lowercase hex digits. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md = newSha256();
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return hex(md.digest());
+    }
+
+    /** sha256 of a byte array, as 64 lowercase hex digits. */
+    public static String sha256(byte[] bytes) {
+        return hex(newSha256().digest(bytes));
+    }
+
+    /** Lowercase hex of bytes. */
+    public static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(bytes);
+    }
+}
