@@ -1,0 +1,67 @@
+package dev.graft.zoo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class ModelCardJsonTest {
+
+    private static ModelCard imagenetCard() {
+        return ModelCard.builder("vgg16").architecture("VGG16").source(SourceKind.DL4J_ZOO)
+                .input(InputLayout.NCHW, 3, 224, 224)
+                .normalization(Normalization.of(1 / 255.0, new double[] {0.485, 0.456, 0.406},
+                        new double[] {0.229, 0.224, 0.225}))
+                .labels(List.of("cat", "dog")).license("CC BY 4.0").origin("test")
+                .sha256("vgg16.zip", "ab".repeat(32)).build();
+    }
+
+    @Test
+    void cardSurvivesAJsonRoundTrip(@TempDir Path dir) throws Exception {
+        ModelCard card = imagenetCard();
+        Path f = dir.resolve("vgg16.card.json");
+        card.write(f);
+        ModelCard back = ModelCard.read(f);
+        assertThat(back).isEqualTo(card);
+        assertThat(Files.readString(f)).contains("\"layout\" : \"NCHW\"").contains("\"formatVersion\" : 1");
+    }
+
+    @Test
+    void cardFileSitsBesideTheWeights() {
+        assertThat(ModelCard.besides(Path.of("/m/vgg16.zip"))).isEqualTo(Path.of("/m/vgg16.card.json"));
+    }
+
+    @Test
+    void invalidCardsAreRejectedWithTheValue() {
+        assertThatThrownBy(() -> ModelCard.builder("x").input(InputLayout.NCHW, 3, 224).build())
+                .hasMessageContaining("[3, 224]").hasMessageContaining("NCHW needs 3");
+        assertThatThrownBy(() -> ModelCard.builder(" ").build()).hasMessageContaining("needs a name");
+        assertThatThrownBy(() -> ModelCard.builder("x").sha256("f", "nothex").build()).hasMessageContaining("nothex");
+        assertThatThrownBy(() -> Normalization.of(1, new double[] {0.5}, new double[] {0}))
+                .hasMessageContaining("> 0");
+        assertThatThrownBy(() -> ModelCard.parse("{\"name\":\"x\",\"formatVersion\":99}"))
+                .hasMessageContaining("upgrade Graft");
+    }
+
+    @Test
+    void normalizationAppliesScaleThenPerChannelMeanAndStd() {
+        Normalization n = Normalization.of(0.5, new double[] {1, 2}, new double[] {2, 4});
+        INDArray nchw = Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 2, 2, 2).muli(4);
+        INDArray out = n.apply(nchw, InputLayout.NCHW);
+        assertThat(out.getDouble(0, 0, 1, 1)).isEqualTo((4 * 0.5 - 1) / 2);
+        assertThat(out.getDouble(0, 1, 0, 0)).isEqualTo((4 * 0.5 - 2) / 4);
+        INDArray nhwc = Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 2, 2, 2).muli(4);
+        INDArray out2 = n.apply(nhwc, InputLayout.NHWC);
+        assertThat(out2.getDouble(0, 1, 1, 0)).isEqualTo((4 * 0.5 - 1) / 2);
+        assertThat(out2.getDouble(0, 0, 0, 1)).isEqualTo((4 * 0.5 - 2) / 4);
+        assertThat(nchw.getDouble(0, 0, 0, 0)).as("input is not modified").isEqualTo(4.0);
+        assertThatThrownBy(() -> n.apply(Nd4j.ones(1, 3, 2, 2), InputLayout.NCHW))
+                .hasMessageContaining("2 per-channel values but the input has 3 channels");
+    }
+}
