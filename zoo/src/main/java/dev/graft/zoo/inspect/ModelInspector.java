@@ -170,10 +170,12 @@ public final class ModelInspector {
                 type = typeName(cl);
                 frozen |= isFrozen(v.getLayer(), cl);
             } else {
-                type = v.getClass().getSimpleName();
-                if (v instanceof FrozenVertex) {
-                    type = "Frozen(" + type + ")";
+                org.deeplearning4j.nn.conf.graph.GraphVertex cv = conf.getVertices().get(name);
+                while (cv instanceof org.deeplearning4j.nn.conf.graph.FrozenVertex) {
+                    cv = ((org.deeplearning4j.nn.conf.graph.FrozenVertex) cv).getUnderlying();
+                    frozen = true;
                 }
+                type = cv != null ? cv.getClass().getSimpleName() : v.getClass().getSimpleName();
             }
             String inShape = "?";
             String outShape = "?";

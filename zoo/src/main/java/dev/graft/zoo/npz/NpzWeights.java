@@ -51,6 +51,7 @@ public final class NpzWeights {
      */
     public static Report assign(Model model, Map<String, INDArray> arrays, NameMap map) {
         Map<String, Layer> layers = layersByName(model);
+        Map<String, Layer> byIndex = indexAliases(model, layers);
         Map<INDArray, INDArray> writes = new java.util.IdentityHashMap<>();
         List<String> assigned = new ArrayList<>();
         Set<String> usedArrays = new LinkedHashSet<>();
@@ -60,7 +61,7 @@ public final class NpzWeights {
                 throw new IllegalArgumentException("name map entry '" + e.target() + "' names npz array '" + e.array()
                         + "', which the archive does not have; arrays are: " + String.join(", ", arrays.keySet()));
             }
-            Layer layer = layers.get(e.layer());
+            Layer layer = layers.containsKey(e.layer()) ? layers.get(e.layer()) : byIndex.get(e.layer());
             if (layer == null) {
                 throw new IllegalArgumentException("name map entry '" + e.target() + "': layer '" + e.layer()
                         + "' not found; layers with parameters are: " + String.join(", ", layers.keySet()));
@@ -120,6 +121,20 @@ public final class NpzWeights {
         return big <= 1;
     }
 
+    /** A MultiLayerNetwork's layers by index, so maps may say {@code 0/W} for a named layer too. */
+    private static Map<String, Layer> indexAliases(Model model, Map<String, Layer> named) {
+        Map<String, Layer> out = new LinkedHashMap<>();
+        if (model instanceof MultiLayerNetwork) {
+            Layer[] ls = ((MultiLayerNetwork) model).getLayers();
+            for (int i = 0; i < ls.length; i++) {
+                if (ls[i].numParams() > 0) {
+                    out.put(String.valueOf(i), ls[i]);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Layers that have parameters, by DL4J name (MultiLayerNetwork layers also by index when unnamed). */
     private static Map<String, Layer> layersByName(Model model) {
         Map<String, Layer> out = new LinkedHashMap<>();
@@ -132,9 +147,6 @@ public final class NpzWeights {
                 }
                 String name = ls[i].conf().getLayer().getLayerName();
                 out.put(name == null ? String.valueOf(i) : name, ls[i]);
-                if (name != null && !name.equals(String.valueOf(i))) {
-                    out.putIfAbsent(String.valueOf(i), ls[i]);
-                }
             }
         } else if (model instanceof ComputationGraph) {
             for (Layer l : ((ComputationGraph) model).getLayers()) {
