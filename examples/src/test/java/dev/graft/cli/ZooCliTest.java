@@ -1,0 +1,102 @@
+package dev.graft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine;
+
+class ZooCliTest {
+    @TempDir
+    Path home;
+
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void useTempHome() {
+        System.setProperty("graft.home", home.toString());
+    }
+
+    @AfterEach
+    void clear() {
+        System.clearProperty("graft.home");
+    }
+
+    private int run(String... args) {
+        CommandLine cl = GraftCli.newCommandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void listShowsEveryZooModelAndJsonIsMachineReadable() throws Exception {
+        assertThat(run("zoo", "list")).isZero();
+        assertThat(out.toString()).contains("vgg16").contains("vgg16_dl4j_inference.zip").contains("3501732770")
+                .contains("alexnet");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("zoo", "list", "--json")).isZero();
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertThat(json.size()).isGreaterThanOrEqualTo(16);
+    }
+
+    @Test
+    void offlineFetchWithoutTheFileSaysWhichFileChecksumAndFolder() {
+        int code = run("zoo", "fetch", "vgg16", "--offline");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("vgg16_dl4j_inference.zip").contains("Adler32 3501732770")
+                .contains(home.resolve("models").resolve("vgg16").toString()).contains("--offline");
+    }
+
+    @Test
+    void unknownModelAndVariantAreOneLineErrors() {
+        assertThat(run("zoo", "fetch", "vgg61", "--offline")).isEqualTo(2);
+        assertThat(err.toString()).contains("model 'vgg61' not found; models are:");
+        assertThat(run("zoo", "fetch", "vgg16", "--variant", "mnist", "--offline")).isEqualTo(2);
+        assertThat(err.toString()).contains("variants are: imagenet, cifar10, vggface");
+    }
+
+    @Test
+    void addedModelIsListedFetchedFromTheCacheAndInspected() throws Exception {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().name("hidden").nIn(4).nOut(6).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("predictions").nIn(6).nOut(3)
+                        .activation(Activation.SOFTMAX).build()).build());
+        net.init();
+        Path zip = home.resolve("mine.zip");
+        ModelSerializer.writeModel(net, zip.toFile(), false);
+
+        assertThat(run("zoo", "add", "mine", zip.toString())).isZero();
+        assertThat(run("zoo", "list")).isZero();
+        assertThat(run("zoo", "fetch", "mine", "--offline")).isZero();
+        assertThat(run("inspect", "mine", "--offline")).isZero();
+
+        assertThat(out.toString()).contains("registered mine").contains("mine (yours)").contains("from the cache")
+                .contains("hidden").contains("predictions").contains("cut points (*): hidden");
+        assertThat(Files.exists(zip)).isTrue();
+    }
+
+    @Test
+    void inspectShowsAnUntrainedZooArchitecture() {
+        assertThat(run("inspect", "lenet", "--untrained", "--classes", "10")).isZero();
+        assertThat(out.toString()).contains("ConvolutionLayer").contains("[1, 28, 28]").contains("[10]");
+    }
+}
