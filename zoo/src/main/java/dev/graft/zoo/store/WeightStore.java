@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,8 +40,13 @@ import java.util.regex.Pattern;
  * layout, so any copy of a Graft cache served over HTTP is a mirror). A mirror containing {@code {file}} is a
  * template instead: {@code {folder}} and {@code {file}} are replaced (e.g. DL4J's old layout
  * {@code https://host/models/{file}}).
+ *
+ * <p>Two processes resolving the same file take turns (a lock file {@code <file>.lock} beside it): the second
+ * finds the first one's verified file instead of downloading it again.
  */
 public final class WeightStore {
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> MONITORS =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final GraftHome home;
@@ -127,13 +134,26 @@ public final class WeightStore {
             throw new WeightNotAvailableException(file.fileName() + " is not in the cache and no mirror is configured;"
                     + " pass --mirror URL (or set GRAFT_MIRRORS), or " + placeHint, target);
         }
+        Files.createDirectories(target.getParent());
         List<String> failures = new ArrayList<>();
-        for (String mirror : mirrors) {
-            String url = urlFor(mirror, file);
-            try {
-                return download(file, url, target);
-            } catch (IOException e) {
-                failures.add(url + ": " + e.getMessage());
+        Object monitor = MONITORS.computeIfAbsent(target, t -> new Object());
+        synchronized (monitor) { // threads of this JVM; the file lock below keeps other processes out
+            try (FileChannel ch = FileChannel.open(target.resolveSibling(target.getFileName() + ".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock lock = ch.lock()) {
+                if (Files.isRegularFile(target)) { // another process finished it while we waited
+                    Checksums.Sums sums = verify(file, target, "the file was left in place");
+                    return new ResolvedFile(target, sums.sha256(), sums.adler32(), sums.size(),
+                            ResolvedFile.Origin.CACHE, null);
+                }
+                for (String mirror : mirrors) {
+                    String url = urlFor(mirror, file);
+                    try {
+                        return download(file, url, target);
+                    } catch (IOException e) {
+                        failures.add(url + ": " + e.getMessage());
+                    }
+                }
             }
         }
         throw new WeightNotAvailableException("could not fetch " + file.fileName() + " from any of "

@@ -23,6 +23,12 @@ final class TestServer implements AutoCloseable {
     /** Number of upcoming responses to cut off after {@link #dropAfter} bytes. */
     final AtomicInteger dropsLeft = new AtomicInteger();
     volatile long dropAfter;
+    /** When set, Range headers are ignored (a plain server answering 200 with the whole file). */
+    volatile boolean ignoreRange;
+    /** When set, responses stall after {@link #dropAfter} bytes instead of dropping. */
+    volatile long stallMillis;
+    /** Delay before each response's headers. */
+    volatile long delayMillis;
 
     TestServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -46,13 +52,20 @@ final class TestServer implements AutoCloseable {
             rangeHeaders.add(range);
         }
         byte[] body = files.get(path);
+        if (delayMillis > 0) {
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (body == null) {
             ex.sendResponseHeaders(404, -1);
             ex.close();
             return;
         }
         int start = 0;
-        if (range != null && range.matches("bytes=\\d+-")) {
+        if (range != null && range.matches("bytes=\\d+-") && !ignoreRange) {
             start = Integer.parseInt(range.substring(6, range.length() - 1));
             ex.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (body.length - 1) + "/" + body.length);
             ex.sendResponseHeaders(206, body.length - start);
@@ -66,6 +79,13 @@ final class TestServer implements AutoCloseable {
             out.write(body, start, n);
             out.flush();
             bytesSent.addAndGet(n);
+            if (stallMillis > 0) {
+                try {
+                    Thread.sleep(stallMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             // cut the connection short of the declared length: an IOException from a handler makes the JDK
             // server close the connection, which is what a crashing or overloaded mirror does
             throw new IOException("test server drops the connection after " + n + " bytes");

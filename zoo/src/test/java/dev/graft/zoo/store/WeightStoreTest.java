@@ -101,6 +101,56 @@ class WeightStoreTest {
     }
 
     @Test
+    void aServerThatIgnoresRangeRestartsTheDownloadFromZero() throws IOException {
+        server.dropAfter = 100_000;
+        server.dropsLeft.set(1);
+        server.ignoreRange = true;
+
+        ResolvedFile r = store().mirror(server.baseUrl() + "/m").build().resolve(file);
+
+        assertThat(Files.readAllBytes(r.path())).isEqualTo(payload);
+        assertThat(server.rangeHeaders).hasSize(1);
+        assertThat(server.bytesSent.get()).isEqualTo(100_000 + payload.length);
+    }
+
+    @Test
+    void aMirrorThatStallsTimesOutAndTheNextMirrorServesTheFile() throws IOException {
+        TestServer slow = new TestServer();
+        try {
+            slow.serve("/m/tiny/tiny_weights.zip", payload);
+            slow.dropAfter = 1000;
+            slow.dropsLeft.set(10);
+            slow.stallMillis = 3000;
+            WeightStore store = store().readTimeout(Duration.ofMillis(500)).retriesPerMirror(0)
+                    .mirror(slow.baseUrl() + "/m").mirror(server.baseUrl() + "/m").build();
+
+            ResolvedFile r = store.resolve(file);
+
+            assertThat(r.url()).startsWith(server.baseUrl());
+            assertThat(Files.readAllBytes(r.path())).isEqualTo(payload);
+        } finally {
+            slow.close();
+        }
+    }
+
+    @Test
+    void concurrentResolvesOfTheSameFileDownloadItOnce() throws Exception {
+        server.delayMillis = 400;
+        WeightStore store = store().mirror(server.baseUrl() + "/m").build();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<ResolvedFile> a = pool.submit(() -> store.resolve(file));
+            java.util.concurrent.Future<ResolvedFile> b = pool.submit(() -> store.resolve(file));
+
+            assertThat(java.util.List.of(a.get().origin(), b.get().origin()))
+                    .containsExactlyInAnyOrder(ResolvedFile.Origin.DOWNLOADED, ResolvedFile.Origin.CACHE);
+            assertThat(server.requests).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void sha256MismatchIsRefusedWithBothSumsAndNothingIsCached() throws IOException {
         byte[] wrong = payload.clone();
         wrong[5] ^= 1;
