@@ -66,6 +66,35 @@ class ZooCliTest {
                 .contains(home.resolve("models").resolve("vgg16").toString()).contains("--offline");
     }
 
+    /**
+     * The real VGG16 file (500+ MB) cannot be had here. The file placed by hand is a tiny ComputationGraph whose
+     * zip comment is forged so that its Adler32 equals VGG16's published 3501732770: the command runs against the
+     * real catalog entry, unchanged. It proves lookup, check, load and card, not VGG16's weights.
+     */
+    @Test
+    void offlineFetchLoadsAVgg16FilePlacedByHand() throws Exception {
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(
+                new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
+                        .addLayer("fc2", new DenseLayer.Builder().nIn(4).nOut(6).build(), "in")
+                        .addLayer("predictions", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6)
+                                .nOut(3).activation(Activation.SOFTMAX).build(), "fc2")
+                        .setOutputs("predictions").build());
+        g.init();
+        Path tmp = home.resolve("standin.zip");
+        ModelSerializer.writeModel(g, tmp.toFile(), false);
+        Path placed = home.resolve("models/vgg16/vgg16_dl4j_inference.zip");
+        Files.createDirectories(placed.getParent());
+        Files.write(placed, Adler32Forge.forge(Files.readAllBytes(tmp), 3501732770L, 2048));
+
+        assertThat(run("zoo", "fetch", "vgg16", "--offline")).as(err.toString()).isZero();
+
+        assertThat(out.toString()).contains("from the cache").contains("loaded vgg16: ComputationGraph")
+                .contains("[3, 224, 224] NCHW").contains("123.68");
+        assertThat(Files.exists(home.resolve("models/vgg16/vgg16_dl4j_inference.card.json"))).isTrue();
+        assertThat(run("inspect", "vgg16", "--offline")).isZero();
+        assertThat(out.toString()).contains("cut points (*): fc2");
+    }
+
     @Test
     void unknownModelAndVariantAreOneLineErrors() {
         assertThat(run("zoo", "fetch", "vgg61", "--offline")).isEqualTo(2);
