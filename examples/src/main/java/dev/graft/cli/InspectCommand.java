@@ -37,6 +37,9 @@ final class InspectCommand implements Callable<Integer> {
             description = "Classes of the untrained architecture's head (default ${DEFAULT-VALUE}).")
     int classes;
 
+    @Option(names = "--json", description = "Print the layer table as JSON.")
+    boolean json;
+
     @CommandLine.Mixin
     ZooCommand.StoreOptions store;
 
@@ -56,8 +59,12 @@ final class InspectCommand implements Callable<Integer> {
         }
         Inspection i = ModelInspector.inspect(m);
         PrintWriter out = spec.commandLine().getOut();
-        out.println(m.card());
-        out.println(i.toTable());
+        if (json) {
+            out.println(i.toJson());
+        } else {
+            out.println(m.card());
+            out.println(i.toTable());
+        }
         out.flush();
         return 0;
     }

@@ -65,18 +65,24 @@ final class ZooCommand implements Callable<Integer> {
                 + "normalization).")
         boolean json;
 
+        @Parameters(arity = "0..1", paramLabel = "TEXT", description = "Only models whose name, architecture, "
+                + "description or variant contains TEXT.")
+        String filter;
+
         @Override
         public Integer call() throws IOException {
             Zoo zoo = new StoreOptions().zoo(false);
+            dev.graft.zoo.Catalog catalog = filter == null ? zoo.catalog()
+                    : dev.graft.zoo.Catalog.of(zoo.catalog().search(filter));
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println(zoo.catalog().toJson());
+                out.println(catalog.toJson());
                 out.flush();
                 return 0;
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"name", "architecture", "network", "input", "pretrained variants (file, checksum)"});
-            for (CatalogEntry e : zoo.catalog().entries()) {
+            for (CatalogEntry e : catalog.entries()) {
                 String variants = e.variants().isEmpty() ? "-" : e.variants().stream()
                         .map(ZooCommand::describe).collect(Collectors.joining("; "));
                 rows.add(new String[] {e.name() + (e.kind() == CatalogEntry.Kind.USER ? " (yours)" : ""),

@@ -55,6 +55,11 @@ class ZooCliTest {
         assertThat(run("zoo", "list", "--json")).isZero();
         JsonNode json = new ObjectMapper().readTree(out.toString());
         assertThat(json.size()).isGreaterThanOrEqualTo(16);
+
+        out.getBuffer().setLength(0);
+        assertThat(run("zoo", "list", "--json", "vgg")).isZero();
+        assertThat(new ObjectMapper().readTree(out.toString())).extracting(n -> n.get("name").asText())
+                .containsExactly("vgg16", "vgg19");
     }
 
     @Test
@@ -124,8 +129,15 @@ class ZooCliTest {
     }
 
     @Test
-    void inspectShowsAnUntrainedZooArchitecture() {
+    void inspectShowsAnUntrainedZooArchitecture() throws Exception {
         assertThat(run("inspect", "lenet", "--untrained", "--classes", "10")).isZero();
         assertThat(out.toString()).contains("ConvolutionLayer").contains("[1, 28, 28]").contains("[10]");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("inspect", "lenet", "--untrained", "--classes", "10", "--json")).isZero();
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertThat(json.get("network").asText()).isEqualTo("MultiLayerNetwork");
+        assertThat(json.get("layers").get(0).get("inputShape").asText()).isEqualTo("[1, 28, 28]");
+        assertThat(json.get("cutPoints").size()).isEqualTo(json.get("layers").size() - 1);
     }
 }

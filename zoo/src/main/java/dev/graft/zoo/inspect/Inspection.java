@@ -39,6 +39,26 @@ public record Inspection(String networkType, List<LayerInfo> rows) {
                         + rows.stream().map(LayerInfo::name).collect(Collectors.joining(", "))));
     }
 
+    /** The inspection as JSON: network type, totals, cut points and one object per row. */
+    public String toJson() {
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        com.fasterxml.jackson.databind.node.ObjectNode root = om.createObjectNode();
+        root.put("network", networkType).put("totalParams", totalParams()).put("frozenParams", frozenParams());
+        cutPoints().forEach(root.putArray("cutPoints")::add);
+        com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("layers");
+        for (LayerInfo r : rows) {
+            arr.addObject().put("name", r.name()).put("type", r.type()).put("inputShape", r.inputShape())
+                    .put("outputShape", r.outputShape()).put("params", r.params()).put("frozen", r.frozen())
+                    .put("cutPoint", r.cutPoint());
+        }
+        try {
+            return om.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A plain-text table (name, type, in, out, params, frozen, cut) followed by totals, for terminals. */
     public String toTable() {
         String[] head = {"name", "type", "input", "output", "params", "frozen", "cut"};
