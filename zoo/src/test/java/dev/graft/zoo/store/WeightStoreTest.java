@@ -151,6 +151,20 @@ class WeightStoreTest {
     }
 
     @Test
+    void aStalePartialFileFromAnotherVersionIsDiscardedAndDownloadedAfresh() throws IOException {
+        Path part = home.resolve("models/tiny/tiny_weights.zip.part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, new byte[50_000]); // zeros: not the start of payload
+
+        ResolvedFile r = store().mirror(server.baseUrl() + "/m").build().resolve(file);
+
+        assertThat(Files.readAllBytes(r.path())).isEqualTo(payload);
+        assertThat(server.rangeHeaders).containsExactly("bytes=50000-");
+        assertThat(server.requests).hasSize(2);
+        assertThat(Files.exists(part)).isFalse();
+    }
+
+    @Test
     void sha256MismatchIsRefusedWithBothSumsAndNothingIsCached() throws IOException {
         byte[] wrong = payload.clone();
         wrong[5] ^= 1;
