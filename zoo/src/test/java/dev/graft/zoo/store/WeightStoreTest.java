@@ -120,8 +120,8 @@ class WeightStoreTest {
             slow.serve("/m/tiny/tiny_weights.zip", payload);
             slow.dropAfter = 1000;
             slow.dropsLeft.set(10);
-            slow.stallMillis = 3000;
-            WeightStore store = store().readTimeout(Duration.ofMillis(500)).retriesPerMirror(0)
+            slow.stallMillis = 8000;
+            WeightStore store = store().readTimeout(Duration.ofSeconds(2)).retriesPerMirror(0)
                     .mirror(slow.baseUrl() + "/m").mirror(server.baseUrl() + "/m").build();
 
             ResolvedFile r = store.resolve(file);
