@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             DataCommand.class,
+            ZooCommand.class,
+            InspectCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {

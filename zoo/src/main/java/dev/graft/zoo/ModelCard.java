@@ -278,9 +278,15 @@ public final class ModelCard {
             this.name = name;
         }
 
-        /** Renames the model (e.g. when a derived card is made with {@link ModelCard#toBuilder()}). */
+        /** Renames the model (e.g. when registering a copy under a new name). */
         public Builder name(String name) {
             this.name = name;
+            return this;
+        }
+
+        /** Forgets every recorded sha256 (e.g. before recording the sum of a renamed copy). */
+        public Builder clearSha256() {
+            sha256.clear();
             return this;
         }
 
