@@ -304,7 +304,7 @@ final class CacheBuild {
         try {
             return call.call();
         } catch (IOException e) {
-            throw new IOException("shard " + shard + ": " + e, e);
+            throw new IOException("shard " + shard + ": " + e.getMessage(), e);
         }
     }
 
