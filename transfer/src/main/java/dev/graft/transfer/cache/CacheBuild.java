@@ -18,8 +18,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** One run of {@link FeatureCache#build()}: check what is on disk, featurize what is missing. */
 final class CacheBuild {
@@ -323,12 +321,16 @@ final class CacheBuild {
         }
         int augView = cache.keepOriginal() ? v - 1 : v;
         int n = (int) raw.size(0);
-        INDArray[] out = new INDArray[n];
+        Random[] randoms = new Random[n];
         for (int i = 0; i < n; i++) {
-            INDArray one = raw.get(NDArrayIndex.interval(i, i + 1)).dup();
-            out[i] = aug.augment(one, new Random(seedFor(cache.augmentSeed(), augView, example + i)));
+            randoms[i] = new Random(seedFor(cache.augmentSeed(), augView, example + i));
         }
-        return n == 1 ? out[0] : Nd4j.concat(0, out);
+        INDArray out = aug.augment(raw, randoms);
+        if (!Arrays.equals(out.shape(), raw.shape())) {
+            throw new IllegalStateException("augmenter " + aug.fingerprint() + " changed the batch shape from "
+                    + Arrays.toString(raw.shape()) + " to " + Arrays.toString(out.shape()));
+        }
+        return out;
     }
 
     /** A well-mixed seed from (cache seed, view, example). */

@@ -132,14 +132,14 @@ class HalfAndAugmentationTest {
         INDArray img = Nd4j.zeros(DataType.FLOAT, 1, 1, 5, 5);
         img.putScalar(new long[] {0, 0, 2, 2}, 7f);
         Augmenter shift = Augmenters.shift(1, InputLayout.NCHW);
-        INDArray out = shift.augment(img, new Random(3));
+        INDArray out = shift.augment(img, new Random[] {new Random(3)});
         assertThat(out.sumNumber().floatValue()).isEqualTo(7f);
         long at = Nd4j.argMax(out.reshape(25)).getLong(0);
         assertThat(Math.abs(at / 5 - 2)).isLessThanOrEqualTo(1);
         assertThat(Math.abs(at % 5 - 2)).isLessThanOrEqualTo(1);
         boolean moved = false;
         for (int seed = 0; seed < 10; seed++) {
-            moved |= shift.augment(img, new Random(seed)).getFloat(0, 0, 2, 2) != 7f;
+            moved |= shift.augment(img, new Random[] {new Random(seed)}).getFloat(0, 0, 2, 2) != 7f;
         }
         assertThat(moved).as("some seed moves the pixel").isTrue();
         assertThat(img.getFloat(0, 0, 2, 2)).as("input untouched").isEqualTo(7f);
