@@ -247,7 +247,7 @@ final class CacheBuild {
                         throw new IllegalStateException("featurizer gave shape " + Arrays.toString(f.shape())
                                 + " for a batch of " + n + ", expected features " + Arrays.toString(featureShape));
                     }
-                    features[v] = f.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                    features[v] = floats(f);
                 }
                 INDArray y = ds.getLabels();
                 if (y == null || y.size(0) != n || y.length() != (long) n * numClasses) {
@@ -255,7 +255,7 @@ final class CacheBuild {
                             + (y == null ? "null" : Arrays.toString(y.shape())) + " for " + n + " examples; expected ["
                             + n + ", " + numClasses + "]");
                 }
-                float[] labels = y.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                float[] labels = floats(y);
                 for (int i = 0; i < n; i++) {
                     for (int v = 0; v < views; v++) {
                         long row = (example + i) * views + v;
@@ -331,6 +331,15 @@ final class CacheBuild {
                     + Arrays.toString(raw.shape()) + " to " + Arrays.toString(out.shape()));
         }
         return out;
+    }
+
+    /** The values of {@code a} in C order, copying inside ND4J only when {@code a} is a view or not float. */
+    static float[] floats(INDArray a) {
+        INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()) {
+            c = c.dup('c');
+        }
+        return c.data().asFloat();
     }
 
     /** A well-mixed seed from (cache seed, view, example). */

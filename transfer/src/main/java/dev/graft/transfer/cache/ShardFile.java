@@ -163,9 +163,8 @@ final class ShardFile {
                 flush();
             }
             if (layout.precision() == Precision.FLOAT32) {
-                for (int i = 0; i < layout.featureLength(); i++) {
-                    buf.putFloat(f[fOff + i]);
-                }
+                buf.asFloatBuffer().put(f, fOff, layout.featureLength()); // bulk copy (the view shares buf's order)
+                buf.position(buf.position() + 4 * layout.featureLength());
             } else {
                 for (int i = 0; i < layout.featureLength(); i++) {
                     buf.putShort(Half.fromFloat(f[fOff + i]));
