@@ -64,6 +64,9 @@ final class FeaturizeCommand implements Callable<Integer> {
     @Option(names = "--keep-original", description = "with --augment, also store each unchanged example")
     boolean keepOriginal;
 
+    @Option(names = "--no-verify", description = "check existing shards by size and recorded checksum only, without re-hashing them")
+    boolean noVerify;
+
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
@@ -76,7 +79,7 @@ final class FeaturizeCommand implements Callable<Integer> {
         Featurizer featurizer = Featurizers.cut(m, cut);
         LabeledData source = DataSpec.load(data);
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
-                .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch)
+                .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
                 .progress(quiet ? Progress.none() : Progress.console());
         if (augment != null) {
             b.augment(Augmenters.parse(augment, m.card().layout()), views == null ? 1 : views, seed).keepOriginal(keepOriginal);
