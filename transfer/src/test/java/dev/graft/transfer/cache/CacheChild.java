@@ -17,7 +17,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * A separate JVM that builds one cache, for tests that need real processes (kill -9, two builders, heap and file
- * size limits). Arguments: {@code DIR MODEL_ZIP|synthetic:ROWS:WIDTH CUT DATA SHARD_ROWS BATCH SLOW_MS}.
+ * size limits). Arguments: {@code DIR MODEL_ZIP|synthetic:ROWS:WIDTH CUT DATA SHARD_ROWS BATCH SLOW_MS [HOLD]}
+ * where HOLD is {@code gate:FILE} (the first batch waits until FILE exists) or {@code block:N} (batch N and later
+ * never finish, so the process can be killed at a known point).
  * Prints {@code REPORT outcome shardsBuilt waitedSeconds} or {@code ERROR message} (exit 2).
  */
 public final class CacheChild {
@@ -45,8 +47,9 @@ public final class CacheChild {
             source = DataSpec.load(data);
         }
         Featurizer f = Featurizers.cut(model, cut);
-        if (slowMs > 0) {
-            f = new SlowFeaturizer(f, slowMs);
+        String hold = args.length > 7 ? args[7] : "";
+        if (slowMs > 0 || !hold.isEmpty()) {
+            f = new SlowFeaturizer(f, slowMs, hold);
         }
         try {
             CacheReport r = FeatureCache.builder(dir).featurizer(f).source(source).shardRows(shardRows).batchSize(batch)
@@ -76,23 +79,35 @@ public final class CacheChild {
         return GraftModel.of(net, ModelCard.builder("wide").input(InputLayout.FLAT, width).build());
     }
 
-    /** A featurizer that sleeps per batch, so tests can catch a build midway. Same fingerprint as the one it wraps. */
+    /** A featurizer that sleeps or holds, so tests can catch a build midway. Same fingerprint as the one it wraps. */
     static final class SlowFeaturizer implements Featurizer {
         private final Featurizer inner;
         private final long ms;
+        private final String hold;
+        private int batches;
 
-        SlowFeaturizer(Featurizer inner, long ms) {
+        SlowFeaturizer(Featurizer inner, long ms, String hold) {
             this.inner = inner;
             this.ms = ms;
+            this.hold = hold;
         }
 
         @Override
         public INDArray featurize(INDArray rawBatch) {
             try {
                 Thread.sleep(ms);
+                if (hold.startsWith("gate:") && batches == 0) {
+                    while (!java.nio.file.Files.exists(Path.of(hold.substring(5)))) {
+                        Thread.sleep(10);
+                    }
+                }
+                if (hold.startsWith("block:") && batches >= Integer.parseInt(hold.substring(6))) {
+                    Thread.sleep(Long.MAX_VALUE);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            batches++;
             return inner.featurize(rawBatch);
         }
 

@@ -29,9 +29,19 @@ class FeatureCacheProcessTest {
         TinyModels.mlp(11).save(modelZip);
     }
 
-    private ChildJvm child(Path dir, String log, int slowMs, String shell, String xmx) throws Exception {
-        return ChildJvm.start(tmp.resolve(log), xmx, shell, dir.toString(), modelZip.toString(), "dense2", DATA,
-                "40", "10", Integer.toString(slowMs));
+    private ChildJvm child(Path dir, String log, String hold) throws Exception {
+        return ChildJvm.start(tmp.resolve(log), "512m", null, dir.toString(), modelZip.toString(), "dense2", DATA,
+                "40", "10", "0", hold);
+    }
+
+    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 
     private static Map<String, String> shardHashes(Path dir) throws Exception {
@@ -58,30 +68,32 @@ class FeatureCacheProcessTest {
     @Test
     void buildKilledWithSigkillMidwayResumesToTheSameBytesAsAnUninterruptedBuild() throws Exception {
         Path whole = tmp.resolve("whole");
-        ChildJvm reference = child(whole, "whole.log", 0, null, "512m");
+        ChildJvm reference = child(whole, "whole.log", "");
 
+        // 40-row shards, 10-row batches: the victim finishes shards 0-3 and stalls in batch 18, inside shard 4.
         Path killed = tmp.resolve("killed");
-        ChildJvm victim = child(killed, "victim.log", 40, null, "512m");
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (recordedShards(killed) < 4 && victim.process.isAlive() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(victim.process.isAlive()).as("victim still building when killed").isTrue();
+        ChildJvm victim = child(killed, "victim.log", "block:18");
+        awaitCondition("4 finished shards", () -> recordedShards(killed) >= 4 || !victim.process.isAlive());
+        Thread.sleep(200); // let it write part of shard 4 to its temp file
+        assertThat(victim.process.isAlive()).as("victim still building when killed: " + victim.output()).isTrue();
         victim.process.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no cleanup
         victim.process.waitFor();
-        int doneBeforeKill = recordedShards(killed);
+        assertThat(recordedShards(killed)).isEqualTo(4);
         assertThat(Manifest.read(killed).status).isEqualTo(Manifest.BUILDING);
+        try (Stream<Path> files = Files.list(killed)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("a half-written shard was left behind")
+                    .anyMatch(n -> n.startsWith("shard-00004.bin.tmp-"));
+        }
 
         assertThat(reference.await(120)).as(reference.output()).isZero();
         int total = shardHashes(whole).size();
-        assertThat(doneBeforeKill).isBetween(4, total - 1);
+        assertThat(total).isEqualTo(23);
 
-        ChildJvm resume = child(killed, "resume.log", 0, null, "512m");
+        ChildJvm resume = child(killed, "resume.log", "");
         assertThat(resume.await(120)).as(resume.output()).isZero();
         String[] report = resume.report();
         assertThat(report[0]).isEqualTo("RESUMED");
-        assertThat(Integer.parseInt(report[1])).as("only the missing shards are built")
-                .isBetween(1, total - doneBeforeKill);
+        assertThat(Integer.parseInt(report[1])).as("only the missing shards are built").isEqualTo(total - 4);
         assertThat(shardHashes(killed)).isEqualTo(shardHashes(whole));
         assertThat(Manifest.read(killed).status).isEqualTo(Manifest.COMPLETE);
         try (Stream<Path> files = Files.list(killed)) {
@@ -92,18 +104,27 @@ class FeatureCacheProcessTest {
     @Test
     void twoProcessesOnOneCacheOneBuildsTheOtherWaitsThenReuses() throws Exception {
         Path dir = tmp.resolve("both");
-        // Started together; whichever takes the lock first builds (slowly), the other must wait for it.
-        ChildJvm a = child(dir, "a.log", 60, null, "512m");
-        ChildJvm b = child(dir, "b.log", 60, null, "512m");
-        assertThat(a.await(120)).as(a.output()).isZero();
-        assertThat(b.await(120)).as(b.output()).isZero();
-        ChildJvm builder = a.report()[0].equals("BUILT") ? a : b;
-        ChildJvm waiter = builder == a ? b : a;
-        assertThat(builder.report()[0]).isEqualTo("BUILT");
-        assertThat(waiter.report()[0]).isEqualTo("REUSED");
-        assertThat(waiter.report()[1]).as("shards built by the waiter").isEqualTo("0");
-        assertThat(Double.parseDouble(waiter.report()[2])).as("seconds waited").isGreaterThan(0.1);
-        assertThat(waiter.output()).contains("WAIT another process is building");
+        Path gate = tmp.resolve("gate");
+        // The first holds the lock, stalled on a gate, until the second is seen waiting for that lock.
+        ChildJvm first = child(dir, "first.log", "gate:" + gate);
+        awaitCondition("the first build to start", () -> Files.exists(dir.resolve(Manifest.FILE)));
+        ChildJvm second = child(dir, "second.log", "");
+        awaitCondition("the second process to wait", () -> {
+            try {
+                return second.output().contains("WAIT another process is building") || !second.process.isAlive();
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        Thread.sleep(300);
+        assertThat(second.process.isAlive()).as(second.output()).isTrue();
+        Files.writeString(gate, "go");
+        assertThat(first.await(120)).as(first.output()).isZero();
+        assertThat(second.await(120)).as(second.output()).isZero();
+        assertThat(first.report()[0]).isEqualTo("BUILT");
+        assertThat(second.report()[0]).isEqualTo("REUSED");
+        assertThat(second.report()[1]).as("shards built by the waiter").isEqualTo("0");
+        assertThat(Double.parseDouble(second.report()[2])).as("seconds waited").isGreaterThan(0.2);
     }
 
     @Test

@@ -36,6 +36,19 @@ class FeaturizerTest {
     }
 
     @Test
+    void frozenNetworkInTrainingModeComputesExactlyTheCachedFeatures() {
+        GraftModel model = TinyModels.mlp(1);
+        Featurizer f = Featurizers.cut(model, "dense2");
+        MultiLayerNetwork frozen = new TransferLearning.Builder(model.multiLayerNetwork().clone())
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Sgd(0.1)).build())
+                .setFeatureExtractor(2).build();
+        // What fit() feeds the head: the frozen layers' forward pass with training=true (FrozenLayer runs them
+        // in inference mode, so batch norm uses its running statistics, as the featurizer does).
+        INDArray duringTraining = frozen.feedForwardToLayer(2, RAW.div(16.0), true).get(3);
+        assertThat(f.featurize(RAW)).isEqualTo(duringTraining);
+    }
+
+    @Test
     void batchNormBelowTheCutRunsInInferenceModeSoRowsDoNotDependOnTheirBatch() {
         Featurizer f = Featurizers.cut(TinyModels.mlp(1), "bn");
         INDArray all = f.featurize(RAW);
