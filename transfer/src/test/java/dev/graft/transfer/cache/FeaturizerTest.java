@@ -49,6 +49,21 @@ class FeaturizerTest {
     }
 
     @Test
+    void convolutionalCutsApplyTheLayerPreprocessorsAndMatchTrainingTimeActivations() {
+        GraftModel model = TinyModels.cnn(1);
+        INDArray images = RAW.reshape(20, 1, 8, 8);
+        Featurizer pool = Featurizers.cut(model, "pool");
+        Featurizer fc = Featurizers.cut(model, "fc");
+        assertThat(pool.featureShape()).containsExactly(4, 3, 3);
+        assertThat(fc.featureShape()).containsExactly(10);
+        MultiLayerNetwork frozen = new TransferLearning.Builder(model.multiLayerNetwork().clone())
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Sgd(0.1)).build())
+                .setFeatureExtractor(2).build();
+        assertThat(fc.featurize(images)).isEqualTo(frozen.feedForwardToLayer(2, images.div(16.0), true).get(3));
+        assertThat(pool.featurize(images)).isEqualTo(frozen.feedForwardToLayer(1, images.div(16.0), true).get(2));
+    }
+
+    @Test
     void batchNormBelowTheCutRunsInInferenceModeSoRowsDoNotDependOnTheirBatch() {
         Featurizer f = Featurizers.cut(TinyModels.mlp(1), "bn");
         INDArray all = f.featurize(RAW);
