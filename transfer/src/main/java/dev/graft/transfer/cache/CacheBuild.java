@@ -147,32 +147,50 @@ final class CacheBuild {
     /** Verifies listed shards, adopts finished but unlisted ones, and returns the shards still to build. */
     private BitSet checkShards(Manifest m) throws IOException {
         BitSet needed = new BitSet(shards);
-        List<Manifest.Shard> listed = new ArrayList<>(m.shards);
+        Map<Integer, Manifest.Shard> listed = new java.util.HashMap<>();
+        m.shards.forEach(s -> listed.put(s.index, s));
+        BitSet present = new BitSet();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*.bin")) {
+            for (Path p : ds) {
+                int index = ShardFile.indexOf(p.getFileName().toString());
+                if (index >= 0) {
+                    present.set(index);
+                }
+            }
+        }
+        boolean changed = false;
         m.shards.clear();
         for (int i = 0; i < shards; i++) {
-            Path file = dir.resolve(ShardFile.name(i));
-            final int index = i;
-            Manifest.Shard entry = listed.stream().filter(s -> s.index == index).findFirst().orElse(null);
-            ShardFile.Layout layout = layout(i);
+            Manifest.Shard entry = listed.get(i);
+            if (entry == null && !present.get(i)) {
+                needed.set(i);
+                continue;
+            }
+            String name = ShardFile.name(i);
+            Path file = dir.resolve(name);
             if (entry != null) {
-                String problem = ShardFile.check(file, layout, entry.sha256, cache.verifyChecksums());
+                String problem = present.get(i)
+                        ? ShardFile.check(file, layout(i), entry.sha256, cache.verifyChecksums()) : "missing";
                 if (problem == null) {
                     m.putShard(entry);
                     continue;
                 }
-                damaged.add("shard " + i + " (" + file.getFileName() + "): " + problem);
+                damaged.add("shard " + i + " (" + name + "): " + problem);
                 Files.deleteIfExists(file);
-            } else if (Files.exists(file)) {
+                changed = true;
+            } else {
                 // Renamed into place by a build that died before recording it: keep it if it checks out.
+                ShardFile.Layout layout = layout(i);
                 if (ShardFile.check(file, layout, null, true) == null) {
                     m.putShard(entryFor(i, layout, ShardFile.storedSha(file)));
+                    changed = true;
                     continue;
                 }
                 Files.deleteIfExists(file);
             }
             needed.set(i);
         }
-        if (!m.shards.equals(listed)) {
+        if (changed || listed.size() != m.shards.size()) {
             m.write(dir);
         }
         return needed;
@@ -190,9 +208,9 @@ final class CacheBuild {
     }
 
     private void checkFreeSpace(BitSet needed) throws IOException {
-        long bytes = 0;
-        for (int i = needed.nextSetBit(0); i >= 0; i = needed.nextSetBit(i + 1)) {
-            bytes += layout(i).fileBytes();
+        long bytes = (long) needed.cardinality() * layout(0).fileBytes();
+        if (needed.get(shards - 1)) { // the last shard may be short
+            bytes += layout(shards - 1).fileBytes() - layout(0).fileBytes();
         }
         long free = Files.getFileStore(dir).getUsableSpace();
         if (bytes > free) {
@@ -234,6 +252,10 @@ final class CacheBuild {
                 DataSet ds = it.next();
                 INDArray raw = ds.getFeatures();
                 int n = (int) raw.size(0);
+                if (example + n > source.size()) {
+                    throw new IllegalStateException("data source " + source.describe() + " gave more than the "
+                            + source.size() + " examples it says it has");
+                }
                 long firstRow = example * views;
                 if (!overlaps(needed, firstRow, firstRow + (long) n * views)) {
                     example += n;

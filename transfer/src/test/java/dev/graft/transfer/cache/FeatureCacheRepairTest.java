@@ -3,6 +3,7 @@ package dev.graft.transfer.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.Checksums;
@@ -126,6 +127,85 @@ class FeatureCacheRepairTest {
                 .hasMessageContaining("cannot create feature cache folder " + file.resolve("cache"));
         assertThatThrownBy(() -> builder(file).build().build())
                 .isInstanceOf(IOException.class).hasMessageContaining("exists and is not a folder");
+    }
+
+    @Test
+    void notEnoughDiskSpaceIsReportedBeforeAnyFeaturizing() throws Exception {
+        // 2e9 rows of 2 MiB: petabytes, more than any test machine has free.
+        Featurizer huge = new Featurizer() {
+            @Override
+            public org.nd4j.linalg.api.ndarray.INDArray featurize(org.nd4j.linalg.api.ndarray.INDArray rawBatch) {
+                throw new AssertionError("nothing may be featurized when the space check fails");
+            }
+
+            @Override
+            public long[] featureShape() {
+                return new long[] {1 << 19};
+            }
+
+            @Override
+            public String fingerprint() {
+                return "huge";
+            }
+
+            @Override
+            public String describe() {
+                return "huge";
+            }
+        };
+        Path dir = tmp.resolve("c");
+        FeatureCache cache = FeatureCache.builder(dir).featurizer(huge)
+                .source(new SyntheticSource(2_000_000_000, new long[] {1}, 2, 1, 1.0)).shardRows(1000).build();
+        assertThatThrownBy(cache::build).isInstanceOf(IOException.class)
+                .hasMessageMatching("not enough disk space for the feature cache in .*: it needs [0-9.]+ MB more, "
+                        + "[0-9.]+ MB are free");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("shard-"));
+        }
+    }
+
+    /** A source whose size() is off by {@code delta} from what its iterator yields. */
+    private static DataSource miscounted(int delta) {
+        return new DataSource() {
+            @Override
+            public String describe() {
+                return "miscounted digits";
+            }
+
+            @Override
+            public String fingerprint() {
+                return "miscounted " + delta;
+            }
+
+            @Override
+            public int size() {
+                return DATA.size() + delta;
+            }
+
+            @Override
+            public List<String> labels() {
+                return DATA.labels();
+            }
+
+            @Override
+            public long[] exampleShape() {
+                return DATA.exampleShape();
+            }
+
+            @Override
+            public org.nd4j.linalg.dataset.api.iterator.DataSetIterator iterator(int batchSize) {
+                return DATA.iterator(batchSize);
+            }
+        };
+    }
+
+    @Test
+    void aSourceYieldingMoreOrFewerRowsThanItsSizeIsAnError() {
+        assertThatThrownBy(() -> builder(tmp.resolve("more")).source(miscounted(-5)).build().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("gave more than the 896 examples");
+        assertThatThrownBy(() -> builder(tmp.resolve("fewer")).source(miscounted(5)).build().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("ended after 901 examples")
+                .hasMessageContaining("says it has 906");
     }
 
     @Test
