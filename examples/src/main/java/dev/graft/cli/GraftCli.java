@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             DataCommand.class,
             ZooCommand.class,
             InspectCommand.class,
+            FeaturizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {
