@@ -1,0 +1,55 @@
+package dev.graft.zoo.keras;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.SourceKind;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every Keras-3-written fixture, in both file formats, imports and reproduces Keras' outputs within 1e-4. */
+class Keras3ImportParityTest {
+
+    static Stream<Arguments> fixtures() {
+        return Stream.of(
+                Arguments.of("mlp", true),
+                Arguments.of("cnn", true),
+                Arguments.of("two_branch", false),
+                Arguments.of("mobilenetv2", false),
+                Arguments.of("text_lstm", true),
+                Arguments.of("gap_head", false));
+    }
+
+    @ParameterizedTest(name = "{0}.keras")
+    @MethodSource("fixtures")
+    void kerasArchiveImportsAndMatchesKerasOutputs(String name, boolean sequential) throws Exception {
+        check(name + ".keras", name, sequential, KerasFormat.KERAS3_ARCHIVE);
+    }
+
+    @ParameterizedTest(name = "{0}.h5")
+    @MethodSource("fixtures")
+    void keras3WrittenH5ImportsAndMatchesKerasOutputs(String name, boolean sequential) throws Exception {
+        check(name + ".h5", name, sequential, KerasFormat.KERAS3_H5);
+    }
+
+    private static void check(String file, String name, boolean sequential, KerasFormat format) throws Exception {
+        KerasImporter importer = KerasImporter.builder(Fixtures.keras3(file)).build();
+        PreflightReport pre = importer.preflight();
+        assertThat(pre.format()).isEqualTo(format);
+        assertThat(pre.kerasVersion()).startsWith("3.");
+        assertThat(pre.unsupported()).isEmpty();
+
+        GraftModel m = importer.importModel();
+        assertThat(m.network()).isInstanceOf(sequential ? MultiLayerNetwork.class : ComputationGraph.class);
+        assertThat(m.card().source()).isEqualTo(SourceKind.KERAS3);
+
+        ParityReport p = ParityCheck.of(m, Fixtures.keras3(name + ".npz"), 1e-4);
+        System.out.println(file + ": " + p + ", card " + m.card());
+        assertThat(p.maxAbsDiff()).isLessThanOrEqualTo(1e-4);
+        assertThat(p.passed()).isTrue();
+    }
+}
