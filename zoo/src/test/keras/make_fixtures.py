@@ -14,8 +14,8 @@ Writes into zoo/src/test/resources/keras/:
 
 Keras 2: no Keras 2 wheel exists here, so Keras 2 files cannot be written. Instead, when a checkout of
 DL4J's test resources (github.com/KonduitAI/dl4j-test-resources, Apache-2.0) is given, a few small files that
-real Keras 2 releases wrote are copied from it, and their reference outputs are the ones Keras 2 itself stored
-beside them (`*_inputs_and_outputs.h5`) -- never recomputed. See keras2/PROVENANCE.md.
+real Keras 2 releases wrote are copied from it unchanged, with reference outputs as keras2/PROVENANCE.md
+describes (Keras 2's own stored predictions where the file has them, else a NumPy forward pass).
 
 Every weight is random (seeded), batch-norm statistics included, so parity tests see non-trivial numbers.
 """
@@ -138,20 +138,52 @@ def unsupported():
 
 
 KERAS2_FILES = {
-    # fixture name: (model file, Keras-2-written inputs and outputs file or None)
-    "simple_lstm": ("src/main/resources/modelimport/keras/examples/simple_lstm/simple_lstm_tf_keras_2_model.h5",
-                    "src/main/resources/modelimport/keras/examples/simple_lstm/"
-                    "simple_lstm_tf_keras_2_inputs_and_outputs.h5"),
+    # fixture name: (model file, file with reference arrays, group holding Keras 2's predictions or None)
     "simple_mlp": ("src/main/resources/modelimport/keras/examples/simple_sparse_xent/"
                    "simple_sparse_xent_mlp_keras_2_model.h5",
                    "src/main/resources/modelimport/keras/examples/simple_sparse_xent/"
-                   "simple_sparse_xent_mlp_keras_2_inputs_and_outputs.h5"),
+                   "simple_sparse_xent_mlp_keras_2_inputs_and_outputs.h5", "predictions"),
+    # This file's "outputs" group holds the training targets, not predictions (a NumPy forward pass of the
+    # stored weights differs from them by 85), so its reference output is that NumPy forward pass instead.
+    "simple_lstm": ("src/main/resources/modelimport/keras/examples/simple_lstm/simple_lstm_tf_keras_2_model.h5",
+                    "src/main/resources/modelimport/keras/examples/simple_lstm/"
+                    "simple_lstm_tf_keras_2_inputs_and_outputs.h5", None),
 }
 KERAS2_WEIGHTS_ONLY = {
-    # JSON config + weights-only HDF5, the other Keras 2 form
-    "simple_lstm_weights": "src/main/resources/modelimport/keras/examples/simple_lstm/"
-                           "simple_lstm_tf_keras_2_weights.h5",
+    # JSON config + weights-only HDF5, the other Keras 2 form; the config comes from the full model file
+    "simple_lstm_weights": ("src/main/resources/modelimport/keras/examples/simple_lstm/"
+                            "simple_lstm_tf_keras_2_weights.h5", "simple_lstm"),
 }
+
+
+def numpy_lstm_dense(model_file, x):
+    """Forward pass of the Keras 2 LSTM(units) -> Dense(1, linear) model, as Keras 2.0.6 defines it:
+    gates i, f, c, o in that order, recurrent_activation from the config (hard_sigmoid = clip(0.2x+0.5, 0, 1))."""
+    import json
+    with h5py.File(model_file, "r") as h:
+        cfg = json.loads(_text(h.attrs["model_config"]))
+        lstm_cfg = cfg["config"][0]["config"]
+        assert cfg["config"][0]["class_name"] == "LSTM" and cfg["config"][1]["class_name"] == "Dense"
+        assert lstm_cfg["activation"] == "tanh" and cfg["config"][1]["config"]["activation"] == "linear"
+        w = h["model_weights/lstm_1/lstm_1"]
+        k, r, b = (np.asarray(w[n], dtype=np.float64) for n in ("kernel:0", "recurrent_kernel:0", "bias:0"))
+        d = h["model_weights/dense_1/dense_1"]
+        dk, db = np.asarray(d["kernel:0"], dtype=np.float64), np.asarray(d["bias:0"], dtype=np.float64)
+    ra = {"hard_sigmoid": lambda z: np.clip(0.2 * z + 0.5, 0, 1),
+          "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[lstm_cfg["recurrent_activation"]]
+    n = lstm_cfg["units"]
+    hh = np.zeros((x.shape[0], n))
+    c = np.zeros_like(hh)
+    for t in range(x.shape[1]):
+        z = x[:, t, :].astype(np.float64) @ k + hh @ r + b
+        i, f, g, o = ra(z[:, :n]), ra(z[:, n:2 * n]), np.tanh(z[:, 2 * n:3 * n]), ra(z[:, 3 * n:])
+        c = f * c + i * g
+        hh = o * np.tanh(c)
+    return (hh @ dk + db).astype(np.float32)
+
+
+def _text(v):
+    return v.decode() if isinstance(v, bytes) else v
 
 
 def keras2(checkout):
@@ -160,48 +192,58 @@ def keras2(checkout):
 
     def copy(path, dest_name):
         dest = os.path.join(K2, dest_name)
-        if os.path.isfile(os.path.join(checkout, path)):
-            shutil.copyfile(os.path.join(checkout, path), dest)
-        else:  # a bare mirror: read the blob
-            with open(dest, "wb") as f:
-                f.write(subprocess.run(["git", "-C", checkout, "show", "HEAD:" + path], capture_output=True,
-                                       check=True).stdout)
+        shutil.copyfile(_local(checkout, path), dest)
         return hashlib.sha256(open(dest, "rb").read()).hexdigest()
 
     lines = ["# Keras 2 fixtures: provenance", "",
-             "Written by real Keras 2 releases; copied unchanged from DL4J's test resources",
-             f"(https://github.com/KonduitAI/dl4j-test-resources, Apache License 2.0, commit {commit}).",
-             "Reference outputs (`.npz`) are the arrays Keras 2 itself stored in the `*_inputs_and_outputs.h5`",
-             "file beside each model, converted by make_fixtures.py; nothing was recomputed.", "",
-             "| file | Keras version | source path | sha256 |", "|---|---|---|---|"]
-    for name, (model_path, io_path) in KERAS2_FILES.items():
+             "The `.h5` files were written by real Keras 2 releases and are copied unchanged from DL4J's test",
+             f"resources (https://github.com/KonduitAI/dl4j-test-resources, Apache License 2.0, commit {commit}).",
+             "No Keras 2 can run here (only Keras 3 wheels exist), so nothing here was written by Graft's own code.",
+             "", "Reference outputs (`.npz`, arrays `input` and `output`):", "",
+             "- `simple_mlp.npz`: the input batch and the predictions Keras 2.3.1 itself stored in",
+             "  `simple_sparse_xent_mlp_keras_2_inputs_and_outputs.h5` (group `predictions`).",
+             "- `simple_lstm.npz`: the input batch stored beside the model, and a NumPy forward pass of the stored",
+             "  weights (`numpy_lstm_dense` in make_fixtures.py). The file's own `outputs` group holds training",
+             "  targets, not predictions (they differ from the model's outputs by up to 85), so it is not used.",
+             "- `simple_lstm_weights.json`: the `model_config` attribute of `simple_lstm.h5` plus the",
+             "  `keras_version`/`backend` fields Keras 2's `model.to_json()` adds (taken from the same file's attributes).",
+             "", "| file | Keras version | source path | sha256 |", "|---|---|---|---|"]
+    for name, (model_path, io_path, group) in KERAS2_FILES.items():
         sha = copy(model_path, name + ".h5")
         with h5py.File(os.path.join(K2, name + ".h5"), "r") as h:
-            version = h.attrs["keras_version"]
-            version = version.decode() if isinstance(version, bytes) else version
+            version = _text(h.attrs["keras_version"])
         lines.append(f"| {name}.h5 | {version} | {model_path} | {sha} |")
-        with h5py.File(os.path.join(checkout, io_path) if os.path.isfile(os.path.join(checkout, io_path))
-                       else _blob_to_tmp(checkout, io_path), "r") as io:
+        with h5py.File(_local(checkout, io_path), "r") as io:
             ins = list(io["inputs"].keys())
-            outs = list(io["outputs"].keys())
-            assert len(ins) == 1 and len(outs) == 1, (ins, outs)
+            assert len(ins) == 1, ins
             x = np.asarray(io["inputs"][ins[0]], dtype=np.float32)
-            y = np.asarray(io["outputs"][outs[0]], dtype=np.float32)
+            if group is not None:
+                outs = list(io[group].keys())
+                assert len(outs) == 1, outs
+                y = np.asarray(io[group][outs[0]], dtype=np.float32)
+            else:
+                y = numpy_lstm_dense(os.path.join(K2, name + ".h5"), x)
         np.savez(os.path.join(K2, name + ".npz"), input=x, output=y)
-        lines.append(f"| {name}.npz | (from {io_path.split('/')[-1]}) | {io_path} | |")
-        print(f"keras2 {name}: Keras {version}, input {x.shape}, output {y.shape}")
-    for name, weights_path in KERAS2_WEIGHTS_ONLY.items():
+        print(f"keras2 {name}: Keras {version}, input {x.shape}, output {y.shape}, reference from {group or 'numpy'}")
+    for name, (weights_path, model_name) in KERAS2_WEIGHTS_ONLY.items():
         sha = copy(weights_path, name + ".h5")
         lines.append(f"| {name}.h5 | (weights only) | {weights_path} | {sha} |")
-        # its JSON config is the model_config attribute of the matching full model file
-        with h5py.File(os.path.join(K2, "simple_lstm.h5"), "r") as h:
-            cfg = h.attrs["model_config"]
-            cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
+        import json
+        with h5py.File(os.path.join(K2, model_name + ".h5"), "r") as h:
+            cfg = json.loads(_text(h.attrs["model_config"]))
+            cfg["keras_version"] = _text(h.attrs["keras_version"])
+            cfg["backend"] = _text(h.attrs["backend"])
         with open(os.path.join(K2, name + ".json"), "w") as f:
-            f.write(cfg)
-        lines.append(f"| {name}.json | | model_config attribute of simple_lstm.h5, written out as text | |")
+            json.dump(cfg, f)
     with open(os.path.join(K2, "PROVENANCE.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def _local(checkout, path):
+    """A path to the file: in a work tree, or read from a bare mirror's HEAD into /tmp."""
+    if os.path.isfile(os.path.join(checkout, path)):
+        return os.path.join(checkout, path)
+    return _blob_to_tmp(checkout, path)
 
 
 def _blob_to_tmp(checkout, path):

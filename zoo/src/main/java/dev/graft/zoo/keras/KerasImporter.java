@@ -1,5 +1,6 @@
 package dev.graft.zoo.keras;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.zoo.Checksums;
 import dev.graft.zoo.GraftModel;
@@ -113,7 +114,9 @@ public final class KerasImporter {
         Map<String, Map<String, INDArray>> w = Keras3Weights.read(src, t.layers());
         KerasModel km;
         try (KerasModelBuilder b = new KerasModel().modelBuilder()) {
-            b.modelJson(t.keras2Config().toString()).enforceTrainingConfig(false);
+            ObjectNode json = t.keras2Config().deepCopy();
+            Dl4jWorkarounds.replaceOrthogonalInitializers(json);
+            b.modelJson(json.toString()).enforceTrainingConfig(false);
             km = t.sequential() ? b.buildSequential() : b.buildModel();
             for (Map.Entry<String, Map<String, INDArray>> e : w.entrySet()) {
                 KerasLayer layer = km.getLayers().get(e.getKey());
@@ -140,7 +143,10 @@ public final class KerasImporter {
             } else {
                 b.modelJsonFilename(src.file().toString()).weightsHdf5FilenameNoRoot(src.weightsFile().toString());
             }
-            b.enforceTrainingConfig(false);
+            // DL4J's own weights path, with the config it read minus orthogonal initializers (Dl4jWorkarounds)
+            JsonNode json = KerasSource.JSON.readTree(b.getModelJson());
+            Dl4jWorkarounds.replaceOrthogonalInitializers(json);
+            b.modelJson(json.toString()).enforceTrainingConfig(false);
             return sequential ? b.buildSequential() : b.buildModel();
         } catch (Exception e) {
             throw new KerasImportException("DL4J's Keras importer could not read " + src.file() + ": " + firstLine(e), e);
