@@ -125,11 +125,15 @@ def gap_head():
 
 
 def unsupported():
-    """GRU and LayerNormalization have no DL4J importer; the preflight must name both."""
+    """Four layers the import cannot handle, for the preflight test: GRU and LayerNormalization (no DL4J importer),
+    a Lambda (Python code), and a Dense layer applied twice (shared weights)."""
     inp = keras.Input((12,), dtype="int32", name="tokens")
     x = layers.Embedding(50, 8, name="embedding")(inp)
     x = layers.GRU(6, name="gru")(x)
     x = layers.LayerNormalization(name="norm")(x)
+    x = layers.Lambda(lambda t: t * 2.0, name="double")(x)
+    shared = layers.Dense(6, activation="relu", name="shared")
+    x = shared(shared(x))
     out = layers.Dense(3, activation="softmax", name="predictions")(x)
     m = keras.Model(inp, out, name="unsupported")
     m.save(os.path.join(K3, "unsupported.keras"))

@@ -45,6 +45,20 @@ final class Keras3Translator {
     /** The result: a Keras 2 config, the layers in order, and what could not be translated. */
     record Translation(ObjectNode keras2Config, boolean sequential, String modelName, List<LayerSpec> layers,
                        List<UnsupportedLayer> unsupported) {
+        /**
+         * Layers DL4J may know but whose Keras 3 weight layout Graft does not; reported only when DL4J has no
+         * objection of its own, so the more basic reason wins.
+         */
+        List<UnsupportedLayer> unknownWeightLayouts() {
+            List<UnsupportedLayer> u = new ArrayList<>();
+            for (LayerSpec l : layers) {
+                if (l.paramNames() == null) {
+                    u.add(new UnsupportedLayer(l.name(), l.className(),
+                            "Graft does not know how Keras 3 stores the weights of " + l.className() + " layers"));
+                }
+            }
+            return u;
+        }
     }
 
     private Keras3Translator() {
@@ -127,9 +141,6 @@ final class Keras3Translator {
         if (lc.path("dtype").path("config").path("name").asText("float32").startsWith("mixed")) {
             return "mixed-precision dtype policy '" + lc.path("dtype").path("config").path("name").asText()
                     + "'; save the model with float32 weights";
-        }
-        if (paramNames(cls, lc) == null && !WEIGHTLESS.contains(cls)) {
-            return "Graft does not know how Keras 3 stores the weights of " + cls + " layers";
         }
         return null;
     }

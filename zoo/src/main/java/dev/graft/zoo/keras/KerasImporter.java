@@ -83,6 +83,10 @@ public final class KerasImporter {
         }
         List<UnsupportedLayer> dl4j = KerasPreflight.dl4jCheck(keras2, major, KerasPreflight.names(unsupported));
         unsupported.addAll(dl4j);
+        if (t != null) {
+            java.util.Set<String> reported = KerasPreflight.names(unsupported);
+            t.unknownWeightLayouts().stream().filter(u -> !reported.contains(u.name())).forEach(unsupported::add);
+        }
         // keep model order
         List<String> order = new ArrayList<>();
         KerasPreflight.layersOf(keras2).forEach(l -> order.add(l.path("config").path("name").asText()));
@@ -104,6 +108,7 @@ public final class KerasImporter {
                     ? Keras3Translator.translate(src.modelConfig()) : null;
             PreflightReport report = preflight(src, t);
             report.requireImportable();
+            src.requireWeightsFile();
             KerasModel km = t != null ? buildKeras3(src, t) : buildKeras2(src);
             Model net = network(km);
             return GraftModel.of(net, card(src, report, km));

@@ -139,11 +139,7 @@ final class KerasSource implements AutoCloseable {
             throw new KerasImportException("cannot read " + file + ": " + e.getMessage(), e);
         }
         ObjectNode cfg = parseObject(text, file.toString());
-        if (weightsFile == null) {
-            throw new KerasImportException(file + " is a JSON model config without weights; pass its weights file "
-                    + "(Keras 3: the .weights.h5 from model.save_weights, Keras 2: the .h5 from model.save_weights)");
-        }
-        if (FileSniffer.sniff(weightsFile) != FileSniffer.Kind.HDF5) {
+        if (weightsFile != null && FileSniffer.sniff(weightsFile) != FileSniffer.Kind.HDF5) {
             throw new KerasImportException("weights file " + weightsFile + " is not an HDF5 file");
         }
         boolean keras3 = looksLikeKeras3(cfg);
@@ -181,6 +177,14 @@ final class KerasSource implements AutoCloseable {
         return weightsFile;
     }
 
+    /** Fails when a JSON config came without its weights file (a preflight needs none, an import does). */
+    void requireWeightsFile() throws KerasImportException {
+        if (weightsFile == null) {
+            throw new KerasImportException(file + " is a JSON model config without weights; pass its weights file "
+                    + "(Keras 3: the .weights.h5 from model.save_weights, Keras 2: the .h5 from model.save_weights)");
+        }
+    }
+
     /** The file's format. */
     KerasFormat format() {
         return format;
@@ -198,6 +202,7 @@ final class KerasSource implements AutoCloseable {
 
     /** The weights file, opened (once) through DL4J's HDF5 reader. */
     Hdf5Archive weights() throws KerasImportException {
+        requireWeightsFile();
         if (weights == null) {
             weights = NativeHdf5.open(weightsFile);
         }
