@@ -55,15 +55,30 @@ public final class ParityCheck {
         return new ParityReport(max, tolerance, x.size(0), expected.shape());
     }
 
-    private static Map<String, INDArray> readNpz(Path npz) throws IOException {
+    /** Reads an .npz (np.savez or np.savez_compressed): a zip of .npy files. */
+    static Map<String, INDArray> readNpz(Path npz) throws IOException {
         if (!Files.isRegularFile(npz)) {
             throw new java.io.FileNotFoundException("reference file " + npz + " does not exist");
         }
-        Map<String, INDArray> m;
-        try {
-            m = Nd4j.createFromNpzFile(npz.toFile());
-        } catch (Exception e) {
-            throw new IOException("reference file " + npz + " is not a readable .npz (" + e.getMessage()
+        Map<String, INDArray> m = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(npz.toFile())) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(zip.entries())) {
+                if (!e.getName().endsWith(".npy")) {
+                    continue;
+                }
+                byte[] bytes;
+                try (java.io.InputStream in = zip.getInputStream(e)) {
+                    bytes = in.readAllBytes();
+                }
+                try {
+                    m.put(e.getName().substring(0, e.getName().length() - 4), Nd4j.createNpyFromByteArray(bytes));
+                } catch (RuntimeException ex) {
+                    throw new IOException("reference file " + npz + ": array " + e.getName() + " is not a readable "
+                            + ".npy (" + ex.getMessage() + ")", ex);
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException("reference file " + npz + " is not an .npz (not a zip: " + e.getMessage()
                     + "); write it with numpy.savez(path, input=x, output=y)", e);
         }
         for (String k : new String[] {"input", "output"}) {
