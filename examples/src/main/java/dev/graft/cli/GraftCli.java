@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",
         subcommands = {
             DemoCommand.class,
+            ZooCommand.class,
+            InspectCommand.class,
             ImportCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -262,7 +262,7 @@ public final class ModelCard {
 
     /** Builds a {@link ModelCard}; {@link #build()} checks the values. */
     public static final class Builder {
-        private final String name;
+        private String name;
         private String architecture = "unknown";
         private SourceKind source = SourceKind.GRAFT;
         private long[] inputShape = new long[0];
@@ -276,6 +276,18 @@ public final class ModelCard {
 
         private Builder(String name) {
             this.name = name;
+        }
+
+        /** Renames the model (e.g. when registering a copy under a new name). */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Forgets every recorded sha256 (e.g. before recording the sum of a renamed copy). */
+        public Builder clearSha256() {
+            sha256.clear();
+            return this;
         }
 
         /** Architecture name. */

@@ -1,0 +1,71 @@
+package dev.graft.cli;
+
+import dev.graft.zoo.CatalogEntry;
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.Zoo;
+import dev.graft.zoo.inspect.Inspection;
+import dev.graft.zoo.inspect.ModelInspector;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code graft inspect MODEL}: the layer table and cut points of a model file or catalog model. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a model's layers (name, type, input/output shape, params, frozen) and its cut points.")
+final class InspectCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "A model zip (Graft or DL4J) or a catalog name (see 'graft zoo list').")
+    String model;
+
+    @Option(names = "--variant", paramLabel = "V", description = "Pretrained variant of a catalog model.")
+    String variant;
+
+    @Option(names = "--untrained", description = "Inspect a DL4J zoo architecture without its weights "
+            + "(freshly initialised; needs no download).")
+    boolean untrained;
+
+    @Option(names = "--classes", paramLabel = "N", defaultValue = "1000",
+            description = "Classes of the untrained architecture's head (default ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--json", description = "Print the layer table as JSON.")
+    boolean json;
+
+    @CommandLine.Mixin
+    ZooCommand.StoreOptions store;
+
+    @Override
+    public Integer call() throws IOException {
+        Zoo zoo = store.zoo(true);
+        GraftModel m;
+        Optional<CatalogEntry> entry = Files.isRegularFile(Path.of(model)) ? Optional.empty()
+                : zoo.catalog().lookup(model);
+        if (entry.isPresent() && entry.get().kind() == CatalogEntry.Kind.DL4J_ZOO
+                && (untrained || entry.get().variants().isEmpty())) {
+            m = zoo.init(model, classes, 0);
+        } else if (entry.isPresent()) {
+            m = zoo.load(model, variant, null);
+        } else {
+            m = zoo.open(model);
+        }
+        Inspection i = ModelInspector.inspect(m);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(i.toJson());
+        } else {
+            out.println(m.card());
+            out.println(i.toTable());
+        }
+        out.flush();
+        return 0;
+    }
+}
