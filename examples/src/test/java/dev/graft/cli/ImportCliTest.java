@@ -94,6 +94,17 @@ class ImportCliTest {
     }
 
     @Test
+    void importedModelGoesThroughGraftInspect() {
+        Path zip = tmp.resolve("two_branch.zip");
+        assertThat(run("import", KERAS3.resolve("two_branch.keras").toString(), "--out", zip.toString())).isZero();
+        out.getBuffer().setLength(0);
+
+        assertThat(run("inspect", zip.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("KERAS3").contains("branch_a").contains("branch_b").contains("add")
+                .contains("concat").contains("predictions");
+    }
+
+    @Test
     void preflightOnlyBuildsNothing() {
         assertThat(run("import", KERAS3.resolve("two_branch.keras").toString(), "--preflight")).isZero();
         assertThat(out.toString()).contains("preflight: all 7 layers can be imported").doesNotContain("imported:");
