@@ -87,6 +87,11 @@ final class Keras3Translator {
             out.put("name", name);
             ObjectNode inner = (ObjectNode) clean(lc);
             adjustLayerConfig(cls, inner, layer);
+            if (sequential && layers2.isEmpty() && !cls.equals("InputLayer") && !inner.has("batch_input_shape")
+                    && layer.path("build_config").path("input_shape").isArray()) {
+                // a Sequential built without keras.Input: DL4J takes the input shape from the first layer
+                inner.set("batch_input_shape", layer.path("build_config").path("input_shape").deepCopy());
+            }
             out.set("config", inner);
             if (!sequential) {
                 out.set("inbound_nodes", inboundNodes(layer.path("inbound_nodes")));

@@ -2,11 +2,18 @@ package dev.graft.zoo.keras;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.SourceKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,6 +41,41 @@ class Keras3ImportParityTest {
     @MethodSource("fixtures")
     void keras3WrittenH5ImportsAndMatchesKerasOutputs(String name, boolean sequential) throws Exception {
         check(name + ".h5", name, sequential, KerasFormat.KERAS3_H5);
+    }
+
+    @Test
+    void keras3JsonConfigWithWeightsH5ImportsAndMatches(@TempDir Path tmp)
+            throws Exception {
+        Path json = tmp.resolve("two_branch.json");
+        Path weights = tmp.resolve("two_branch.weights.h5");
+        extract("two_branch.keras", "config.json", json);
+        extract("two_branch.keras", "model.weights.h5", weights);
+        KerasImporter importer = KerasImporter.builder(json).weights(weights).build();
+        assertThat(importer.preflight().format()).isEqualTo(KerasFormat.KERAS3_JSON);
+        assertThat(ParityCheck.of(importer.importModel(), Fixtures.keras3("two_branch.npz"), 1e-4).passed()).isTrue();
+    }
+
+    @Test
+    void sequentialWithoutInputLayerTakesItsInputShapeFromTheFirstLayer(
+            @TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("mlp.json");
+        Path weights = tmp.resolve("mlp.weights.h5");
+        extract("mlp.keras", "config.json", json);
+        extract("mlp.keras", "model.weights.h5", weights);
+        ObjectNode cfg =
+                (ObjectNode) KerasSource.JSON.readTree(json.toFile());
+        ((ArrayNode) cfg.path("config").path("layers")).remove(0);
+        Files.writeString(json, cfg.toString());
+
+        GraftModel m = KerasImporter.builder(json).weights(weights).build().importModel();
+        assertThat(m.card().inputShape()).containsExactly(8);
+        assertThat(ParityCheck.of(m, Fixtures.keras3("mlp.npz"), 1e-4).passed()).isTrue();
+    }
+
+    private static void extract(String archive, String member, Path to) throws Exception {
+        try (ZipFile z = new ZipFile(Fixtures.keras3(archive).toFile())) {
+            Files.write(to, z.getInputStream(z.getEntry(member)).readAllBytes());
+        }
     }
 
     private static void check(String file, String name, boolean sequential, KerasFormat format) throws Exception {
