@@ -159,6 +159,11 @@ KERAS2_WEIGHTS_ONLY = {
                             "simple_lstm_tf_keras_2_weights.h5", "simple_lstm"),
 }
 
+KERAS2_PREFLIGHT = {
+    # a Keras 2.0.9 Sequential with two Lambda layers: the preflight must name both
+    "lambda_layers": "src/main/resources/modelimport/keras/examples/lambda/sequential_lambda.h5",
+}
+
 
 def numpy_lstm_dense(model_file, x):
     """Forward pass of the Keras 2 LSTM(units) -> Dense(1, linear) model, as Keras 2.0.6 defines it:
@@ -239,6 +244,11 @@ def keras2(checkout):
             cfg["backend"] = _text(h.attrs["backend"])
         with open(os.path.join(K2, name + ".json"), "w") as f:
             json.dump(cfg, f)
+    for name, model_path in KERAS2_PREFLIGHT.items():
+        sha = copy(model_path, name + ".h5")
+        with h5py.File(os.path.join(K2, name + ".h5"), "r") as h:
+            version = _text(h.attrs["keras_version"])
+        lines.append(f"| {name}.h5 | {version} (preflight test, no reference) | {model_path} | {sha} |")
     with open(os.path.join(K2, "PROVENANCE.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

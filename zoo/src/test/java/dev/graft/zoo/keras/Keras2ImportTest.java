@@ -45,4 +45,16 @@ class Keras2ImportTest {
         System.out.println("simple_lstm json+weights: " + p);
         assertThat(p.passed()).isTrue();
     }
+
+    @Test
+    void preflightOfAKeras2FileNamesBothLambdaLayers() throws Exception {
+        KerasImporter importer = KerasImporter.builder(Fixtures.keras2("lambda_layers.h5")).build();
+        PreflightReport r = importer.preflight();
+        assertThat(r.format()).isEqualTo(KerasFormat.KERAS2_H5);
+        assertThat(r.kerasVersion()).isEqualTo("2.0.9");
+        assertThat(r.unsupported()).extracting(UnsupportedLayer::name).containsExactly("lambda_1", "lambda_2");
+        assertThat(r.unsupported()).allSatisfy(u -> assertThat(u.reason()).contains("Python code"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(importer::importModel)
+                .isInstanceOf(UnsupportedKerasModelException.class).hasMessageContaining("2 layers cannot be imported");
+    }
 }
