@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Tells what a file is from its first bytes, in pure Java, before any native HDF5 code sees it.
@@ -83,7 +84,7 @@ final class FileSniffer {
         for (long at = 0; at + HDF5_SIGNATURE.length <= size; at = at == 0 ? 512 : at * 2) {
             ByteBuffer sig = ByteBuffer.allocate(HDF5_SIGNATURE.length);
             ch.read(sig, at);
-            if (java.util.Arrays.equals(sig.array(), HDF5_SIGNATURE)) {
+            if (Arrays.equals(sig.array(), HDF5_SIGNATURE)) {
                 return at;
             }
         }

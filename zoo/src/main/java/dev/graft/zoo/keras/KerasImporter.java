@@ -11,9 +11,12 @@ import dev.graft.zoo.SourceKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -84,7 +87,7 @@ public final class KerasImporter {
         List<UnsupportedLayer> dl4j = KerasPreflight.dl4jCheck(keras2, major, KerasPreflight.names(unsupported));
         unsupported.addAll(dl4j);
         if (t != null) {
-            java.util.Set<String> reported = KerasPreflight.names(unsupported);
+            Set<String> reported = KerasPreflight.names(unsupported);
             t.unknownWeightLayouts().stream().filter(u -> !reported.contains(u.name())).forEach(unsupported::add);
         }
         // keep model order
@@ -129,7 +132,7 @@ public final class KerasImporter {
                     throw new KerasImportException("DL4J dropped layer '" + e.getKey() + "' of " + src.file()
                             + " while building; its weights have nowhere to go");
                 }
-                layer.setWeights(new java.util.HashMap<>(e.getValue()));
+                layer.setWeights(new HashMap<>(e.getValue()));
             }
         } catch (KerasImportException e) {
             throw e;
@@ -169,7 +172,7 @@ public final class KerasImporter {
 
     private ModelCard card(KerasSource src, PreflightReport report, KerasModel km) throws KerasImportException {
         ModelCard.Builder c = ModelCard.builder(name != null ? name : report.modelName())
-                .architecture("keras-" + src.modelConfig().path("class_name").asText().toLowerCase(java.util.Locale.ROOT)
+                .architecture("keras-" + src.modelConfig().path("class_name").asText().toLowerCase(Locale.ROOT)
                         + " '" + report.modelName() + "' (" + report.layerCount() + " layers)")
                 .source(src.format().isKeras3() ? SourceKind.KERAS3 : SourceKind.KERAS2)
                 .normalization(normalization).labels(labels);

@@ -1,6 +1,7 @@
 package dev.graft.zoo.keras;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,7 +72,7 @@ final class NativeHdf5 {
     }
 
     static boolean hasGroup(Hdf5Archive h5, Path file, String... path) throws KerasImportException {
-        String[] parent = java.util.Arrays.copyOf(path, path.length - 1);
+        String[] parent = Arrays.copyOf(path, path.length - 1);
         return groups(h5, file, parent).contains(path[path.length - 1]);
     }
 

@@ -2,11 +2,18 @@ package dev.graft.zoo.keras;
 
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -48,7 +55,12 @@ public final class ParityCheck {
         if (model.network() instanceof MultiLayerNetwork) {
             got = ((MultiLayerNetwork) model.network()).output(in, false);
         } else {
-            got = ((ComputationGraph) model.network()).outputSingle(false, in);
+            ComputationGraph g = (ComputationGraph) model.network();
+            if (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1) {
+                throw new IllegalArgumentException("the parity check compares one input and one output array; this "
+                        + "model has " + g.getNumInputArrays() + " inputs and " + g.getNumOutputArrays() + " outputs");
+            }
+            got = g.outputSingle(false, in);
         }
         got = matchShape(got.castTo(DataType.FLOAT), expected);
         double max = Transforms.abs(got.sub(expected)).maxNumber().doubleValue();
@@ -58,16 +70,16 @@ public final class ParityCheck {
     /** Reads an .npz (np.savez or np.savez_compressed): a zip of .npy files. */
     static Map<String, INDArray> readNpz(Path npz) throws IOException {
         if (!Files.isRegularFile(npz)) {
-            throw new java.io.FileNotFoundException("reference file " + npz + " does not exist");
+            throw new FileNotFoundException("reference file " + npz + " does not exist");
         }
-        Map<String, INDArray> m = new java.util.LinkedHashMap<>();
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(npz.toFile())) {
-            for (java.util.zip.ZipEntry e : java.util.Collections.list(zip.entries())) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(npz.toFile())) {
+            for (ZipEntry e : Collections.list(zip.entries())) {
                 if (!e.getName().endsWith(".npy")) {
                     continue;
                 }
                 byte[] bytes;
-                try (java.io.InputStream in = zip.getInputStream(e)) {
+                try (InputStream in = zip.getInputStream(e)) {
                     bytes = in.readAllBytes();
                 }
                 try {
@@ -77,7 +89,7 @@ public final class ParityCheck {
                             + ".npy (" + ex.getMessage() + ")", ex);
                 }
             }
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new IOException("reference file " + npz + " is not an .npz (not a zip: " + e.getMessage()
                     + "); write it with numpy.savez(path, input=x, output=y)", e);
         }

@@ -1,6 +1,7 @@
 package dev.graft.zoo.keras;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * How closely an imported model reproduces the outputs Keras wrote.
@@ -30,7 +31,7 @@ public record ParityReport(double maxAbsDiff, double tolerance, long examples, l
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "max abs diff %.3g over %d examples (output %s), tolerance %.3g: %s",
+        return String.format(Locale.ROOT, "max abs diff %.3g over %d examples (output %s), tolerance %.3g: %s",
                 maxAbsDiff, examples, Arrays.toString(outputShape), tolerance, passed() ? "OK" : "FAILED");
     }
 }
