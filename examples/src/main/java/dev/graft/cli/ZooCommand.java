@@ -170,10 +170,13 @@ final class ZooCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "FILE", description = "The model zip.")
         Path file;
 
+        @Option(names = "--replace", description = "Replace a model already registered under NAME.")
+        boolean replace;
+
         @Override
         public Integer call() throws IOException {
             Zoo zoo = new StoreOptions().zoo(false);
-            GraftModel m = zoo.add(name, file);
+            GraftModel m = zoo.add(name, file, replace);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("registered %s (%s, %,d parameters) as %s; sha256 %s%n", name,
                     m.network().getClass().getSimpleName(), m.network().numParams(),

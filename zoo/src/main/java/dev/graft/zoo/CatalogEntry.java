@@ -51,6 +51,26 @@ public record CatalogEntry(String name, String architecture, Kind kind, Class<? 
         return inputShape.clone();
     }
 
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CatalogEntry e && name.equals(e.name) && Objects.equals(architecture, e.architecture)
+                && kind == e.kind && Objects.equals(zooClass, e.zooClass) && graph == e.graph && layout == e.layout
+                && java.util.Arrays.equals(inputShape, e.inputShape) && Objects.equals(description, e.description)
+                && variants.equals(e.variants);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, kind, variants);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + architecture + ", " + kind + ", " + (graph ? "ComputationGraph" : "MultiLayerNetwork")
+                + ", input " + java.util.Arrays.toString(inputShape) + " " + layout + ", variants: "
+                + variants.stream().map(PretrainedVariant::name).collect(Collectors.joining(", ")) + ")";
+    }
+
     /** The first variant, which {@code graft zoo fetch NAME} uses when no {@code --variant} is given. */
     public PretrainedVariant defaultVariant() {
         if (variants.isEmpty()) {

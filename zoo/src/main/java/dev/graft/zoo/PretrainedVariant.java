@@ -38,4 +38,24 @@ public record PretrainedVariant(String name, WeightFile file, String originalUrl
     public long[] inputShape() {
         return inputShape.clone();
     }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PretrainedVariant v && name.equals(v.name) && file.equals(v.file)
+                && Objects.equals(originalUrl, v.originalUrl) && layout == v.layout
+                && java.util.Arrays.equals(inputShape, v.inputShape) && normalization.equals(v.normalization)
+                && numClasses == v.numClasses && Objects.equals(notes, v.notes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, file, layout, java.util.Arrays.hashCode(inputShape), numClasses);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + file.relativePath() + ", " + file.describeChecksums() + "; input "
+                + java.util.Arrays.toString(inputShape) + " " + layout + ", " + normalization + ", " + numClasses
+                + " classes)";
+    }
 }

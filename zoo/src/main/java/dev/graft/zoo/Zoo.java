@@ -115,6 +115,10 @@ public final class Zoo {
 
     private ResolvedFile fetch(CatalogEntry entry, PretrainedVariant v, Path explicit) throws IOException {
         WeightFile wf = v.file();
+        if (entry.kind() == CatalogEntry.Kind.USER && explicit == null && !Files.isRegularFile(store.cachePath(wf))) {
+            throw new java.io.FileNotFoundException("model '" + entry.name() + "' is registered but its file "
+                    + store.cachePath(wf) + " is missing; add it again with 'graft zoo add " + entry.name() + " FILE'");
+        }
         Path cardBeside = ModelCard.besides(store.cachePath(wf));
         if (explicit == null && wf.sha256() == null && Files.isRegularFile(cardBeside)) {
             // Graft recorded the sha256 when it first verified the file: check that as well as DL4J's Adler32
@@ -183,7 +187,15 @@ public final class Zoo {
      * @return the model as saved, its card renamed and carrying the file's sha256
      */
     public GraftModel register(String name, GraftModel model) throws IOException {
-        checkNewName(name);
+        return register(name, model, false);
+    }
+
+    /**
+     * Like {@link #register(String, GraftModel)}; {@code replace} allows overwriting a model already registered
+     * under {@code name}.
+     */
+    public GraftModel register(String name, GraftModel model, boolean replace) throws IOException {
+        checkNewName(name, replace);
         Path target = home.models().resolve(name).resolve(name + ".zip");
         ModelCard card = model.card().toBuilder().name(name).clearSha256().build();
         GraftModel saved = model.withCard(card).save(target);
@@ -198,7 +210,12 @@ public final class Zoo {
      * {@code name} and registers it. The file is read and checked first; the original is left untouched.
      */
     public GraftModel add(String name, Path file) throws IOException {
-        checkNewName(name);
+        return add(name, file, false);
+    }
+
+    /** Like {@link #add(String, Path)}; {@code replace} allows overwriting a model already registered as {@code name}. */
+    public GraftModel add(String name, Path file, boolean replace) throws IOException {
+        checkNewName(name, replace);
         GraftModel m = GraftModel.load(file);
         Path target = home.models().resolve(name).resolve(name + ".zip");
         Files.createDirectories(target.getParent());
@@ -218,7 +235,7 @@ public final class Zoo {
         }
     }
 
-    private void checkNewName(String name) {
+    private void checkNewName(String name, boolean replace) {
         if (name == null || !name.matches("[a-z0-9][a-z0-9._-]*")) {
             throw new IllegalArgumentException("model name must be lower case letters, digits, '.', '_' or '-', got '"
                     + name + "'");
@@ -226,6 +243,10 @@ public final class Zoo {
         catalog.lookup(name).filter(e -> e.kind() == CatalogEntry.Kind.DL4J_ZOO).ifPresent(e -> {
             throw new IllegalArgumentException("'" + name + "' is a DL4J zoo model; register yours under another name");
         });
+        if (!replace && catalog.lookup(name).isPresent()) {
+            throw new IllegalArgumentException("model '" + name + "' is already registered ("
+                    + home.models().resolve(name) + "); choose another name or replace it (--replace)");
+        }
     }
 
     private void reloadCatalog() throws IOException {

@@ -71,6 +71,12 @@ class ZooTest {
         assertThat(added.card().sha256()).containsKey("tiny.zip");
         assertThat(Files.readAllBytes(plain)).isEqualTo(original);
         assertThat(zoo(true).open(plain.toString()).isGraph()).isTrue();
+
+        assertThatThrownBy(() -> zoo(true).add("tiny", plain)).hasMessageContaining("already registered");
+        assertThat(zoo(true).add("tiny", plain, true).card().name()).isEqualTo("tiny");
+        Files.delete(home.resolve("models/tiny/tiny.zip"));
+        assertThatThrownBy(() -> zoo(true).load("tiny")).isInstanceOf(java.io.FileNotFoundException.class)
+                .hasMessageContaining("registered but its file").hasMessageContaining("graft zoo add tiny");
     }
 
     @Test

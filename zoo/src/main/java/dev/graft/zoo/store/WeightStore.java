@@ -199,6 +199,26 @@ public final class WeightStore {
         }
         Files.createDirectories(target.getParent());
         Path part = target.resolveSibling(target.getFileName() + ".part");
+        boolean resumed = Files.exists(part) && Files.size(part) > 0;
+        try {
+            return fetchInto(file, uri, url, part, target);
+        } catch (MismatchedDownload e) {
+            if (!resumed) {
+                throw e;
+            }
+            // the partial file came from an earlier run and may belong to another version: start from zero once
+            return fetchInto(file, uri, url, part, target);
+        }
+    }
+
+    /** A download completed but did not match; the part file was already deleted. */
+    private static final class MismatchedDownload extends IOException {
+        MismatchedDownload(String message) {
+            super(message);
+        }
+    }
+
+    private ResolvedFile fetchInto(WeightFile file, URI uri, String url, Path part, Path target) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt <= retriesPerMirror; attempt++) {
             long before = Files.exists(part) ? Files.size(part) : 0;
@@ -221,7 +241,7 @@ public final class WeightStore {
         String problem = mismatch(file, sums);
         if (problem != null) {
             Files.deleteIfExists(part); // our own temp file: a wrong download must not be resumed
-            throw new IOException("served a file that does not match: expected " + file.describeChecksums()
+            throw new MismatchedDownload("served a file that does not match: expected " + file.describeChecksums()
                     + ", actual " + problem + "; it was discarded");
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

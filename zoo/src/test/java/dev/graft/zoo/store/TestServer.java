@@ -76,9 +76,9 @@ final class TestServer implements AutoCloseable {
         int len = body.length - start;
         if (dropsLeft.getAndDecrement() > 0) {
             int n = (int) Math.min(dropAfter, len);
+            bytesSent.addAndGet(n); // counted before writing: the client may finish before this thread goes on
             out.write(body, start, n);
             out.flush();
-            bytesSent.addAndGet(n);
             if (stallMillis > 0) {
                 try {
                     Thread.sleep(stallMillis);
@@ -90,8 +90,8 @@ final class TestServer implements AutoCloseable {
             // server close the connection, which is what a crashing or overloaded mirror does
             throw new IOException("test server drops the connection after " + n + " bytes");
         }
-        out.write(body, start, len);
         bytesSent.addAndGet(len);
+        out.write(body, start, len);
         out.close();
     }
 

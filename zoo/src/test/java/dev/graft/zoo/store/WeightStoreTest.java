@@ -120,8 +120,8 @@ class WeightStoreTest {
             slow.serve("/m/tiny/tiny_weights.zip", payload);
             slow.dropAfter = 1000;
             slow.dropsLeft.set(10);
-            slow.stallMillis = 3000;
-            WeightStore store = store().readTimeout(Duration.ofMillis(500)).retriesPerMirror(0)
+            slow.stallMillis = 8000;
+            WeightStore store = store().readTimeout(Duration.ofSeconds(2)).retriesPerMirror(0)
                     .mirror(slow.baseUrl() + "/m").mirror(server.baseUrl() + "/m").build();
 
             ResolvedFile r = store.resolve(file);
@@ -148,6 +148,20 @@ class WeightStoreTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aStalePartialFileFromAnotherVersionIsDiscardedAndDownloadedAfresh() throws IOException {
+        Path part = home.resolve("models/tiny/tiny_weights.zip.part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, new byte[50_000]); // zeros: not the start of payload
+
+        ResolvedFile r = store().mirror(server.baseUrl() + "/m").build().resolve(file);
+
+        assertThat(Files.readAllBytes(r.path())).isEqualTo(payload);
+        assertThat(server.rangeHeaders).containsExactly("bytes=50000-");
+        assertThat(server.requests).hasSize(2);
+        assertThat(Files.exists(part)).isFalse();
     }
 
     @Test
