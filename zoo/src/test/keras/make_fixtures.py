@@ -124,6 +124,24 @@ def gap_head():
     save(m, "gap_head", RNG.uniform(0, 1, size=(3, 16, 16, 3)).astype(np.float32))
 
 
+def two_inputs_two_outputs():
+    """Keras 3 writes several input/output tensors as lists of [name, node, tensor]; npz has input_0/1, output_0/1."""
+    a = keras.Input((6,), name="in_a")
+    b = keras.Input((4,), name="in_b")
+    cat = layers.Concatenate(name="concat")([layers.Dense(5, activation="relu", name="dense_a")(a),
+                                            layers.Dense(5, activation="relu", name="dense_b")(b)])
+    cls = layers.Dense(2, activation="softmax", name="class_out")(cat)
+    reg = layers.Dense(1, name="value_out")(cat)
+    m = keras.Model([a, b], [cls, reg], name="two_inputs_two_outputs")
+    randomize(m)
+    xa = RNG.normal(size=(3, 6)).astype(np.float32)
+    xb = RNG.normal(size=(3, 4)).astype(np.float32)
+    y = m.predict([xa, xb], verbose=0)
+    m.save(os.path.join(K3, "two_inputs_two_outputs.keras"))
+    np.savez(os.path.join(K3, "two_inputs_two_outputs.npz"), input_0=xa, input_1=xb, output_0=y[0], output_1=y[1])
+    print(f"two_inputs_two_outputs: {m.count_params()} params")
+
+
 def unsupported():
     """Four layers the import cannot handle, for the preflight test: GRU and LayerNormalization (no DL4J importer),
     a Lambda (Python code), and a Dense layer applied twice (shared weights)."""
@@ -280,6 +298,7 @@ def main():
     mobilenet()
     text_lstm()
     gap_head()
+    two_inputs_two_outputs()
     unsupported()
     if len(sys.argv) > 1:
         keras2(sys.argv[1])

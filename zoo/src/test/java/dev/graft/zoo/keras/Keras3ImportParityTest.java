@@ -1,6 +1,7 @@
 package dev.graft.zoo.keras;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +9,7 @@ import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.SourceKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -17,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Every Keras-3-written fixture, in both file formats, imports and reproduces Keras' outputs within 1e-4. */
 class Keras3ImportParityTest {
@@ -70,6 +74,27 @@ class Keras3ImportParityTest {
         GraftModel m = KerasImporter.builder(json).weights(weights).build().importModel();
         assertThat(m.card().inputShape()).containsExactly(8);
         assertThat(ParityCheck.of(m, Fixtures.keras3("mlp.npz"), 1e-4).passed()).isTrue();
+    }
+
+    @Test
+    void twoInputsAndTwoOutputsKeepTheirOrderAndMatchKeras() throws Exception {
+        GraftModel m = KerasImporter.builder(Fixtures.keras3("two_inputs_two_outputs.keras")).build().importModel();
+        ComputationGraph g = (ComputationGraph) m.network();
+        assertThat(g.getConfiguration().getNetworkInputs()).containsExactly("in_a", "in_b");
+        assertThat(g.getConfiguration().getNetworkOutputs()).containsExactly("class_out", "value_out");
+        assertThat(m.card().notes()).contains("2 inputs [in_a, in_b]");
+
+        Map<String, INDArray> ref =
+                ParityCheck.readArrays(Fixtures.keras3("two_inputs_two_outputs.npz"));
+        INDArray[] out = g.output(false, ref.get("input_0"), ref.get("input_1"));
+        for (int i = 0; i < 2; i++) {
+            double diff = Transforms.abs(out[i].sub(ref.get("output_" + i)))
+                    .maxNumber().doubleValue();
+            assertThat(diff).as("output " + i).isLessThanOrEqualTo(1e-4);
+        }
+        assertThatThrownBy(
+                () -> ParityCheck.of(m, Fixtures.keras3("two_inputs_two_outputs.npz"), 1e-4))
+                .hasMessageContaining("has no 'input' array");
     }
 
     private static void extract(String archive, String member, Path to) throws Exception {
