@@ -2,13 +2,11 @@ package dev.graft.zoo.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -27,7 +25,7 @@ final class Keras3Weights {
     /** Weights per layer name, for every layer that has weights. */
     static Map<String, Map<String, INDArray>> read(KerasSource src, List<Keras3Translator.LayerSpec> layers)
             throws KerasImportException {
-        Hdf5Archive h5 = src.weights();
+        Hdf5File h5 = src.weights();
         Path file = src.weightsFile();
         boolean legacy = src.format() == KerasFormat.KERAS3_H5;
         Map<String, Map<String, INDArray>> out = new LinkedHashMap<>();
@@ -42,51 +40,46 @@ final class Keras3Weights {
         return out;
     }
 
-    private static Map<String, INDArray> readNative(Hdf5Archive h5, Path file, Keras3Translator.LayerSpec l)
+    private static Map<String, INDArray> readNative(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
             throws KerasImportException {
-        List<String> path = new ArrayList<>(List.of("layers", l.weightKey()));
-        if (!NativeHdf5.hasGroup(h5, file, path.toArray(new String[0]))) {
+        if (!h5.hasGroup("layers", l.weightKey())) {
             throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
-                    + file + ": expected group /" + String.join("/", path));
+                    + file + ": expected group /layers/" + l.weightKey());
         }
-        if (Keras3Translator.keepsWeightsInCell(l.className())) {
-            path.add("cell");
-        }
-        path.add("vars");
-        String[] group = path.toArray(new String[0]);
-        List<String> sets = NativeHdf5.dataSets(h5, file, group);
+        String group = "layers/" + l.weightKey() + (Keras3Translator.keepsWeightsInCell(l.className()) ? "/cell" : "")
+                + "/vars";
+        List<String> sets = h5.dataSets(group);
         List<String> names = l.paramNames();
         if (sets.size() != names.size()) {
             throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file + " has "
-                    + sets.size() + " weight arrays at /" + String.join("/", group) + " but its config implies "
-                    + names.size() + " " + names);
+                    + sets.size() + " weight arrays at /" + group + " but its config implies " + names.size() + " "
+                    + names);
         }
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
-            w.put(names.get(i), NativeHdf5.read(h5, file, String.valueOf(i), group));
+            w.put(names.get(i), h5.readFloats(group + "/" + i));
         }
         return w;
     }
 
-    private static Map<String, INDArray> readLegacy(Hdf5Archive h5, Path file, Keras3Translator.LayerSpec l)
+    private static Map<String, INDArray> readLegacy(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
             throws KerasImportException {
-        if (!NativeHdf5.hasGroup(h5, file, "model_weights", l.name())) {
+        if (!h5.hasGroup("model_weights", l.name())) {
             throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
                     + file + ": expected group /model_weights/" + l.name());
         }
-        Map<String, String[]> found = new HashMap<>();
-        collect(h5, file, new ArrayList<>(List.of("model_weights", l.name())), found);
+        Map<String, String> found = new HashMap<>();
+        collect(h5, "model_weights/" + l.name(), found);
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (String name : l.paramNames()) {
             String stored = l.className().equals("DepthwiseConv2D") && name.equals("depthwise_kernel")
                     && !found.containsKey(name) ? "kernel" : name;
-            String[] where = found.get(stored);
+            String where = found.get(stored);
             if (where == null) {
                 throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file
                         + " has no weight '" + stored + "'; it has " + found.keySet());
             }
-            String[] group = Arrays.copyOf(where, where.length - 1);
-            w.put(name, NativeHdf5.read(h5, file, where[where.length - 1], group));
+            w.put(name, h5.readFloats(where));
         }
         if (found.size() != w.size()) {
             throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file + " has "
@@ -95,19 +88,13 @@ final class Keras3Weights {
         return w;
     }
 
-    /** Finds every data set below a group; keys are weight names without a {@code :0} suffix. */
-    private static void collect(Hdf5Archive h5, Path file, List<String> path, Map<String, String[]> found)
-            throws KerasImportException {
-        String[] p = path.toArray(new String[0]);
-        for (String ds : NativeHdf5.dataSets(h5, file, p)) {
-            List<String> full = new ArrayList<>(path);
-            full.add(ds);
-            found.put(ds.replaceFirst(":\\d+$", ""), full.toArray(new String[0]));
+    /** Finds every data set below a group; keys are weight names without a {@code :0} suffix, values paths. */
+    private static void collect(Hdf5File h5, String group, Map<String, String> found) throws KerasImportException {
+        for (String ds : h5.dataSets(group)) {
+            found.put(ds.replaceFirst(":\\d+$", ""), group + "/" + ds);
         }
-        for (String g : NativeHdf5.groups(h5, file, p)) {
-            List<String> sub = new ArrayList<>(path);
-            sub.add(g);
-            collect(h5, file, sub, found);
+        for (String g : h5.groups(group)) {
+            collect(h5, group + "/" + g, found);
         }
     }
 

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
-import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 
 /**
  * A Keras model opened for import: its format, Keras version, model config and where its weights are.
@@ -31,7 +30,7 @@ final class KerasSource implements AutoCloseable {
     private final String kerasVersion;
     private final ObjectNode modelConfig;
     private final List<Path> tempFiles;
-    private Hdf5Archive weights;
+    private Hdf5File weights;
 
     private KerasSource(Path file, Path weightsFile, KerasFormat format, String kerasVersion, ObjectNode modelConfig,
                         List<Path> tempFiles) {
@@ -110,15 +109,14 @@ final class KerasSource implements AutoCloseable {
     }
 
     private static KerasSource openHdf5(Path file) throws KerasImportException {
-        Hdf5Archive h5 = NativeHdf5.open(file);
+        Hdf5File h5 = Hdf5File.open(file);
         try {
-            if (!NativeHdf5.hasAttribute(h5, file, "model_config")) {
+            if (!h5.hasAttribute("model_config")) {
                 throw new KerasImportException(file + " is an HDF5 file without a model_config attribute: it holds "
                         + "weights only; import its JSON config and pass this file as the weights");
             }
-            String json = NativeHdf5.readJsonAttribute(h5, file, "model_config");
-            String version = NativeHdf5.hasAttribute(h5, file, "keras_version")
-                    ? NativeHdf5.readStringAttribute(h5, file, "keras_version").trim() : "";
+            String json = h5.readJsonAttribute("model_config");
+            String version = h5.hasAttribute("keras_version") ? h5.readStringAttribute("keras_version") : "";
             ObjectNode cfg = parseObject(json, file + " model_config");
             boolean keras3 = version.startsWith("3") || (version.isEmpty() && looksLikeKeras3(cfg));
             KerasSource s = new KerasSource(file, file, keras3 ? KerasFormat.KERAS3_H5 : KerasFormat.KERAS2_H5,
@@ -126,7 +124,7 @@ final class KerasSource implements AutoCloseable {
             s.weights = h5;
             return s;
         } catch (KerasImportException | RuntimeException e) {
-            NativeHdf5.close(h5);
+            h5.close();
             throw e;
         }
     }
@@ -200,11 +198,11 @@ final class KerasSource implements AutoCloseable {
         return modelConfig;
     }
 
-    /** The weights file, opened (once) through DL4J's HDF5 reader. */
-    Hdf5Archive weights() throws KerasImportException {
+    /** The weights file, opened once. */
+    Hdf5File weights() throws KerasImportException {
         requireWeightsFile();
         if (weights == null) {
-            weights = NativeHdf5.open(weightsFile);
+            weights = Hdf5File.open(weightsFile);
         }
         return weights;
     }
@@ -212,7 +210,7 @@ final class KerasSource implements AutoCloseable {
     @Override
     public void close() {
         if (weights != null) {
-            NativeHdf5.close(weights);
+            weights.close();
             weights = null;
         }
         deleteAll(tempFiles);
