@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ZooCommand.class,
             InspectCommand.class,
             FeaturizeCommand.class,
+            ImportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {

@@ -1,0 +1,112 @@
+package dev.graft.cli;
+
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.Normalization;
+import dev.graft.zoo.keras.KerasImporter;
+import dev.graft.zoo.keras.ParityCheck;
+import dev.graft.zoo.keras.ParityReport;
+import dev.graft.zoo.keras.PreflightReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code graft import FILE --out MODEL.zip [--verify REF.npz]}: a Keras 2 or Keras 3 model as a Graft model.
+ * The preflight runs first; with {@code --verify} the import is compared with outputs Keras wrote and nothing
+ * is saved when it differs by more than the tolerance.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = {"Import a Keras model (.keras, Keras 2 or 3 .h5, or JSON config + --weights) as a Graft model.",
+            "Lists every layer that cannot be imported before doing any work; --verify compares with Keras' outputs."})
+final class ImportCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "Keras model: .keras, .h5, or a JSON config")
+    Path file;
+
+    @Option(names = "--out", paramLabel = "MODEL.zip", description = "where to save the Graft model (+ .card.json)")
+    Path out;
+
+    @Option(names = "--weights", paramLabel = "W.h5", description = "weights file, when FILE is a JSON config")
+    Path weights;
+
+    @Option(names = "--verify", paramLabel = "REF.npz",
+            description = "arrays 'input' and 'output' written by Keras: np.savez(f, input=x, output=model.predict(x))")
+    Path verify;
+
+    @Option(names = "--tolerance", defaultValue = "1e-4",
+            description = "largest accepted max abs difference for --verify (default: ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Option(names = "--preflight", description = "only check which layers can be imported; build and save nothing")
+    boolean preflightOnly;
+
+    @Option(names = "--name", description = "model name for the card (default: the Keras model's name)")
+    String name;
+
+    @Option(names = "--scale", defaultValue = "1", description = "input preprocessing: multiply by this first")
+    double scale;
+
+    @Option(names = "--mean", split = ",", paramLabel = "M", description = "per-channel mean subtracted after --scale")
+    double[] mean;
+
+    @Option(names = "--std", split = ",", paramLabel = "S", description = "per-channel std divided by after --mean")
+    double[] std;
+
+    @Option(names = "--labels", split = ",", description = "class labels in output order")
+    List<String> labels;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        if (!preflightOnly && out == null) {
+            throw new IllegalArgumentException("--out MODEL.zip is required (or --preflight to only check the file)");
+        }
+        if (!(tolerance >= 0)) {
+            throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
+        }
+        Normalization norm = mean == null && std == null ? Normalization.scale(scale)
+                : Normalization.of(scale, mean == null ? new double[0] : mean, std == null ? new double[0] : std);
+        KerasImporter.Builder b = KerasImporter.builder(file).weights(weights).normalization(norm);
+        if (name != null) {
+            b.name(name);
+        }
+        if (labels != null) {
+            b.labels(labels);
+        }
+        KerasImporter importer = b.build();
+
+        PreflightReport pre = importer.preflight();
+        o.printf("read %s: %s written by Keras %s, model '%s', %d layers%n", file.getFileName(), pre.format(),
+                pre.kerasVersion(), pre.modelName(), pre.layerCount());
+        if (!pre.importable()) {
+            pre.unsupported().forEach(u -> o.println("  cannot import " + u));
+            o.flush();
+            pre.requireImportable();
+        }
+        o.println("preflight: all " + pre.layerCount() + " layers can be imported");
+        if (preflightOnly) {
+            return 0;
+        }
+        GraftModel m = importer.importModel();
+        o.printf("imported: %s, %,d parameters, input %s %s%n", m.isGraph() ? "ComputationGraph" : "MultiLayerNetwork",
+                m.network().numParams(), java.util.Arrays.toString(m.card().inputShape()), m.card().layout());
+        if (verify != null) {
+            ParityReport p = ParityCheck.of(m, verify, tolerance);
+            o.println("verify: " + p);
+            o.flush();
+            p.requirePassed();
+        }
+        GraftModel saved = m.save(out);
+        o.printf("saved %s and %s (source %s)%n", out, dev.graft.zoo.ModelCard.besides(out).getFileName(),
+                saved.card().source());
+        return 0;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.graft.zoo.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Reads the weights of a Keras 3 model and names them as DL4J's importer expects ({@code kernel}, {@code bias},
+ * {@code depthwise_kernel}, {@code moving_mean}, ...). The arrays are copied unchanged: Keras 3 keeps the
+ * Keras 2 shapes and layouts, only the names and the file structure moved.
+ *
+ * <p>Two layouts: the native one ({@code .keras} archives and {@code .weights.h5}) stores
+ * {@code layers/<snake_case class>[_n]/vars/<i>} with positional names; the legacy {@code .h5} one stores
+ * {@code model_weights/<layer name>/.../<weight name>}.
+ */
+final class Keras3Weights {
+    private Keras3Weights() {
+    }
+
+    /** Weights per layer name, for every layer that has weights. */
+    static Map<String, Map<String, INDArray>> read(KerasSource src, List<Keras3Translator.LayerSpec> layers)
+            throws KerasImportException {
+        Hdf5File h5 = src.weights();
+        Path file = src.weightsFile();
+        boolean legacy = src.format() == KerasFormat.KERAS3_H5;
+        Map<String, Map<String, INDArray>> out = new LinkedHashMap<>();
+        for (Keras3Translator.LayerSpec l : layers) {
+            if (!l.hasWeights()) {
+                continue;
+            }
+            Map<String, INDArray> w = legacy ? readLegacy(h5, file, l) : readNative(h5, file, l);
+            checkShapes(src, l, w);
+            out.put(l.name(), w);
+        }
+        return out;
+    }
+
+    private static Map<String, INDArray> readNative(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
+            throws KerasImportException {
+        if (!h5.hasGroup("layers", l.weightKey())) {
+            throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
+                    + file + ": expected group /layers/" + l.weightKey());
+        }
+        String group = "layers/" + l.weightKey() + (Keras3Translator.keepsWeightsInCell(l.className()) ? "/cell" : "")
+                + "/vars";
+        List<String> sets = h5.dataSets(group);
+        List<String> names = l.paramNames();
+        if (sets.size() != names.size()) {
+            throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file + " has "
+                    + sets.size() + " weight arrays at /" + group + " but its config implies " + names.size() + " "
+                    + names);
+        }
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            w.put(names.get(i), h5.readFloats(group + "/" + i));
+        }
+        return w;
+    }
+
+    private static Map<String, INDArray> readLegacy(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
+            throws KerasImportException {
+        if (!h5.hasGroup("model_weights", l.name())) {
+            throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
+                    + file + ": expected group /model_weights/" + l.name());
+        }
+        Map<String, String> found = new HashMap<>();
+        collect(h5, "model_weights/" + l.name(), found);
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        for (String name : l.paramNames()) {
+            String stored = l.className().equals("DepthwiseConv2D") && name.equals("depthwise_kernel")
+                    && !found.containsKey(name) ? "kernel" : name;
+            String where = found.get(stored);
+            if (where == null) {
+                throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file
+                        + " has no weight '" + stored + "'; it has " + found.keySet());
+            }
+            w.put(name, h5.readFloats(where));
+        }
+        if (found.size() != w.size()) {
+            throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file + " has "
+                    + found.size() + " weights " + found.keySet() + " but its config implies " + l.paramNames());
+        }
+        return w;
+    }
+
+    /** Finds every data set below a group; keys are weight names without a {@code :0} suffix, values paths. */
+    private static void collect(Hdf5File h5, String group, Map<String, String> found) throws KerasImportException {
+        for (String ds : h5.dataSets(group)) {
+            found.put(ds.replaceFirst(":\\d+$", ""), group + "/" + ds);
+        }
+        for (String g : h5.groups(group)) {
+            collect(h5, group + "/" + g, found);
+        }
+    }
+
+    /** Checks what the config says about each weight's size, so a misplaced array is never loaded quietly. */
+    private static void checkShapes(KerasSource src, Keras3Translator.LayerSpec l, Map<String, INDArray> w)
+            throws KerasImportException {
+        JsonNode c = l.keras3Config();
+        long units = c.path("units").asLong(c.path("filters").asLong(-1));
+        int gates = l.className().equals("LSTM") ? 4 : l.className().equals("GRU") ? 3 : 1;
+        for (Map.Entry<String, INDArray> e : w.entrySet()) {
+            long[] s = e.getValue().shape();
+            long last = s.length == 0 ? -1 : s[s.length - 1];
+            String name = e.getKey();
+            boolean ok = true;
+            if (units > 0 && (name.equals("kernel") || name.equals("pointwise_kernel") || name.equals("bias")
+                    || name.equals("recurrent_kernel"))) {
+                ok = last == units * gates || (name.equals("bias") && e.getValue().length() == units * gates * 2);
+            }
+            if (name.equals("embeddings")) {
+                ok = s.length == 2 && s[0] == c.path("input_dim").asLong() && s[1] == c.path("output_dim").asLong();
+            }
+            if (name.equals("recurrent_kernel") && ok) {
+                ok = s.length == 2 && s[0] == units;
+            }
+            if (!ok) {
+                throw new KerasImportException("weight '" + name + "' of layer '" + l.name() + "' (" + l.className()
+                        + ") in " + src.file() + " has shape " + Arrays.toString(s)
+                        + ", which does not fit the layer's config; the weights file does not belong to this config");
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.graft.zoo.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
+import org.deeplearning4j.nn.modelimport.keras.config.KerasLayerConfiguration;
+import org.deeplearning4j.nn.modelimport.keras.config.KerasLayerConfigurationFactory;
+import org.deeplearning4j.nn.modelimport.keras.utils.KerasLayerUtils;
+import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelUtils;
+
+/**
+ * Finds every layer of a Keras model that cannot be imported, before any network is built.
+ *
+ * <p>Two checks per layer: Graft's own (can the Keras 3 config and weights be translated?) and DL4J's (does
+ * DL4J's importer have a class for the layer and accept its config?). DL4J's check runs each layer's config
+ * through DL4J's own layer factory, one layer at a time, so one bad layer does not hide the next.
+ */
+final class KerasPreflight {
+    private KerasPreflight() {
+    }
+
+    /** DL4J's objections to the layers of a Keras 1/2-form config, skipping layers already reported. */
+    static List<UnsupportedLayer> dl4jCheck(ObjectNode keras2Config, int kerasMajor, Set<String> alreadyReported)
+            throws KerasImportException {
+        KerasLayerConfiguration conf;
+        try {
+            conf = KerasLayerConfigurationFactory.get(kerasMajor);
+        } catch (Exception e) {
+            throw new KerasImportException("Keras major version " + kerasMajor + " is not one DL4J reads", e);
+        }
+        List<UnsupportedLayer> out = new ArrayList<>();
+        Map<String, KerasLayer> previous = new HashMap<>();
+        for (JsonNode layer : layersOf(keras2Config)) {
+            String cls = layer.path("class_name").asText("?");
+            String name = layer.path("config").path("name").asText(layer.path("name").asText("?"));
+            if (alreadyReported.contains(name)) {
+                continue;
+            }
+            try {
+                Map<String, Object> m = KerasModelUtils.parseJsonString(layer.toString());
+                m.put("keras_version", kerasMajor);
+                if (kerasMajor == 2) {
+                    m.put("backend", keras2Config.path("backend").asText("tensorflow"));
+                }
+                KerasLayer k = KerasLayerUtils.getKerasLayerFromConfig(m, false, conf, new HashMap<>(),
+                        new HashMap<>(), previous);
+                previous.put(k.getLayerName(), k);
+            } catch (Exception | LinkageError e) {
+                out.add(new UnsupportedLayer(name, cls, reason(cls, e)));
+            }
+        }
+        return out;
+    }
+
+    /** The layer list of a Keras 2 config: {@code config.layers}, or {@code config} itself (old Sequential). */
+    static JsonNode layersOf(ObjectNode config) {
+        JsonNode c = config.path("config");
+        return c.isArray() ? c : c.path("layers");
+    }
+
+    static Set<String> names(List<UnsupportedLayer> layers) {
+        Set<String> s = new HashSet<>();
+        layers.forEach(l -> s.add(l.name()));
+        return s;
+    }
+
+    private static String reason(String cls, Throwable e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst()
+                .orElse("").trim();
+        if (msg.startsWith("Unsupported keras layer type")) {
+            return "DL4J 1.0.0-M2.1 has no importer for Keras " + cls + " layers";
+        }
+        if (msg.startsWith("No SameDiff Lambda layer found")) {
+            return "a Lambda layer holds Python code, which cannot be imported; replace it with built-in layers";
+        }
+        return "DL4J's importer rejects its config: " + msg;
+    }
+}
