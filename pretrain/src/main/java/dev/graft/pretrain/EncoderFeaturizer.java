@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.cache.Featurizer;
 import dev.graft.zoo.Checksums;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.Normalization;
@@ -15,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The frozen encoders trained so far, as a featurizer for the feature cache: raw batch → normalization →
  * encoder 1 → … → encoder k. With no encoders yet it yields the normalized input itself.
  */
-final class EncoderFeaturizer {
+final class EncoderFeaturizer implements Featurizer {
     private final MultiLayerNetwork encoders;
     private final Normalization normalization;
     private final long inputSize;
@@ -46,22 +47,26 @@ final class EncoderFeaturizer {
     }
 
     /** Codes of a raw batch. */
+    @Override
     public INDArray featurize(INDArray rawBatch) {
         INDArray x = normalization.apply(rawBatch.reshape(rawBatch.size(0), inputSize), InputLayout.FLAT);
-        return encoders == null ? x : encoders.output(x, false);
+        return (encoders == null ? x : encoders.output(x, false)).castTo(DataType.FLOAT);
     }
 
     /** Shape of one code. */
+    @Override
     public long[] featureShape() {
         return new long[] {outputSize};
     }
 
     /** Fingerprint of the normalization and the encoders' weights. */
+    @Override
     public String fingerprint() {
         return fingerprint;
     }
 
     /** What this featurizer computes. */
+    @Override
     public String describe() {
         return encoders == null ? "normalized input (" + normalization + ")"
                 : "encoders 1.." + depth() + " of the layer-wise autoencoders (" + outputSize + " codes)";

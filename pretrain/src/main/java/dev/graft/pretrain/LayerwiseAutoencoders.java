@@ -101,7 +101,7 @@ public final class LayerwiseAutoencoders {
             long in = inputs;
             for (int k = 0; k < widths.length; k++) {
                 EncoderFeaturizer f = new EncoderFeaturizer(encoders, normalization, inputs);
-                LayerCodes codes = LayerCodes.build(f, unlabelled, dir.resolve("layer" + k), training.batchSize());
+                LayerCodes codes = LayerCodes.build(f, unlabelled, dir.resolve("layer" + k), training.batchSize(), Progress.none());
                 MultiLayerNetwork ae = autoencoder(k, in);
                 losses.add(trainLayer(k, ae, codes));
                 encoders = stack(encoders, ae, k);
@@ -153,7 +153,7 @@ public final class LayerwiseAutoencoders {
                 DataSetIterator it = codes.iterator(training.batchSize(), training.seed() * 31 + e);
                 List<Double> scores = new ArrayList<>();
                 for (int b = 0; it.hasNext(); b++) {
-                    INDArray clean = it.next().getFeatures();
+                    INDArray clean = it.next().getFeatures().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
                     INDArray noisy = corruptor == null ? clean : corruptor.corrupt(clean, Nets.batchSeed(training.seed() + k, e, b));
                     ae.fit(new DataSet(noisy, clean));
                     scores.add(ae.score());

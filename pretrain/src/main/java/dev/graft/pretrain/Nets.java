@@ -37,7 +37,7 @@ final class Nets {
 
     /** A network of the base's layers followed by {@code head}, initialized with the training seed. */
     static MultiLayerNetwork baseWithHead(BaseNet base, Training t, Layer... head) {
-        NeuralNetConfiguration.ListBuilder lb = config(t).list();
+        NeuralNetConfiguration.ListBuilder lb = config(t).list().overrideNinUponBuild(false);
         for (Layer l : base.layers()) {
             lb.layer(l);
         }

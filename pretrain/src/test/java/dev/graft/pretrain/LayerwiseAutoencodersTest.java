@@ -43,6 +43,11 @@ class LayerwiseAutoencodersTest {
         }
         MultiLayerNetwork base = p.base().multiLayerNetwork();
         assertThat(base.getnLayers()).isEqualTo(2);
+        for (String layer : new String[] {"layer0", "layer1"}) {
+            try (var files = java.nio.file.Files.list(dir.resolve("codes").resolve(layer))) {
+                assertThat(files.count()).as("feature cache of " + layer).isGreaterThan(0);
+            }
+        }
         INDArray codes = p.base().predict(digits(5).features());
         assertThat(codes.shape()).containsExactly(5, 12);
         GraftModel saved = p.save(dir.resolve("ae.zip"));
