@@ -92,6 +92,14 @@ public final class BaseNet {
         return new BaseNet(desc, new long[] {sequenceLength}, InputLayout.FLAT, layers, hidden);
     }
 
+    /**
+     * A randomly initialized network of this base alone (no head), e.g. the "from scratch" arm of a
+     * comparison: same architecture, no pretraining.
+     */
+    public org.deeplearning4j.nn.multilayer.MultiLayerNetwork newNetwork(long seed) {
+        return Nets.baseWithHead(this, Training.builder().seed(seed).build());
+    }
+
     /** Fresh copies of the base's layer configurations, bottom first. */
     public List<Layer> layers() {
         List<Layer> copies = new ArrayList<>();
