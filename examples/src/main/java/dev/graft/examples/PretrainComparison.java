@@ -38,10 +38,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * seed. Text (SpamAssassin, fetched by the pretrain build): word-replacement corruption pretraining on
  * message sentences, then ham/spam with few labelled messages.
  * <pre>
- * OMP_NUM_THREADS=1 java -cp examples/target/graft-cli.jar dev.graft.examples.PretrainComparison [--seeds 5] [--no-text]
+ * OMP_NUM_THREADS=1 java -cp examples/target/graft-cli.jar dev.graft.examples.PretrainComparison \
+ *     [--seeds 5] [--pretrain-epochs 30] [--finetune-steps 200] [--text-epochs 3] [--text-sentences 10000] [--no-digits] [--no-text]
  * </pre>
  */
 public final class PretrainComparison {
+    private static final double PROBE_LR = 1e-2;
     private static final Normalization DIGITS_SCALE = Normalization.scale(1 / DataSpec.DIGITS_MAX);
 
     private final int seeds;
@@ -67,7 +69,8 @@ public final class PretrainComparison {
         }
         if (!List.of(args).contains("--no-text")) {
             String dir = stringArg(args, "--spam", SpamAssassin.DEFAULT_DIR);
-            System.out.println(cmp.textTable(Path.of(dir), new int[] {5, 20}, intArg(args, "--text-epochs", 4)));
+            System.out.println(cmp.textTable(Path.of(dir), new int[] {5, 20}, intArg(args, "--text-epochs", 3),
+                    intArg(args, "--text-sentences", 10000)));
         }
         System.out.printf(Locale.ROOT, "total %.0f s%n", (System.nanoTime() - t0) / 1e9);
     }
@@ -96,12 +99,12 @@ public final class PretrainComparison {
     }
 
     /** The text table: scratch vs word-corruption pretraining on sentences. */
-    String textTable(Path corpus, int[] perClass, int textEpochs) throws Exception {
+    String textTable(Path corpus, int[] perClass, int textEpochs, int maxSentences) throws Exception {
         List<SpamAssassin.Message> mail = SpamAssassin.load(corpus, -1);
         Vocabulary vocab = Vocabulary.build(mail.stream().map(SpamAssassin.Message::body).toList(), 5000);
         int length = 64;
         LabeledData messages = MailData.messages(mail, vocab, length, "spamassassin");
-        LabeledData sentences = MailData.sentences(mail, vocab, length, 6, 20000, "spamassassin");
+        LabeledData sentences = MailData.sentences(mail, vocab, length, 6, maxSentences, "spamassassin");
         BaseNet base = BaseNet.textCnn(vocab.size(), length, 32, 64, 3, 64);
         Map<String, LongFunction<Pretrained>> methods = new LinkedHashMap<>();
         methods.put("scratch", null);
@@ -128,10 +131,11 @@ public final class PretrainComparison {
 
     private String table(String title, Map<String, LongFunction<Pretrained>> methods, Function<Long, GraftModel> scratch,
                          int[] perClass, Function<Long, LabeledData.Split> splits) {
+        int cols = perClass.length * 2;
         Map<String, double[][]> acc = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
         for (String m : methods.keySet()) {
-            acc.put(m, new double[perClass.length][seeds]);
+            acc.put(m, new double[cols][seeds]);
             seconds.put(m, 0.0);
         }
         for (int s = 0; s < seeds; s++) {
@@ -143,25 +147,28 @@ public final class PretrainComparison {
                 seconds.merge(e.getKey(), (System.nanoTime() - t0) / 1e9, Double::sum);
                 for (int k = 0; k < perClass.length; k++) {
                     LabeledData few = split.train().samplePerClass(perClass[k], seed);
-                    acc.get(e.getKey())[k][s] = fineTuneAndTest(base, few, split.test(), seed);
+                    acc.get(e.getKey())[2 * k][s] = fineTuneAndTest(base, few, split.test(), seed, true);
+                    acc.get(e.getKey())[2 * k + 1][s] = fineTuneAndTest(base, few, split.test(), seed, false);
                 }
                 System.err.printf(Locale.ROOT, "seed %d %-45s %s%n", seed, e.getKey(),
                         java.util.Arrays.toString(column(acc.get(e.getKey()), s)));
             }
         }
-        StringBuilder sb = new StringBuilder("### " + title + "\n\nTest accuracy, mean ± std over " + seeds + " seeds.\n\n| method |");
+        StringBuilder sb = new StringBuilder("### " + title + "\n\nTest accuracy, mean ± std over " + seeds
+                + " seeds (in brackets: difference to scratch). *probe*: base frozen, only the new head trains; "
+                + "*fine-tune*: every layer trains.\n\n| method |");
         for (int k : perClass) {
-            sb.append(' ').append(k).append(" labels/class |");
+            sb.append(' ').append(k).append("/class probe | ").append(k).append("/class fine-tune |");
         }
         sb.append(" pretraining s/seed |\n|---|");
-        for (int k : perClass) {
+        for (int c = 0; c < cols; c++) {
             sb.append("---|");
         }
         sb.append("---|\n");
         double[][] base = acc.get("scratch");
         for (String m : methods.keySet()) {
             sb.append("| ").append(m).append(" |");
-            for (int k = 0; k < perClass.length; k++) {
+            for (int k = 0; k < cols; k++) {
                 double[] a = acc.get(m)[k];
                 sb.append(String.format(Locale.ROOT, " %.3f ± %.3f", mean(a), std(a)));
                 if (!m.equals("scratch")) {
@@ -174,8 +181,8 @@ public final class PretrainComparison {
         return sb.toString();
     }
 
-    private double fineTuneAndTest(GraftModel base, LabeledData few, LabeledData test, long seed) {
-        MultiLayerNetwork clf = Pretrained.withHead(base, few.labels(), fineTuneLr, seed);
+    private double fineTuneAndTest(GraftModel base, LabeledData few, LabeledData test, long seed, boolean probe) {
+        MultiLayerNetwork clf = Pretrained.withHead(base, few.labels(), probe ? PROBE_LR : fineTuneLr, seed, probe);
         INDArray x = base.preprocess(few.features());
         INDArray y = few.oneHotLabels();
         for (int i = 0; i < fineTuneSteps; i++) {

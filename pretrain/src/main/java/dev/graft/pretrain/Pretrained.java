@@ -59,15 +59,27 @@ public final class Pretrained {
 
     /** Same as {@link #withHead(List, double, long)} for any saved base. */
     public static MultiLayerNetwork withHead(GraftModel base, List<String> labels, double learningRate, long seed) {
+        return withHead(base, labels, learningRate, seed, false);
+    }
+
+    /**
+     * A copy of {@code base} with a fresh softmax head for {@code labels}; with {@code freezeBase} only the head
+     * trains (a linear probe of the pretrained features), otherwise every layer does.
+     */
+    public static MultiLayerNetwork withHead(GraftModel base, List<String> labels, double learningRate, long seed,
+                                             boolean freezeBase) {
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a classifier head needs at least two labels, got " + labels);
         }
         MultiLayerNetwork net = base.multiLayerNetwork().clone();
         int top = net.getnLayers() - 1;
         long width = net.getLayer(top).getParam("W").size(1);
-        return new TransferLearning.Builder(net)
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(learningRate)).seed(seed).build())
-                .addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(width).nOut(labels.size())
+        TransferLearning.Builder b = new TransferLearning.Builder(net)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(learningRate)).seed(seed).build());
+        if (freezeBase) {
+            b.setFeatureExtractor(top);
+        }
+        return b.addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(width).nOut(labels.size())
                         .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
                 .build();
     }
