@@ -24,6 +24,8 @@ import org.nd4j.linalg.activations.Activation;
  * }</pre>
  */
 public final class BaseNet {
+    /** Prefix of the base's layer names. */
+    public static final String LAYER_PREFIX = "base";
     private final String description;
     private final long[] inputShape;
     private final InputLayout layout;
@@ -100,13 +102,20 @@ public final class BaseNet {
         return Nets.baseWithHead(this, Training.builder().seed(seed).build());
     }
 
-    /** Fresh copies of the base's layer configurations, bottom first. */
+    /** Fresh copies of the base's layer configurations, bottom first, named {@code base0}, {@code base1}, … */
     public List<Layer> layers() {
         List<Layer> copies = new ArrayList<>();
         for (Layer l : prototypes) {
-            copies.add(l.clone());
+            Layer c = l.clone();
+            c.setLayerName(LAYER_PREFIX + copies.size());
+            copies.add(c);
         }
         return copies;
+    }
+
+    /** Name of the base's top layer, where {@code transfer} cuts to featurize ({@code base<depth-1>}). */
+    public String topLayerName() {
+        return LAYER_PREFIX + (prototypes.size() - 1);
     }
 
     /** Number of layers. */

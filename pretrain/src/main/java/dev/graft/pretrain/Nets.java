@@ -24,7 +24,7 @@ import org.nd4j.linalg.learning.config.Adam;
 /** Pieces every pretraining task shares: configuration, data loading, base extraction, the saved card. */
 final class Nets {
     /** Name prefix of base layers inside a task's ComputationGraph. */
-    static final String BASE_PREFIX = "base";
+    static final String BASE_PREFIX = BaseNet.LAYER_PREFIX;
 
     private Nets() {
     }

@@ -35,6 +35,8 @@ class AuxiliaryTasksTest {
         INDArray x = LayerwiseAutoencodersTest.digits(4).features();
         assertThat(back.predict(x)).isEqualTo(p.base().predict(x));
         assertThat(back.predict(x).shape()).containsExactly(4, 16);
+        // usable by transfer: the feature cache's featurizer cuts the saved base at its top layer by name
+        assertThat(dev.graft.transfer.cache.Featurizers.cut(back, BASE.topLayerName()).featurize(x)).isEqualTo(back.predict(x));
     }
 
     @Test
