@@ -69,6 +69,16 @@ class AuxiliaryTasksTest {
     }
 
     @Test
+    void sameSeedGivesTheSameBaseAndAnotherSeedAnotherOne() {
+        java.util.function.LongFunction<INDArray> run = seed -> MarginRanking.builder(BASE).corruptor(Corruptors.mask(0.3))
+                .normalization(SCALE).training(Training.builder().epochs(2).batchSize(32).seed(seed).build()).build()
+                .pretrain(LayerwiseAutoencodersTest.digits(100)).base().multiLayerNetwork().params();
+        INDArray a = run.apply(9);
+        assertThat(run.apply(9)).isEqualTo(a);
+        assertThat(run.apply(10)).isNotEqualTo(a);
+    }
+
+    @Test
     void badInputGivesClearErrors() {
         LabeledData empty = new LabeledData(Nd4j.zeros(DataType.FLOAT, 0, 64), new int[0], List.of("a"), "nothing");
         LabeledData wrong = new LabeledData(Nd4j.zeros(DataType.FLOAT, 4, 9), new int[4], List.of("a"), "nine columns");
