@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             FeaturizeCommand.class,
             ImportCommand.class,
+            PretrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {
