@@ -54,7 +54,7 @@ public record DemoSettings(int seeds, long firstSeed, int labelsPerClass, List<I
     /** The README's protocol, one seed, files under {@code graft-out/demo}. */
     public static DemoSettings defaults() {
         return new DemoSettings(1, 1, 20, List.of(2, 5, 10, 20), Path.of("graft-out", "demo"),
-                16, 32, 1e-3, 100, 5, 3e-3, 100, 3e-4, 100, 150);
+                16, 32, 1e-3, 100, 10, 3e-3, 100, 3e-4, 100, 150);
     }
 
     /** A copy with another seed count and first seed. */

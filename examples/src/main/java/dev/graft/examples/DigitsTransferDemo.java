@@ -61,7 +61,7 @@ public final class DigitsTransferDemo {
     /** Share of the source training set used for early-stopping validation. */
     public static final double VALIDATION_FRACTION = 0.15;
     /** Validation-loss improvement below which an epoch counts as no improvement for early stopping. */
-    static final double MIN_IMPROVEMENT = 1e-3;
+    static final double MIN_IMPROVEMENT = 1e-4;
     /** Cut for the frozen transfer: the output of the last hidden layer. */
     static final int TOP_HIDDEN = DigitsMlp.HIDDEN - 1;
     /** Cut for fine-tuning the top two hidden layers. */
