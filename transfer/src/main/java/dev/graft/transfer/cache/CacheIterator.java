@@ -1,0 +1,220 @@
+package dev.graft.transfer.cache;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batches from a built cache. Every shard is memory-mapped; each batch copies its rows out of the maps, so the
+ * heap holds one batch and the whole cache may be larger than RAM. With a seed, each epoch is a fresh
+ * permutation of all rows across all shards (seeded by seed and epoch).
+ */
+final class CacheIterator implements DataSetIterator {
+    private static final long serialVersionUID = 1L;
+
+    private final int batchSize;
+    private final long seed;
+    private final long[] featureShape;
+    private final int featureLength;
+    private final int numClasses;
+    private final int shardRows;
+    private final int rowBytes;
+    private final Precision precision;
+    private final List<String> labels;
+    private final transient MappedByteBuffer[] maps;
+    private final int rows;
+    private int[] order;
+    private int position;
+    private int epoch;
+    private DataSetPreProcessor preProcessor;
+
+    private CacheIterator(FeatureCache cache, Manifest m, MappedByteBuffer[] maps, int batchSize, long seed) {
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.featureShape = m.featureShape.clone();
+        this.featureLength = (int) Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
+        this.numClasses = m.labels.size();
+        this.shardRows = m.shardRows;
+        this.precision = Precision.valueOf(m.precision);
+        this.rowBytes = ShardFile.rowBytes(featureLength, numClasses, precision);
+        this.labels = List.copyOf(m.labels);
+        this.maps = maps;
+        this.rows = (int) m.rows;
+        shuffle();
+    }
+
+    static CacheIterator open(FeatureCache cache, int batchSize, long seed) throws IOException {
+        Path dir = cache.directory();
+        Manifest m = Manifest.read(dir);
+        String notBuilt = "feature cache in " + dir + " is not built for this featurizer and data"
+                + "; call build() first";
+        if (m == null || !cache.key().equals(m.key)) {
+            throw new IllegalStateException(notBuilt + (m == null ? " (no manifest)" : " (its key differs)"));
+        }
+        if (!Manifest.COMPLETE.equals(m.status)) {
+            throw new IllegalStateException(notBuilt + " (its build is unfinished)");
+        }
+        if (m.rows > Integer.MAX_VALUE) {
+            throw new IllegalStateException("feature cache in " + dir + " has " + m.rows + " rows; the iterator handles "
+                    + "up to " + Integer.MAX_VALUE);
+        }
+        int shards = (int) ((m.rows + m.shardRows - 1) / m.shardRows);
+        MappedByteBuffer[] maps = new MappedByteBuffer[shards];
+        for (int i = 0; i < shards; i++) {
+            Manifest.Shard s = m.shard(i);
+            Path file = dir.resolve(ShardFile.name(i));
+            if (s == null) {
+                throw new IllegalStateException(notBuilt + " (shard " + i + " is not recorded)");
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                if (ch.size() != s.bytes) {
+                    throw new IllegalStateException("feature cache shard " + file + " has " + ch.size() + " bytes, the "
+                            + "manifest says " + s.bytes + "; call build() to repair it");
+                }
+                maps[i] = ch.map(FileChannel.MapMode.READ_ONLY, 0, s.bytes);
+                maps[i].order(ByteOrder.LITTLE_ENDIAN);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IllegalStateException("feature cache shard " + file + " is missing; call build() to repair it", e);
+            }
+        }
+        return new CacheIterator(cache, m, maps, batchSize, seed);
+    }
+
+    private void shuffle() {
+        if (seed < 0) {
+            order = null;
+            return;
+        }
+        if (order == null) {
+            order = new int[rows];
+        }
+        for (int i = 0; i < rows; i++) {
+            order[i] = i;
+        }
+        Random r = new Random(CacheBuild.seedFor(seed, -1, epoch));
+        for (int i = rows - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        return position < rows;
+    }
+
+    @Override
+    public DataSet next() {
+        return next(batchSize);
+    }
+
+    @Override
+    public DataSet next(int num) {
+        if (!hasNext()) {
+            throw new NoSuchElementException("feature cache iterator is at the end of the epoch; call reset()");
+        }
+        int b = Math.min(num, rows - position);
+        float[] x = new float[b * featureLength];
+        float[] y = new float[b * numClasses];
+        for (int k = 0; k < b; k++) {
+            int row = order == null ? position + k : order[position + k];
+            readRow(row, x, k * featureLength, y, k * numClasses);
+        }
+        position += b;
+        long[] shape = new long[featureShape.length + 1];
+        shape[0] = b;
+        System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
+        INDArray features = Nd4j.create(x, shape, 'c');
+        INDArray lab = Nd4j.create(y, new long[] {b, numClasses}, 'c');
+        DataSet ds = new DataSet(features, lab);
+        if (preProcessor != null) {
+            preProcessor.preProcess(ds);
+        }
+        return ds;
+    }
+
+    private void readRow(int row, float[] x, int xOff, float[] y, int yOff) {
+        ByteBuffer map = maps[row / shardRows];
+        int offset = ShardFile.HEADER_BYTES + (row % shardRows) * rowBytes;
+        if (precision == Precision.FLOAT32) {
+            FloatBuffer fb = map.slice(offset, rowBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            fb.get(x, xOff, featureLength);
+            fb.get(y, yOff, numClasses);
+        } else {
+            ByteBuffer bb = map.slice(offset, rowBytes).order(ByteOrder.LITTLE_ENDIAN);
+            ShortBuffer sb = bb.asShortBuffer();
+            for (int i = 0; i < featureLength; i++) {
+                x[xOff + i] = Half.toFloat(sb.get(i));
+            }
+            int labelAt = featureLength * 2;
+            for (int c = 0; c < numClasses; c++) {
+                y[yOff + c] = bb.getFloat(labelAt + 4 * c);
+            }
+        }
+    }
+
+    @Override
+    public int inputColumns() {
+        return featureLength;
+    }
+
+    @Override
+    public int totalOutcomes() {
+        return numClasses;
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return false;
+    }
+
+    /** Starts the next epoch: back to the first row, and a new permutation when shuffling. */
+    @Override
+    public void reset() {
+        position = 0;
+        epoch++;
+        shuffle();
+    }
+
+    @Override
+    public int batch() {
+        return batchSize;
+    }
+
+    @Override
+    public void setPreProcessor(DataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+    }
+
+    @Override
+    public DataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public List<String> getLabels() {
+        return labels;
+    }
+}

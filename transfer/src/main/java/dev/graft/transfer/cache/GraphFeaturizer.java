@@ -1,0 +1,98 @@
+package dev.graft.transfer.cache;
+
+import dev.graft.zoo.GraftModel;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A single-input ComputationGraph from its input through one vertex, inclusive. */
+final class GraphFeaturizer extends AbstractFeaturizer {
+    private final ComputationGraph graph;
+    private final String vertex;
+    private final List<String> outputs;
+
+    GraphFeaturizer(GraftModel model, String vertex) {
+        super(model);
+        this.graph = (ComputationGraph) model.network();
+        this.vertex = vertex;
+        this.outputs = List.of(vertex);
+    }
+
+    @Override
+    protected INDArray forward(INDArray normalized) {
+        return graph.output(outputs, false, new INDArray[] {normalized}, null)[0];
+    }
+
+    @Override
+    protected long[] guessInputShape() {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        String input = conf.getNetworkInputs().get(0);
+        for (var e : conf.getVertexInputs().entrySet()) {
+            if (e.getValue().contains(input) && conf.getVertices().get(e.getKey()) instanceof LayerVertex) {
+                LayerVertex lv = (LayerVertex) conf.getVertices().get(e.getKey());
+                if (lv.getPreProcessor() == null && lv.getLayerConf().getLayer() instanceof FeedForwardLayer
+                        && !(lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer)) {
+                    long nIn = ((FeedForwardLayer) lv.getLayerConf().getLayer()).getNIn();
+                    return nIn > 0 ? new long[] {nIn} : null;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    protected String cutPoint() {
+        return "at vertex '" + vertex + "'";
+    }
+
+    /** The cut vertex and every vertex it depends on. */
+    private Set<String> ancestors() {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(vertex));
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (seen.add(v)) {
+                List<String> in = graph.getConfiguration().getVertexInputs().get(v);
+                if (in != null) {
+                    todo.addAll(in);
+                }
+            }
+        }
+        return seen;
+    }
+
+    @Override
+    protected void hashNetwork(NetworkFingerprint fp) {
+        Set<String> needed = ancestors();
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        for (int idx : graph.topologicalSortOrder()) {
+            GraphVertex v = graph.getVertices()[idx];
+            String name = v.getVertexName();
+            if (!needed.contains(name)) {
+                continue;
+            }
+            fp.text("vertex " + name + " <- " + conf.getVertexInputs().get(name));
+            var vconf = conf.getVertices().get(name);
+            if (vconf instanceof LayerVertex) {
+                LayerVertex lv = (LayerVertex) vconf;
+                if (lv.getPreProcessor() != null) {
+                    fp.config(lv.getPreProcessor());
+                }
+                fp.config(lv.getLayerConf().getLayer());
+            } else if (vconf != null) {
+                fp.config(vconf);
+            }
+            if (v.hasLayer()) {
+                fp.params(v.getLayer().params());
+            }
+        }
+    }
+}

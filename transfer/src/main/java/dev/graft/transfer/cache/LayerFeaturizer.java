@@ -1,0 +1,54 @@
+package dev.graft.transfer.cache;
+
+import dev.graft.zoo.GraftModel;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A MultiLayerNetwork from its input through layer {@code cut}, inclusive. */
+final class LayerFeaturizer extends AbstractFeaturizer {
+    private final MultiLayerNetwork net;
+    private final int cut;
+
+    LayerFeaturizer(GraftModel model, int cut) {
+        super(model);
+        this.net = model.multiLayerNetwork();
+        this.cut = cut;
+    }
+
+    @Override
+    protected INDArray forward(INDArray normalized) {
+        return net.feedForwardToLayer(cut, normalized, false).get(cut + 1);
+    }
+
+    @Override
+    protected long[] guessInputShape() {
+        Layer first = net.getLayerWiseConfigurations().getConf(0).getLayer();
+        if (net.getLayerWiseConfigurations().getInputPreProcess(0) == null && first instanceof FeedForwardLayer
+                && !(first instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer)) {
+            long nIn = ((FeedForwardLayer) first).getNIn();
+            return nIn > 0 ? new long[] {nIn} : null;
+        }
+        return null;
+    }
+
+    @Override
+    protected String cutPoint() {
+        return "after layer " + cut + " '" + Featurizers.layerName(net, cut) + "'";
+    }
+
+    @Override
+    protected void hashNetwork(NetworkFingerprint fp) {
+        for (int i = 0; i <= cut; i++) {
+            fp.text("layer " + i);
+            InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
+            if (pre != null) {
+                fp.config(pre);
+            }
+            fp.config(net.getLayerWiseConfigurations().getConf(i).getLayer());
+            fp.params(net.getLayer(i).params());
+        }
+    }
+}

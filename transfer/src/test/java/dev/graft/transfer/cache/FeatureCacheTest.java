@@ -1,0 +1,107 @@
+package dev.graft.transfer.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.graft.transfer.data.DataSpec;
+import dev.graft.transfer.data.LabeledData;
+import dev.graft.zoo.GraftModel;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+class FeatureCacheTest {
+    @TempDir
+    Path tmp;
+
+    private static LabeledData digits() {
+        return DataSpec.load("digits:0-4");
+    }
+
+    private FeatureCache cache(Path dir, Featurizer f, LabeledData data, int shardRows) {
+        return FeatureCache.builder(dir).featurizer(f).source(data).shardRows(shardRows).batchSize(32).build();
+    }
+
+    @Test
+    void storedOrderIteratorYieldsExactlyTheFrozenForwardOfTheSourceBatches() throws Exception {
+        GraftModel model = TinyModels.mlp(1);
+        Featurizer f = Featurizers.cut(model, "dense2");
+        LabeledData data = digits();
+        FeatureCache cache = cache(tmp.resolve("c"), f, data, 100);
+        CacheReport report = cache.build();
+        assertThat(report.outcome()).isEqualTo(CacheReport.Outcome.BUILT);
+        assertThat(cache.size()).isEqualTo(data.size());
+        assertThat(cache.featureShape()).containsExactly(8);
+
+        DataSetIterator fromCache = cache.iterator(32, -1);
+        DataSetIterator fromSource = data.iterator(32);
+        int batches = 0;
+        while (fromSource.hasNext()) {
+            DataSet raw = fromSource.next();
+            DataSet cached = fromCache.next();
+            assertThat(cached.getFeatures()).isEqualTo(f.featurize(raw.getFeatures()));
+            assertThat(cached.getLabels()).isEqualTo(raw.getLabels());
+            batches++;
+        }
+        assertThat(fromCache.hasNext()).isFalse();
+        assertThat(batches).isEqualTo((data.size() + 31) / 32);
+    }
+
+    @Test
+    void secondBuildReusesAndChangedWeightsRebuild() throws Exception {
+        LabeledData data = digits();
+        Path dir = tmp.resolve("c");
+        GraftModel model = TinyModels.mlp(1);
+        assertThat(cache(dir, Featurizers.cut(model, "dense2"), data, 200).build().outcome())
+                .isEqualTo(CacheReport.Outcome.BUILT);
+        CacheReport again = cache(dir, Featurizers.cut(model, "dense2"), data, 200).build();
+        assertThat(again.outcome()).isEqualTo(CacheReport.Outcome.REUSED);
+        assertThat(again.shardsBuilt()).isZero();
+
+        model.multiLayerNetwork().getLayer(0).params().putScalar(0, 0.5);
+        CacheReport changed = cache(dir, Featurizers.cut(model, "dense2"), data, 200).build();
+        assertThat(changed.outcome()).isEqualTo(CacheReport.Outcome.REBUILT);
+        assertThat(changed.reason()).contains("featurizer").doesNotContain("source");
+    }
+
+    @Test
+    void shuffledIteratorVisitsEveryRowOnceAndReshufflesEachEpoch() throws Exception {
+        LabeledData data = digits();
+        FeatureCache cache = cache(tmp.resolve("c"), Featurizers.cut(TinyModels.mlp(1), "1"), data, 128);
+        cache.build();
+        DataSetIterator it = cache.iterator(50, 7);
+        Set<String> firstEpoch = new HashSet<>();
+        String firstBatch = it.next().getFeatures().toString();
+        it.reset();
+        String secondEpochFirstBatch = null;
+        int rows = 0;
+        while (it.hasNext()) {
+            DataSet ds = it.next();
+            if (secondEpochFirstBatch == null) {
+                secondEpochFirstBatch = ds.getFeatures().toString();
+            }
+            for (int i = 0; i < ds.numExamples(); i++) {
+                firstEpoch.add(ds.getFeatures().getRow(i).toString() + ds.getLabels().getRow(i));
+            }
+            rows += ds.numExamples();
+        }
+        assertThat(rows).isEqualTo(data.size());
+        assertThat(firstEpoch).hasSizeGreaterThan(data.size() - 20); // duplicates only where digits are identical
+        assertThat(secondEpochFirstBatch).isNotEqualTo(firstBatch);
+    }
+
+    @Test
+    void unknownLayerIsRejectedWithTheValidNames() {
+        GraftModel model = TinyModels.mlp(1);
+        assertThatThrownBy(() -> Featurizers.cut(model, "fc3"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("layer 'fc3' not found")
+                .hasMessageContaining("0 'dense1', 1 'bn', 2 'dense2', 3 'out'");
+        assertThatThrownBy(() -> Featurizers.cut(TinyModels.graph(1), "fc3"))
+                .hasMessageContaining("vertex 'fc3' not found").hasMessageContaining("merge");
+    }
+}
