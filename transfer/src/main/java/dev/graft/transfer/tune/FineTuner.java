@@ -148,8 +148,11 @@ public final class FineTuner {
                 FeatureCache.Builder tb = FeatureCache.builder(dir.resolve("train")).featurizer(f).source(train)
                         .precision(precision).batchSize(batchSize).progress(progress);
                 if (preset != null && preset.augmentation() != null) {
-                    tb.augment(Augmenters.parse(preset.augmentation(), model.card().layout()), preset.augmentedViews(), seed)
-                            .keepOriginal(true);
+                    String spec = augmentationFor(preset.augmentation(), model.card().layout());
+                    if (!spec.isEmpty()) {
+                        tb.augment(Augmenters.parse(spec, model.card().layout()), preset.augmentedViews(), seed).keepOriginal(true);
+                        log.accept("augmentation: " + preset.augmentedViews() + " views per example (" + spec + ")");
+                    }
                 }
                 trainCache = tb.build();
                 reports.add(trainCache.build());
@@ -371,6 +374,20 @@ public final class FineTuner {
         }
         Model out = plan.build().apply(model).network();
         return preset == null ? out : Reconfigure.trainable(out, preset::applyTo);
+    }
+
+    /** The augmentation spec without image-only steps (shift) when the model's input is not an image. */
+    static String augmentationFor(String spec, dev.graft.zoo.InputLayout layout) {
+        if (layout == dev.graft.zoo.InputLayout.NCHW || layout == dev.graft.zoo.InputLayout.NHWC) {
+            return spec;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            if (!part.trim().startsWith("shift")) {
+                kept.add(part.trim());
+            }
+        }
+        return String.join(",", kept);
     }
 
     private DataSetIterator rawIterator(GraftModel model, DataSource source) {

@@ -1,5 +1,6 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.transfer.TransferPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -7,6 +8,8 @@ import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.constraint.MaxNormConstraint;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.PReLULayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -135,6 +138,27 @@ public final class Preset {
             b.setGradientNormalization(clipping);
             b.setGradientNormalizationThreshold(clipThreshold != null ? clipThreshold : 1.0);
         }
+    }
+
+    /**
+     * Adds a hidden layer shaped by this preset to a plan: a dense layer of {@code width} units with the preset's
+     * initializer and activation (He and ReLU where it sets none), then a PReLU and/or batch-norm layer if the
+     * preset asks for them.
+     */
+    public TransferPlan.Builder addHidden(TransferPlan.Builder plan, String name, int width) {
+        if (width <= 0) {
+            throw new IllegalArgumentException("hidden layer '" + name + "' needs a positive width, got " + width);
+        }
+        WeightInit init = weightInit != null ? weightInit : WeightInit.RELU;
+        Activation act = activation != null ? activation : Activation.RELU;
+        plan.addDense(name, width, act, init);
+        if (prelu()) {
+            plan.addLayer(name + "_prelu", new PReLULayer.Builder().inputShape(width).name(name + "_prelu").build());
+        }
+        if (batchNorm()) {
+            plan.addLayer(name + "_bn", new BatchNormalization.Builder().name(name + "_bn").build());
+        }
+        return plan;
     }
 
     /** Preset name (composed presets join their names with commas). */

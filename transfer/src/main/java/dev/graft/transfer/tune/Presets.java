@@ -49,7 +49,7 @@ public final class Presets {
                 .clipping(GradientNormalization.ClipL2PerLayer, 1.0));
         // Optimizers.
         add(Preset.builder("sgd").description("plain SGD, learning rate 0.01").updater(new Sgd(0.01)));
-        add(Preset.builder("momentum").description("SGD with momentum 0.9, learning rate 0.01")
+        add(Preset.builder("momentum").description("SGD with momentum 0.9, learning rate 0.01 (DL4J's momentum updater is Nesterov's)")
                 .updater(new Nesterovs(0.01, 0.9)));
         add(Preset.builder("nesterov").description("Nesterov accelerated gradient, momentum 0.9, learning rate 0.01")
                 .updater(new Nesterovs(0.01, 0.9)));
