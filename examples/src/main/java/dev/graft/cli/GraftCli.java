@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",
         subcommands = {
             DemoCommand.class,
+            FinetuneCommand.class,
+            PredictCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {

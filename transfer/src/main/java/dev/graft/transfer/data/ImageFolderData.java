@@ -170,7 +170,25 @@ public final class ImageFolderData implements DataSource {
 
     /** Reads one image, resized, as raw {@code [1, ...exampleShape]} floats 0..255. */
     public INDArray read(int index) {
-        Path p = files.get(index);
+        return readImage(files.get(index), layout, channels, height, width);
+    }
+
+    /**
+     * Reads one image file resized for a model card's image input, raw {@code [1, ...inputShape]} floats 0..255.
+     *
+     * @throws DataSpecException if the card has no image input or the file is not a readable image
+     */
+    public static INDArray readImage(Path file, ModelCard card) {
+        long[] s = card.inputShape();
+        if (s.length != 3 || (card.layout() != InputLayout.NCHW && card.layout() != InputLayout.NHWC)) {
+            throw new DataSpecException("image " + file + " cannot go into model '" + card.name() + "': it takes "
+                    + Arrays.toString(s) + " " + card.layout() + ", not an image");
+        }
+        boolean nchw = card.layout() == InputLayout.NCHW;
+        return readImage(file, card.layout(), (int) (nchw ? s[0] : s[2]), (int) (nchw ? s[1] : s[0]), (int) (nchw ? s[2] : s[1]));
+    }
+
+    private static INDArray readImage(Path p, InputLayout layout, int channels, int height, int width) {
         BufferedImage img;
         try {
             img = ImageIO.read(p.toFile());
@@ -206,8 +224,8 @@ public final class ImageFolderData implements DataSource {
                 }
             }
         }
-        long[] shape = exampleShape();
-        return Nd4j.create(out, new long[] {1, shape[0], shape[1], shape[2]}, 'c');
+        long[] shape = layout == InputLayout.NCHW ? new long[] {1, channels, height, width} : new long[] {1, height, width, channels};
+        return Nd4j.create(out, shape, 'c');
     }
 
     @Override

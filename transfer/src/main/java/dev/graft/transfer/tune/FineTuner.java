@@ -373,7 +373,7 @@ public final class FineTuner {
             }
         }
         Model out = plan.build().apply(model).network();
-        return preset == null ? out : Reconfigure.trainable(out, preset::applyTo);
+        return configure(out, base, null);
     }
 
     /** The augmentation spec without image-only steps (shift) when the model's input is not an image. */
