@@ -69,6 +69,7 @@ public final class FineTuner {
     private final boolean lrFind;
     private final UnfreezeSchedule unfreeze;
     private final boolean trainThrough;
+    private final java.util.Map<String, Double> groupRates;
     private final Precision precision;
     private final Progress progress;
     private final Consumer<String> log;
@@ -89,6 +90,7 @@ public final class FineTuner {
         this.lrFind = b.lrFind;
         this.unfreeze = b.unfreeze;
         this.trainThrough = b.trainThrough;
+        this.groupRates = java.util.Map.copyOf(b.groupRates);
         this.precision = b.precision;
         this.progress = b.progress;
         this.log = b.log;
@@ -185,6 +187,13 @@ public final class FineTuner {
             Model full = configure(model.network(), rate, cycle);
             Cut cut = Cut.of(full);
             double base = rate != null ? rate : baseRate(full, cut);
+            for (java.util.Map.Entry<String, Double> g : groupRates.entrySet()) {
+                if (!cut.topLayers().contains(g.getKey())) {
+                    throw new IllegalArgumentException("layer '" + g.getKey() + "' has no learning rate of its own here: it is not above the cut; "
+                            + "trainable layers are: " + String.join(", ", cut.topLayers()));
+                }
+                setRate(full, g.getKey(), base * g.getValue());
+            }
             int pat = patience != null ? patience : preset != null && preset.patience() != null ? preset.patience() : Integer.MAX_VALUE;
 
             if (trainThrough) {
@@ -516,6 +525,7 @@ public final class FineTuner {
         private boolean lrFind;
         private UnfreezeSchedule unfreeze = UnfreezeSchedule.none();
         private boolean trainThrough;
+        private final java.util.Map<String, Double> groupRates = new java.util.LinkedHashMap<>();
         private Precision precision = Precision.FLOAT32;
         private Progress progress = Progress.none();
         private Consumer<String> log = s -> { };
@@ -599,6 +609,18 @@ public final class FineTuner {
         /** Gradual unfreezing after the head stage. */
         public Builder unfreeze(UnfreezeSchedule s) {
             this.unfreeze = Objects.requireNonNull(s, "schedule");
+            return this;
+        }
+
+        /**
+         * Per-layer-group learning rates: this trainable layer learns at {@code factor} × the base rate (for
+         * example a new hidden layer at 1, a kept layer above the cut at 0.1). Unfreeze stages set their own.
+         */
+        public Builder layerRate(String layer, double factor) {
+            if (!(factor > 0)) {
+                throw new IllegalArgumentException("learning-rate factor of layer '" + layer + "' must be positive, got " + factor);
+            }
+            groupRates.put(Objects.requireNonNull(layer, "layer"), factor);
             return this;
         }
 

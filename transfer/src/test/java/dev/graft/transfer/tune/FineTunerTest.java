@@ -190,6 +190,27 @@ class FineTunerTest {
     }
 
     @Test
+    void graphGradualUnfreezingUnfreezesTheTopFrozenBranchLayer() throws Exception {
+        GraftModel base = graphBase();
+        Map<String, INDArray> a = params(base.network(), List.of("a"));
+        FineTuneResult r = FineTuner.builder(planned(base, "merge")).train(data(32, 12)).epochs(1).batchSize(16)
+                .unfreeze(UnfreezeSchedule.parse("1:1@0.5")).build().run();
+        assertThat(Networks.frozenLayers(r.model().network())).containsExactly("a");
+        params(r.model().network(), List.of("a")).forEach((k, v) -> assertThat(v).isEqualTo(a.get(k)));
+    }
+
+    @Test
+    void layerGroupsLearnAtTheirOwnRates() throws Exception {
+        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(32, 13)).epochs(1).batchSize(16).learningRate(0.02)
+                .layerRate("fc2", 0.1).build().run();
+        MultiLayerNetwork m = (MultiLayerNetwork) r.model().network();
+        assertThat(m.getLearningRate(2)).isCloseTo(0.002, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(m.getLearningRate(3)).isCloseTo(0.02, org.assertj.core.data.Offset.offset(1e-12));
+        assertThatThrownBy(() -> FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 1)).layerRate("fc1", 0.1).build().run())
+                .hasMessageContaining("layer 'fc1' has no learning rate of its own here: it is not above the cut; trainable layers are: fc2, graft_output");
+    }
+
+    @Test
     void unfreezeScheduleRejectsBadStages() {
         assertThat(UnfreezeSchedule.parse("3:1@0.1,2:2@0.01").stages()).hasSize(2);
         assertThatThrownBy(() -> UnfreezeSchedule.parse("3-1")).hasMessageContaining("write EPOCHS:LAYERS@FACTOR");
