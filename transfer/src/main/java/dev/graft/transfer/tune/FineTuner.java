@@ -400,9 +400,7 @@ public final class FineTuner {
     }
 
     private DataSetIterator rawIterator(GraftModel model, DataSource source) {
-        DataSetIterator it = source.iterator(batchSize);
-        it.setPreProcessor(ds -> ds.setFeatures(model.preprocess(ds.getFeatures())));
-        return it;
+        return new RawIterator(model, source, batchSize);
     }
 
     private static void fit(Model net, DataSetIterator it) {
@@ -442,15 +440,24 @@ public final class FineTuner {
         return eval;
     }
 
-    private static void setRate(Model net, String layer, double rate) {
-        if (net instanceof MultiLayerNetwork) {
-            MultiLayerNetwork m = (MultiLayerNetwork) net;
-            m.setLearningRate(Networks.layerNames(m).indexOf(layer), rate);
-        } else {
-            ComputationGraph g = (ComputationGraph) net;
-            if (g.getLayer(layer) != null) {
-                g.setLearningRate(layer, rate);
-            }
+    /**
+     * Sets one layer's learning rate by changing its updater configuration in place. DL4J's own
+     * {@code setLearningRate} fails with a NullPointerException in {@code NetworkUtils.rebuildUpdaterStateArray}
+     * once a network with frozen layers has updater state; the updater reads its configuration object every step,
+     * so an in-place change takes effect at the next iteration. Layers that share an updater block must get the
+     * same rate (Graft only changes rates per layer before training starts, and scales all alike after).
+     */
+    static void setRate(Model net, String layer, double rate) {
+        org.deeplearning4j.nn.api.Layer l = Cut.layerOf(net, layer);
+        if (l == null || !(l.conf().getLayer() instanceof BaseLayer)) {
+            return;
+        }
+        BaseLayer b = (BaseLayer) l.conf().getLayer();
+        if (b.getIUpdater() != null && b.getIUpdater().hasLearningRate()) {
+            b.getIUpdater().setLrAndSchedule(rate, null);
+        }
+        if (b.getBiasUpdater() != null && b.getBiasUpdater().hasLearningRate()) {
+            b.getBiasUpdater().setLrAndSchedule(rate, null);
         }
     }
 

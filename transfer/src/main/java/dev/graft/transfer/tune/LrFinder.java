@@ -37,6 +37,8 @@ public final class LrFinder {
     /** Runs the sweep on a copy of {@code network}, cycling through {@code data} as often as needed. */
     public Result run(Model network, DataSetIterator data) {
         Model net = network instanceof MultiLayerNetwork ? ((MultiLayerNetwork) network).clone() : ((ComputationGraph) network).clone();
+        List<String> trainable = new ArrayList<>(dev.graft.transfer.Networks.layerNames(net));
+        trainable.removeAll(dev.graft.transfer.Networks.frozenLayers(net));
         List<Double> rates = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         double avg = 0;
@@ -49,11 +51,12 @@ public final class LrFinder {
             }
             DataSet ds = data.next();
             double lr = minRate * Math.pow(maxRate / minRate, i / (double) (steps - 1));
+            for (String layer : trainable) {
+                FineTuner.setRate(net, layer, lr);
+            }
             if (net instanceof MultiLayerNetwork) {
-                ((MultiLayerNetwork) net).setLearningRate(lr);
                 ((MultiLayerNetwork) net).fit(ds);
             } else {
-                ((ComputationGraph) net).setLearningRate(lr);
                 ((ComputationGraph) net).fit(ds);
             }
             double loss = net.score();
