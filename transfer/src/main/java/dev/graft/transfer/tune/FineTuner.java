@@ -70,6 +70,7 @@ public final class FineTuner {
     private final UnfreezeSchedule unfreeze;
     private final boolean trainThrough;
     private final java.util.Map<String, Double> groupRates;
+    private final boolean restoreBest;
     private final Precision precision;
     private final Progress progress;
     private final Consumer<String> log;
@@ -91,6 +92,7 @@ public final class FineTuner {
         this.unfreeze = b.unfreeze;
         this.trainThrough = b.trainThrough;
         this.groupRates = java.util.Map.copyOf(b.groupRates);
+        this.restoreBest = b.restoreBest;
         this.precision = b.precision;
         this.progress = b.progress;
         this.log = b.log;
@@ -208,23 +210,30 @@ public final class FineTuner {
             // Gradual unfreezing, stage by stage, through the raw data.
             Model current = full;
             Set<String> trainable = new HashSet<>(cut.topLayers());
+            List<String> originalFrozen = Networks.frozenLayers(full);
             for (UnfreezeSchedule.Stage st : unfreeze.stages()) {
-                current.setParams(bestParams);
-                current = unfreezeTop(GraftModel.of(current, model.card()), st.layers(), base);
-                List<String> unfrozen = new ArrayList<>();
+                if (restoreBest) {
+                    current.setParams(bestParams);
+                }
+                current = unfreezeTop(GraftModel.of(current, model.card()), originalFrozen, st.layers(), base);
+                List<String> frozenNow = Networks.frozenLayers(current);
                 for (String n : Networks.layerNames(current)) {
-                    if (!Networks.frozenLayers(current).contains(n) && !trainable.contains(n)) {
-                        unfrozen.add(n);
+                    if (groupRates.containsKey(n)) {
+                        setRate(current, n, base * groupRates.get(n));
+                    } else if (!frozenNow.contains(n) && !trainable.contains(n)) {
+                        setRate(current, n, base * st.factor());
                     }
                 }
-                for (String n : unfrozen) {
-                    setRate(current, n, base * st.factor());
-                }
-                trainable.addAll(unfrozen);
                 trainFull(model, current, "unfreeze " + st.layers() + " @" + st.factor(), st.epochs(), pat, cut.topLayers(), base);
             }
-            bestModel.setParams(bestParams);
-            GraftModel result = GraftModel.of(bestModel, model.card());
+            Model kept = current;
+            if (restoreBest) {
+                bestModel.setParams(bestParams);
+                kept = bestModel;
+            } else {
+                bestEpoch = epoch;
+            }
+            GraftModel result = GraftModel.of(kept, model.card());
             Evaluation eval = validation == null ? null : evaluate(result, validation);
             return new FineTuneResult(result, cut.layer(), List.copyOf(history), bestEpoch, eval, found, List.copyOf(reports));
         }
@@ -274,7 +283,7 @@ public final class FineTuner {
                 }
             }
             top.setListeners();
-            if (best != null) {
+            if (best != null && restoreBest) {
                 top.setParams(best);
             }
         }
@@ -365,8 +374,7 @@ public final class FineTuner {
     }
 
     /** Unfreezes the top {@code k} frozen layers that have parameters (and any parameterless ones between). */
-    private Model unfreezeTop(GraftModel model, int k, double base) {
-        List<String> frozen = Networks.frozenLayers(model.network());
+    private Model unfreezeTop(GraftModel model, List<String> frozen, int k, double base) {
         List<Integer> withParams = new ArrayList<>();
         for (int i = 0; i < frozen.size(); i++) {
             org.deeplearning4j.nn.api.Layer l = Cut.layerOf(model.network(), frozen.get(i));
@@ -533,6 +541,7 @@ public final class FineTuner {
         private UnfreezeSchedule unfreeze = UnfreezeSchedule.none();
         private boolean trainThrough;
         private final java.util.Map<String, Double> groupRates = new java.util.LinkedHashMap<>();
+        private boolean restoreBest = true;
         private Precision precision = Precision.FLOAT32;
         private Progress progress = Progress.none();
         private Consumer<String> log = s -> { };
@@ -628,6 +637,12 @@ public final class FineTuner {
                 throw new IllegalArgumentException("learning-rate factor of layer '" + layer + "' must be positive, got " + factor);
             }
             groupRates.put(Objects.requireNonNull(layer, "layer"), factor);
+            return this;
+        }
+
+        /** Keep the best epoch's weights (default true); false keeps the last epoch's. */
+        public Builder restoreBest(boolean on) {
+            this.restoreBest = on;
             return this;
         }
 

@@ -55,21 +55,25 @@ public final class OneCycleSchedule implements ISchedule {
         return new OneCycleSchedule(maxRate, totalIterations, warmupFraction, div);
     }
 
+    /** Peak learning rate. */
     @JsonProperty("maxRate")
     public double getMaxRate() {
         return maxRate;
     }
 
+    /** Iterations in the whole run. */
     @JsonProperty("totalIterations")
     public int getTotalIterations() {
         return totalIterations;
     }
 
+    /** Fraction of iterations spent rising. */
     @JsonProperty("warmupFraction")
     public double getWarmupFraction() {
         return warmupFraction;
     }
 
+    /** Start rate divisor. */
     @JsonProperty("div")
     public double getDiv() {
         return div;

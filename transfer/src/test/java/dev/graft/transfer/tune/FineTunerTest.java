@@ -187,6 +187,16 @@ class FineTunerTest {
         assertThat(params(net, List.of("fc2")).get("fc2/W")).isNotEqualTo(fc2.get("fc2/W"));
         MultiLayerNetwork m = (MultiLayerNetwork) net;
         assertThat(m.getLearningRate(2)).isCloseTo(0.5 * m.getLearningRate(3), org.assertj.core.data.Offset.offset(1e-9));
+
+        // Two stages: layers unfrozen earlier take the later stage's factor too.
+        FineTuneResult two = FineTuner.builder(planned(base, "fc2")).train(data(48, 8)).epochs(1).batchSize(16).learningRate(0.01)
+                .unfreeze(UnfreezeSchedule.parse("1:1@0.5,1:2@0.1")).restoreBest(false).build().run();
+        MultiLayerNetwork t = (MultiLayerNetwork) two.model().network();
+        assertThat(two.bestEpoch()).isEqualTo(3);
+        assertThat(Networks.frozenLayers(t)).containsExactly("fc1");
+        assertThat(t.getLearningRate(1)).isCloseTo(0.001, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(t.getLearningRate(2)).isCloseTo(0.001, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(t.getLearningRate(3)).isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-12));
     }
 
     @Test
