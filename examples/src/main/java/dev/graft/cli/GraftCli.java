@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",
         subcommands = {
             DemoCommand.class,
+            FeaturizeCommand.class,
             FinetuneCommand.class,
             PredictCommand.class,
             CommandLine.HelpCommand.class

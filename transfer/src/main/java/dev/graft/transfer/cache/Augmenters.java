@@ -60,7 +60,7 @@ public final class Augmenters {
         }
         return new Augmenter() {
             @Override
-            public INDArray augment(INDArray x, Random r) {
+            public INDArray augment(INDArray x, Random[] randoms) {
                 if (x.rank() != 4) {
                     throw new IllegalArgumentException("shift needs image batches [n, ...3 dims], got shape "
                             + java.util.Arrays.toString(x.shape()));
@@ -71,7 +71,8 @@ public final class Augmenters {
                 INDArray src = x.castTo(DataType.FLOAT);
                 long h = x.size(hAxis);
                 long w = x.size(wAxis);
-                for (long n = 0; n < x.size(0); n++) {
+                for (int n = 0; n < x.size(0); n++) {
+                    Random r = randoms[n];
                     int dy = r.nextInt(2 * maxPixels + 1) - maxPixels;
                     int dx = r.nextInt(2 * maxPixels + 1) - maxPixels;
                     for (long y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
@@ -109,10 +110,10 @@ public final class Augmenters {
         List<Augmenter> copy = List.copyOf(steps);
         return new Augmenter() {
             @Override
-            public INDArray augment(INDArray x, Random r) {
+            public INDArray augment(INDArray x, Random[] randoms) {
                 INDArray out = x;
                 for (Augmenter a : copy) {
-                    out = a.augment(out, r);
+                    out = a.augment(out, randoms);
                 }
                 return out;
             }
@@ -176,10 +177,15 @@ public final class Augmenters {
         abstract float change(float v, Random r);
 
         @Override
-        public INDArray augment(INDArray x, Random r) {
+        public INDArray augment(INDArray x, Random[] randoms) {
             float[] v = x.castTo(DataType.FLOAT).dup('c').data().asFloat();
-            for (int i = 0; i < v.length; i++) {
-                v[i] = change(v[i], r);
+            int n = (int) x.size(0);
+            int per = v.length / n;
+            for (int e = 0; e < n; e++) {
+                Random r = randoms[e];
+                for (int i = e * per; i < (e + 1) * per; i++) {
+                    v[i] = change(v[i], r);
+                }
             }
             return Nd4j.create(v, x.shape(), 'c');
         }

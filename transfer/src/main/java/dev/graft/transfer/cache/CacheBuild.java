@@ -18,8 +18,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** One run of {@link FeatureCache#build()}: check what is on disk, featurize what is missing. */
 final class CacheBuild {
@@ -149,32 +147,50 @@ final class CacheBuild {
     /** Verifies listed shards, adopts finished but unlisted ones, and returns the shards still to build. */
     private BitSet checkShards(Manifest m) throws IOException {
         BitSet needed = new BitSet(shards);
-        List<Manifest.Shard> listed = new ArrayList<>(m.shards);
+        Map<Integer, Manifest.Shard> listed = new java.util.HashMap<>();
+        m.shards.forEach(s -> listed.put(s.index, s));
+        BitSet present = new BitSet();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*.bin")) {
+            for (Path p : ds) {
+                int index = ShardFile.indexOf(p.getFileName().toString());
+                if (index >= 0) {
+                    present.set(index);
+                }
+            }
+        }
+        boolean changed = false;
         m.shards.clear();
         for (int i = 0; i < shards; i++) {
-            Path file = dir.resolve(ShardFile.name(i));
-            final int index = i;
-            Manifest.Shard entry = listed.stream().filter(s -> s.index == index).findFirst().orElse(null);
-            ShardFile.Layout layout = layout(i);
+            Manifest.Shard entry = listed.get(i);
+            if (entry == null && !present.get(i)) {
+                needed.set(i);
+                continue;
+            }
+            String name = ShardFile.name(i);
+            Path file = dir.resolve(name);
             if (entry != null) {
-                String problem = ShardFile.check(file, layout, entry.sha256, cache.verifyChecksums());
+                String problem = present.get(i)
+                        ? ShardFile.check(file, layout(i), entry.sha256, cache.verifyChecksums()) : "missing";
                 if (problem == null) {
                     m.putShard(entry);
                     continue;
                 }
-                damaged.add("shard " + i + " (" + file.getFileName() + "): " + problem);
+                damaged.add("shard " + i + " (" + name + "): " + problem);
                 Files.deleteIfExists(file);
-            } else if (Files.exists(file)) {
+                changed = true;
+            } else {
                 // Renamed into place by a build that died before recording it: keep it if it checks out.
+                ShardFile.Layout layout = layout(i);
                 if (ShardFile.check(file, layout, null, true) == null) {
                     m.putShard(entryFor(i, layout, ShardFile.storedSha(file)));
+                    changed = true;
                     continue;
                 }
                 Files.deleteIfExists(file);
             }
             needed.set(i);
         }
-        if (!m.shards.equals(listed)) {
+        if (changed || listed.size() != m.shards.size()) {
             m.write(dir);
         }
         return needed;
@@ -192,9 +208,9 @@ final class CacheBuild {
     }
 
     private void checkFreeSpace(BitSet needed) throws IOException {
-        long bytes = 0;
-        for (int i = needed.nextSetBit(0); i >= 0; i = needed.nextSetBit(i + 1)) {
-            bytes += layout(i).fileBytes();
+        long bytes = (long) needed.cardinality() * layout(0).fileBytes();
+        if (needed.get(shards - 1)) { // the last shard may be short
+            bytes += layout(shards - 1).fileBytes() - layout(0).fileBytes();
         }
         long free = Files.getFileStore(dir).getUsableSpace();
         if (bytes > free) {
@@ -236,6 +252,10 @@ final class CacheBuild {
                 DataSet ds = it.next();
                 INDArray raw = ds.getFeatures();
                 int n = (int) raw.size(0);
+                if (example + n > source.size()) {
+                    throw new IllegalStateException("data source " + source.describe() + " gave more than the "
+                            + source.size() + " examples it says it has");
+                }
                 long firstRow = example * views;
                 if (!overlaps(needed, firstRow, firstRow + (long) n * views)) {
                     example += n;
@@ -249,7 +269,7 @@ final class CacheBuild {
                         throw new IllegalStateException("featurizer gave shape " + Arrays.toString(f.shape())
                                 + " for a batch of " + n + ", expected features " + Arrays.toString(featureShape));
                     }
-                    features[v] = f.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                    features[v] = floats(f);
                 }
                 INDArray y = ds.getLabels();
                 if (y == null || y.size(0) != n || y.length() != (long) n * numClasses) {
@@ -257,7 +277,7 @@ final class CacheBuild {
                             + (y == null ? "null" : Arrays.toString(y.shape())) + " for " + n + " examples; expected ["
                             + n + ", " + numClasses + "]");
                 }
-                float[] labels = y.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                float[] labels = floats(y);
                 for (int i = 0; i < n; i++) {
                     for (int v = 0; v < views; v++) {
                         long row = (example + i) * views + v;
@@ -304,7 +324,7 @@ final class CacheBuild {
         try {
             return call.call();
         } catch (IOException e) {
-            throw new IOException("shard " + shard + ": " + e, e);
+            throw new IOException("shard " + shard + ": " + e.getMessage(), e);
         }
     }
 
@@ -323,12 +343,25 @@ final class CacheBuild {
         }
         int augView = cache.keepOriginal() ? v - 1 : v;
         int n = (int) raw.size(0);
-        INDArray[] out = new INDArray[n];
+        Random[] randoms = new Random[n];
         for (int i = 0; i < n; i++) {
-            INDArray one = raw.get(NDArrayIndex.interval(i, i + 1)).dup();
-            out[i] = aug.augment(one, new Random(seedFor(cache.augmentSeed(), augView, example + i)));
+            randoms[i] = new Random(seedFor(cache.augmentSeed(), augView, example + i));
         }
-        return n == 1 ? out[0] : Nd4j.concat(0, out);
+        INDArray out = aug.augment(raw, randoms);
+        if (!Arrays.equals(out.shape(), raw.shape())) {
+            throw new IllegalStateException("augmenter " + aug.fingerprint() + " changed the batch shape from "
+                    + Arrays.toString(raw.shape()) + " to " + Arrays.toString(out.shape()));
+        }
+        return out;
+    }
+
+    /** The values of {@code a} in C order, copying inside ND4J only when {@code a} is a view or not float. */
+    static float[] floats(INDArray a) {
+        INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()) {
+            c = c.dup('c');
+        }
+        return c.data().asFloat();
     }
 
     /** A well-mixed seed from (cache seed, view, example). */

@@ -51,10 +51,11 @@ final class CacheLock implements AutoCloseable {
             if (fl == null) {
                 if (!told) {
                     onWait.accept("another process is building the feature cache in " + dir + "; waiting");
+                    told = true;
                 }
                 fl = ch.lock();
             }
-            return new CacheLock(local, ch, fl, System.nanoTime() - start);
+            return new CacheLock(local, ch, fl, told ? System.nanoTime() - start : 0);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();

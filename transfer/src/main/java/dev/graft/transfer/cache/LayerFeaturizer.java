@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A MultiLayerNetwork from its input through layer {@code cut}, inclusive. */
@@ -18,9 +19,23 @@ final class LayerFeaturizer extends AbstractFeaturizer {
         this.cut = cut;
     }
 
+    /**
+     * Layer by layer (each layer's input preprocessor, then the layer), inference mode, keeping only the current
+     * activations rather than every layer's as {@code feedForwardToLayer} does. ({@code activateSelectedLayers}
+     * would do the same but fails on preprocessors when the network has no stored input.)
+     */
     @Override
     protected INDArray forward(INDArray normalized) {
-        return net.feedForwardToLayer(cut, normalized, false).get(cut + 1);
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        INDArray x = normalized;
+        for (int l = 0; l <= cut; l++) {
+            InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(l);
+            if (pre != null) {
+                x = pre.preProcess(x, (int) x.size(0), mgr);
+            }
+            x = net.getLayer(l).activate(x, false, mgr);
+        }
+        return x;
     }
 
     @Override

@@ -85,7 +85,12 @@ final class Manifest {
         return null;
     }
 
+    /** Records a finished shard (replacing any entry with its index), keeping the list in index order. */
     void putShard(Shard s) {
+        if (!shards.isEmpty() && shards.get(shards.size() - 1).index < s.index) {
+            shards.add(s);
+            return;
+        }
         shards.removeIf(x -> x.index == s.index);
         shards.add(s);
         shards.sort((a, b) -> Integer.compare(a.index, b.index));

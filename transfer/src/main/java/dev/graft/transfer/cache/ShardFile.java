@@ -33,7 +33,21 @@ final class ShardFile {
 
     /** Name of shard {@code index}. */
     static String name(int index) {
-        return String.format("shard-%05d.bin", index);
+        String digits = Integer.toString(index);
+        return "shard-" + "00000".substring(Math.min(5, digits.length())) + digits + ".bin";
+    }
+
+    /** The index in a shard file name, or -1 if it is not one. */
+    static int indexOf(String fileName) {
+        if (!fileName.startsWith("shard-") || !fileName.endsWith(".bin")) {
+            return -1;
+        }
+        try {
+            int index = Integer.parseInt(fileName.substring(6, fileName.length() - 4));
+            return name(index).equals(fileName) ? index : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     static int rowBytes(int featureLength, int numClasses, Precision precision) {
@@ -163,9 +177,8 @@ final class ShardFile {
                 flush();
             }
             if (layout.precision() == Precision.FLOAT32) {
-                for (int i = 0; i < layout.featureLength(); i++) {
-                    buf.putFloat(f[fOff + i]);
-                }
+                buf.asFloatBuffer().put(f, fOff, layout.featureLength()); // bulk copy (the view shares buf's order)
+                buf.position(buf.position() + 4 * layout.featureLength());
             } else {
                 for (int i = 0; i < layout.featureLength(); i++) {
                     buf.putShort(Half.fromFloat(f[fOff + i]));

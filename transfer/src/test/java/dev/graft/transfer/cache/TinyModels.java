@@ -43,6 +43,22 @@ final class TinyModels {
         return GraftModel.of(net, digitsCard("tiny-mlp-" + seed));
     }
 
+    /** conv (3x3, 4 maps) → pool → dense "fc" (preprocessor CnnToFeedForward) → out, on 8x8 digits as NCHW [1, 8, 8]. */
+    static GraftModel cnn(long seed) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).name("conv").nOut(4)
+                        .activation(Activation.RELU).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(2, 2).name("pool").stride(2, 2).build())
+                .layer(new DenseLayer.Builder().name("fc").nOut(10).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(5)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(8, 8, 1)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return GraftModel.of(net, ModelCard.builder("tiny-cnn-" + seed).architecture("tiny-cnn")
+                .input(InputLayout.NCHW, 1, 8, 8).normalization(Normalization.scale(1 / DataSpec.DIGITS_MAX)).build());
+    }
+
     /** in → a (64→12), b (64→6) → merge → fc (18→8) → out (8→5). */
     static GraftModel graph(long seed) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))

@@ -1,0 +1,98 @@
+package dev.graft.cli;
+
+import dev.graft.transfer.cache.Augmenters;
+import dev.graft.transfer.cache.CacheReport;
+import dev.graft.transfer.cache.FeatureCache;
+import dev.graft.transfer.cache.Featurizer;
+import dev.graft.transfer.cache.Featurizers;
+import dev.graft.transfer.cache.Precision;
+import dev.graft.transfer.data.DataSpec;
+import dev.graft.transfer.data.LabeledData;
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.Progress;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code graft featurize}: run a model's frozen part over a data set once and keep the features on disk. */
+@Command(name = "featurize", mixinStandardHelpOptions = true,
+        description = {"Run MODEL up to and including --cut over the data once and store the features in a disk cache.",
+            "Running it again reuses the cache; a changed model, cut, data or setting rebuilds it; damaged shards are "
+                + "rebuilt; an interrupted run resumes."})
+final class FeaturizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip")
+    Path model;
+
+    @Option(names = "--cut", required = true, paramLabel = "LAYER",
+            description = "last frozen layer: name or index (MultiLayerNetwork) or vertex name (ComputationGraph)")
+    String cut;
+
+    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES]")
+    String data;
+
+    @Option(names = "--cache", required = true, paramLabel = "DIR", description = "cache folder (one cache per folder)")
+    Path cache;
+
+    @Option(names = "--precision", defaultValue = "float32", paramLabel = "P", description = "float32 (default) or float16")
+    String precision;
+
+    @Option(names = "--shard-rows", defaultValue = "4096", paramLabel = "N", description = "rows per shard file (default ${DEFAULT-VALUE})")
+    int shardRows;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "examples per forward pass (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--augment", paramLabel = "SPEC",
+            description = "store augmented views instead: noise:SIGMA, mask:P, shift:PIXELS, comma-separated")
+    String augment;
+
+    @Option(names = "--views", paramLabel = "K", description = "augmented views per example (with --augment; default 1)")
+    Integer views;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "augmentation seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--keep-original", description = "with --augment, also store each unchanged example")
+    boolean keepOriginal;
+
+    @Option(names = "--no-verify", description = "check existing shards by size and recorded checksum only, without re-hashing them")
+    boolean noVerify;
+
+    @Option(names = "--quiet", description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (views != null && augment == null) {
+            throw new IllegalArgumentException("--views needs --augment (e.g. --augment noise:0.5 --views " + views + ")");
+        }
+        GraftModel m = GraftModel.load(model);
+        Featurizer featurizer = Featurizers.cut(m, cut);
+        LabeledData source = DataSpec.load(data);
+        FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
+                .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
+                .progress(quiet ? Progress.none() : Progress.console());
+        if (augment != null) {
+            b.augment(Augmenters.parse(augment, m.card().layout()), views == null ? 1 : views, seed).keepOriginal(keepOriginal);
+        }
+        FeatureCache fc = b.build();
+        CacheReport report = fc.build();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(report.summary());
+        out.println("features: " + featurizer.describe());
+        out.println("data: " + source.describe() + ", " + fc.viewsPerExample() + " view(s) per example, "
+                + fc.size() + " rows of " + Arrays.toString(fc.featureShape()) + " " + fc.precision().name().toLowerCase());
+        out.println("key: " + fc.key());
+        out.flush();
+        return 0;
+    }
+}

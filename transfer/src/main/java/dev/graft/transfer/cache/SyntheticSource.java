@@ -1,0 +1,180 @@
+package dev.graft.transfer.cache;
+
+import dev.graft.transfer.data.DataSource;
+import dev.graft.zoo.Checksums;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A data source that generates its rows on the fly (uniform values in {@code [0, scale)}, labels cycling through
+ * the classes), so any size can be streamed without memory or files: for benchmarks and for showing that
+ * caches build with constant heap. Row {@code i} depends only on the seed and {@code i}.
+ */
+public final class SyntheticSource implements DataSource {
+    private final int size;
+    private final long[] exampleShape;
+    private final int numClasses;
+    private final long seed;
+    private final float scale;
+
+    /**
+     * @param size         number of examples
+     * @param exampleShape shape of one example
+     * @param numClasses   number of classes (labels are {@code i % numClasses})
+     * @param seed         generator seed
+     * @param scale        values are drawn from {@code [0, scale)}
+     */
+    public SyntheticSource(int size, long[] exampleShape, int numClasses, long seed, double scale) {
+        if (size <= 0 || numClasses <= 0 || exampleShape.length == 0 || Arrays.stream(exampleShape).anyMatch(d -> d <= 0)) {
+            throw new IllegalArgumentException("synthetic source needs a positive size, class count and shape, got size "
+                    + size + ", " + numClasses + " classes, shape " + Arrays.toString(exampleShape));
+        }
+        this.size = size;
+        this.exampleShape = exampleShape.clone();
+        this.numClasses = numClasses;
+        this.seed = seed;
+        this.scale = (float) scale;
+    }
+
+    @Override
+    public String describe() {
+        return "synthetic " + Arrays.toString(exampleShape) + " seed " + seed + " (" + size + " examples)";
+    }
+
+    @Override
+    public String fingerprint() {
+        return Checksums.sha256(("synthetic/1 " + size + " " + Arrays.toString(exampleShape) + " " + numClasses + " "
+                + seed + " " + scale).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public List<String> labels() {
+        List<String> l = new ArrayList<>();
+        for (int c = 0; c < numClasses; c++) {
+            l.add("c" + c);
+        }
+        return l;
+    }
+
+    @Override
+    public long[] exampleShape() {
+        return exampleShape.clone();
+    }
+
+    /** Bytes of raw float32 data the source streams in total. */
+    public long rawBytes() {
+        return (long) size * Arrays.stream(exampleShape).reduce(1, (a, b) -> a * b) * 4;
+    }
+
+    @Override
+    public DataSetIterator iterator(int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        int length = (int) Arrays.stream(exampleShape).reduce(1, (a, b) -> a * b);
+        return new DataSetIterator() {
+            private static final long serialVersionUID = 1L;
+            private int next;
+            private DataSetPreProcessor pre;
+
+            @Override
+            public DataSet next(int num) {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int n = Math.min(num, size - next);
+                float[] x = new float[n * length];
+                float[] y = new float[n * numClasses];
+                for (int i = 0; i < n; i++) {
+                    SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + next + i);
+                    for (int j = 0; j < length; j++) {
+                        x[i * length + j] = (float) r.nextDouble() * scale;
+                    }
+                    y[i * numClasses + (next + i) % numClasses] = 1f;
+                }
+                next += n;
+                long[] shape = new long[exampleShape.length + 1];
+                shape[0] = n;
+                System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+                DataSet ds = new DataSet(Nd4j.create(x, shape, 'c'), Nd4j.create(y, new long[] {n, numClasses}, 'c'));
+                if (pre != null) {
+                    pre.preProcess(ds);
+                }
+                return ds;
+            }
+
+            @Override
+            public DataSet next() {
+                return next(batchSize);
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next < size;
+            }
+
+            @Override
+            public int inputColumns() {
+                return length;
+            }
+
+            @Override
+            public int totalOutcomes() {
+                return numClasses;
+            }
+
+            @Override
+            public boolean resetSupported() {
+                return true;
+            }
+
+            @Override
+            public boolean asyncSupported() {
+                return false;
+            }
+
+            @Override
+            public void reset() {
+                next = 0;
+            }
+
+            @Override
+            public int batch() {
+                return batchSize;
+            }
+
+            @Override
+            public void setPreProcessor(DataSetPreProcessor preProcessor) {
+                this.pre = preProcessor;
+            }
+
+            @Override
+            public DataSetPreProcessor getPreProcessor() {
+                return pre;
+            }
+
+            @Override
+            public List<String> getLabels() {
+                return labels();
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
