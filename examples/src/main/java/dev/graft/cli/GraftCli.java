@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             FeaturizeCommand.class,
             ImportCommand.class,
             PretrainCommand.class,
+            FinetuneCommand.class,
+            PredictCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {

@@ -2,6 +2,7 @@ package dev.graft.transfer.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import dev.graft.zoo.ModelCard;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.List;
  *   <li>{@code digits:0-4}, {@code digits:5,7,9} — only those classes, renumbered in the order given;</li>
  *   <li>{@code csv:PATH} — a labelled CSV (features, then label last; {@code .gz} ok);
  *       {@code csv:PATH#0-4} selects classes the same way.</li>
+ *   <li>{@code images:DIR} — one subfolder per class, images resized to the model card's input
+ *       ({@link #source(String, ModelCard)} only: it needs the card).</li>
  * </ul>
  * Every error is a {@link DataSpecException} with a one-line message.
  */
@@ -54,7 +57,27 @@ public final class DataSpec {
             LabeledData data = CsvData.read(Path.of(file), -1);
             return hash >= 0 ? data.selectClasses(parseClasses(rest.substring(hash + 1), spec)) : data;
         }
-        throw new DataSpecException("unknown data spec '" + spec + "'; use digits, digits:0-4, digits:5,7,9 or csv:FILE[#CLASSES]");
+        if (s.startsWith("images:")) {
+            throw new DataSpecException("data spec '" + spec + "' is an image folder, which is read for a model (its card gives the image size)");
+        }
+        throw new DataSpecException("unknown data spec '" + spec + "'; use digits, digits:0-4, digits:5,7,9, csv:FILE[#CLASSES] or images:DIR");
+    }
+
+    /**
+     * The data source a spec names, for a model with this card: {@code images:DIR} streams an image folder resized
+     * for the card; every other spec loads as {@link #load(String)} does.
+     *
+     * @throws DataSpecException if the spec is malformed or names missing data
+     */
+    public static DataSource source(String spec, ModelCard card) {
+        if (spec != null && spec.trim().startsWith("images:")) {
+            String dir = spec.trim().substring(7);
+            if (dir.isBlank()) {
+                throw new DataSpecException("data spec '" + spec + "' names no folder; use images:DIR (one subfolder per class)");
+            }
+            return ImageFolderData.open(Path.of(dir), card);
+        }
+        return load(spec);
     }
 
     /** The embedded digits data set, all ten classes (loaded once). */

@@ -1,0 +1,151 @@
+package dev.graft.cli;
+
+import dev.graft.transfer.TransferPlan;
+import dev.graft.transfer.data.DataSource;
+import dev.graft.transfer.data.DataSpec;
+import dev.graft.transfer.data.ImageFolderData;
+import dev.graft.transfer.data.LabeledData;
+import dev.graft.transfer.report.TrainingReport;
+import dev.graft.transfer.tune.FineTuneResult;
+import dev.graft.transfer.tune.FineTuner;
+import dev.graft.transfer.tune.Preset;
+import dev.graft.transfer.tune.Presets;
+import dev.graft.transfer.tune.UnfreezeSchedule;
+import dev.graft.zoo.GraftModel;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code graft finetune}: freeze a model through a layer, train a new head on a data set, save the result. */
+@Command(name = "finetune", mixinStandardHelpOptions = true,
+        description = {"Freeze MODEL through --cut, put a new head for the data's classes on top, train it from a feature cache,",
+            "optionally unfreeze the top frozen layers gradually, and save one model that predicts from raw input.",
+            "Writes OUT.zip, its model card, and a report folder (curves as PNG, index.html)."})
+final class FinetuneCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card beside it)")
+    Path model;
+
+    @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "freeze through this layer (name or index); the new top trains above it")
+    String cut;
+
+    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
+    String data;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT.zip", description = "where to save the fine-tuned model")
+    Path out;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "keep the feature caches here and reuse them (default: a temp folder)")
+    Path cache;
+
+    @Option(names = "--preset", paramLabel = "NAME[,NAME...]", description = "training presets, e.g. practical or adam,dropout; see --list-presets")
+    String preset;
+
+    @Option(names = "--unfreeze", paramLabel = "SCHEDULE", description = "gradual unfreezing after the head, EPOCHS:LAYERS@FACTOR,... e.g. 3:1@0.1,3:2@0.01")
+    String unfreeze;
+
+    @Option(names = "--lr-find", description = "run the learning-rate range test first and train at its suggestion")
+    boolean lrFind;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "learning rate of the new top")
+    Double lr;
+
+    @Option(names = "--one-cycle", description = "one-cycle learning-rate schedule peaking at the rate")
+    boolean oneCycle;
+
+    @Option(names = "--hidden", paramLabel = "UNITS", description = "add a hidden layer of this width under the new head (shaped by the preset)")
+    Integer hidden;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "epochs of head training (default ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "32", description = "mini-batch size (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--patience", paramLabel = "EPOCHS", description = "early stopping: stop a stage after this many epochs without improvement")
+    Integer patience;
+
+    @Option(names = "--val-fraction", defaultValue = "0.2", description = "share of each class held out for validation (default ${DEFAULT-VALUE})")
+    double valFraction;
+
+    @Option(names = "--seed", defaultValue = "42", description = "seed for the split, shuffling and initialization (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--report", paramLabel = "DIR", description = "report folder (default: OUT-report beside OUT.zip)")
+    Path report;
+
+    @Option(names = "--list-presets", description = "list the presets and exit")
+    boolean listPresets;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        if (listPresets) {
+            Presets.all().values().forEach(p -> o.printf(Locale.ROOT, "%-12s %s%n", p.name(), p.description()));
+            o.flush();
+            return 0;
+        }
+        if (!out.getFileName().toString().endsWith(".zip")) {
+            throw new IllegalArgumentException("--out must name a .zip file, got " + out);
+        }
+        Preset chosen = preset == null ? null : Presets.get(preset);
+        UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
+        GraftModel base = GraftModel.load(model);
+        DataSource all = DataSpec.source(data, base.card());
+        DataSource train;
+        DataSource val;
+        if (all instanceof LabeledData) {
+            LabeledData.Split split = ((LabeledData) all).stratifiedSplit(valFraction, seed);
+            train = split.train();
+            val = split.test();
+        } else if (all instanceof ImageFolderData) {
+            ImageFolderData[] parts = ((ImageFolderData) all).stratifiedSplit(valFraction, seed);
+            train = parts[0];
+            val = parts[1];
+        } else {
+            train = all;
+            val = null;
+        }
+        o.printf(Locale.ROOT, "data: %s -> %d train, %d validation, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
+                String.join(",", all.labels()));
+        TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
+        if (hidden != null) {
+            plan.dropTop(1);
+            (chosen != null ? chosen : Presets.get("relu")).addHidden(plan, "graft_hidden", hidden);
+        }
+        plan.replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunction.MCXENT);
+        GraftModel planned = plan.build().apply(base);
+        FineTuner.Builder ft = FineTuner.builder(planned).train(train).validation(val).cacheDirectory(cache).preset(chosen)
+                .epochs(epochs).batchSize(batch).seed(seed).unfreeze(schedule).lrFind(lrFind).oneCycle(oneCycle)
+                .log(line -> {
+                    o.println(line);
+                    o.flush();
+                });
+        if (lr != null) {
+            ft.learningRate(lr);
+        }
+        if (patience != null) {
+            ft.patience(patience);
+        }
+        FineTuneResult r = ft.build().run();
+        GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
+                + " --data " + data).build()).save(out);
+        Path reportDir = report != null ? report : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.zip$", "") + "-report");
+        TrainingReport.Files files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data);
+        if (r.evaluation() != null) {
+            o.printf(Locale.ROOT, "validation accuracy %.4f (epoch %d kept)%n", r.evaluation().accuracy(), r.bestEpoch());
+        }
+        o.printf("saved %s%nreport %s%n", out, files.html());
+        o.flush();
+        return 0;
+    }
+}

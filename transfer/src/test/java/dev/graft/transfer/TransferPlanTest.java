@@ -1,0 +1,167 @@
+package dev.graft.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.graft.zoo.GraftModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+class TransferPlanTest {
+    @TempDir
+    Path tmp;
+
+    private static TransferPlan headOnly(String freeze, int classes) {
+        return TransferPlan.builder().freezeThrough(freeze).replaceHead(classes, Activation.SOFTMAX, LossFunction.MCXENT).seed(3).build();
+    }
+
+    private static void fit(GraftModel m, DataSet ds, int epochs) {
+        for (int e = 0; e < epochs; e++) {
+            if (m.isGraph()) {
+                ((ComputationGraph) m.network()).fit(ds);
+            } else {
+                m.multiLayerNetwork().fit(ds);
+            }
+        }
+    }
+
+    private static void assertBitIdentical(Map<String, INDArray> a, Map<String, INDArray> b) {
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        a.forEach((k, v) -> assertThat(b.get(k)).as(k).isEqualTo(v));
+    }
+
+    @Test
+    void unknownLayerIsRejectedWithTheValidNames() {
+        assertThatThrownBy(() -> headOnly("fc3", 2).apply(TinyNets.mlp()))
+                .isInstanceOf(TransferPlanException.class)
+                .hasMessage("freezeThrough: layer 'fc3' not found; layers are: fc1, bn, fc2, out");
+        assertThatThrownBy(() -> headOnly("conv9", 2).apply(TinyNets.graph()))
+                .hasMessageContaining("vertex 'conv9' not found; vertices are: ").hasMessageContaining("merge");
+        assertThatThrownBy(() -> headOnly("7", 2).apply(TinyNets.mlp()))
+                .hasMessageContaining("layer index 7 is out of range; the network has layers 0..3");
+    }
+
+    @Test
+    void planErrorsAreCaughtBeforeSurgery() {
+        assertThatThrownBy(() -> TransferPlan.builder().freezeThrough("fc2").tweakWidth("fc1", 9).replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT)
+                .build().apply(TinyNets.mlp()))
+                .hasMessageContaining("cannot change the width of 'fc1': it is frozen");
+        assertThatThrownBy(() -> TransferPlan.builder().freezeThrough("out").dropTop(1).build().apply(TinyNets.mlp()))
+                .hasMessageContaining("cannot freeze through 'out': the plan drops it");
+        assertThatThrownBy(() -> TransferPlan.builder().replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT).labels(List.of("x")).build())
+                .hasMessageContaining("2 outputs but 1 labels");
+        assertThatThrownBy(() -> TransferPlan.builder().tweakWidth("bn", 3).replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT).build()
+                .apply(TinyNets.mlp()))
+                .hasMessageContaining("a BatchNormalization has no width of its own");
+        assertThatThrownBy(() -> TransferPlan.builder().dropTop(4).build().apply(TinyNets.mlp()))
+                .hasMessageContaining("the network has only 4");
+    }
+
+    @Test
+    void kerasStyleDenseHeadMustBeReplacedByAnOutputLayer() {
+        GraftModel keras = TinyNets.kerasStyleMlp();
+        assertThatThrownBy(() -> TransferPlan.builder().freezeThrough("dense").build().apply(keras))
+                .hasMessageContaining("the top layer 'predictions' is a DenseLayer without a loss")
+                .hasMessageContaining("replaceHead");
+        GraftModel tuned = headOnly("dense", 2).apply(keras);
+        DataSet ds = TinyNets.data(32, new long[] {8}, 2, 1);
+        double before = tuned.multiLayerNetwork().score(ds);
+        fit(tuned, ds, 20);
+        assertThat(tuned.multiLayerNetwork().score(ds)).isLessThan(before);
+        assertThat(tuned.multiLayerNetwork().getOutputLayer()).isInstanceOf(org.deeplearning4j.nn.layers.OutputLayer.class);
+    }
+
+    @Test
+    void frozenParametersAndBatchNormStatisticsNeverMoveDespiteL2() {
+        GraftModel base = TinyNets.mlp();
+        Map<String, INDArray> before = TinyNets.params(base.network(), List.of("fc1", "bn"));
+        GraftModel tuned = headOnly("bn", 2).apply(base);
+        assertBitIdentical(before, TinyNets.params(tuned.network(), List.of("fc1", "bn")));
+        Map<String, INDArray> headBefore = TinyNets.params(tuned.network(), List.of("fc2"));
+        fit(tuned, TinyNets.data(64, new long[] {8}, 2, 2), 15);
+        assertBitIdentical(before, TinyNets.params(tuned.network(), List.of("fc1", "bn")));
+        assertThat(TinyNets.params(tuned.network(), List.of("fc2")).get("fc2/W")).isNotEqualTo(headBefore.get("fc2/W"));
+    }
+
+    @Test
+    void frozenFlagsAndParametersSurviveSaveAndLoad() throws Exception {
+        for (GraftModel base : List.of(TinyNets.mlp(), TinyNets.graph())) {
+            String cut = base.isGraph() ? "merge" : "bn";
+            List<String> frozen = base.isGraph() ? List.of("a", "b") : List.of("fc1", "bn");
+            GraftModel tuned = headOnly(cut, 2).apply(base);
+            fit(tuned, TinyNets.data(32, new long[] {8}, 2, 3), 5);
+            Map<String, INDArray> expected = TinyNets.params(base.network(), frozen);
+            Path zip = tmp.resolve(base.card().name() + ".zip");
+            tuned.save(zip);
+            GraftModel loaded = GraftModel.load(zip);
+            assertBitIdentical(expected, TinyNets.params(loaded.network(), frozen));
+            assertThat(Networks.frozenLayers(loaded.network())).containsAll(frozen);
+            for (String f : frozen) {
+                org.deeplearning4j.nn.api.Layer impl = loaded.isGraph() ? ((ComputationGraph) loaded.network()).getLayer(f)
+                        : loaded.multiLayerNetwork().getLayer(f);
+                assertThat(impl).as(f).isInstanceOf(org.deeplearning4j.nn.layers.FrozenLayer.class);
+            }
+            fit(loaded, TinyNets.data(32, new long[] {8}, 2, 4), 5);
+            assertBitIdentical(expected, TinyNets.params(loaded.network(), frozen));
+        }
+    }
+
+    @Test
+    void widthChangeBeforeSubsamplingAndFlattenRecomputesInputSizes() {
+        // DL4J #6389 (nOutReplace before a subsampling layer) and #3302 (shape errors after nOutReplace at a flatten).
+        GraftModel cnn = TinyNets.cnn();
+        GraftModel tuned = TransferPlan.builder().tweakWidth("conv1", 7).tweakWidth("conv2", 5)
+                .replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT).seed(1).build().apply(cnn);
+        MultiLayerNetwork net = tuned.multiLayerNetwork();
+        assertThat(net.getLayer("conv1").getParam("W").shape()).containsExactly(7, 1, 3, 3);
+        assertThat(net.getLayer("conv2").getParam("W").shape()).containsExactly(5, 7, 2, 2);
+        assertThat(net.getLayer("fc").getParam("W").shape()).containsExactly(5 * 2 * 2, 6);
+        DataSet ds = TinyNets.data(16, new long[] {1, 8, 8}, 2, 5);
+        fit(tuned, ds, 2);
+        assertThat(net.output(ds.getFeatures()).shape()).containsExactly(16, 2);
+    }
+
+    @Test
+    void addedLayersUseTheChosenInitAndActivation() {
+        GraftModel tuned = TransferPlan.builder().freezeThrough("conv2").dropTop(2)
+                .addDense("hidden", 9, Activation.ELU, org.deeplearning4j.nn.weights.WeightInit.RELU)
+                .replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT).build().apply(TinyNets.cnn());
+        MultiLayerNetwork net = tuned.multiLayerNetwork();
+        assertThat(Layers.names(net)).containsExactly("conv1", "pool", "conv2", "hidden", "graft_output");
+        org.deeplearning4j.nn.conf.layers.DenseLayer hidden = (org.deeplearning4j.nn.conf.layers.DenseLayer) net.getLayer("hidden").conf().getLayer();
+        assertThat(hidden.getActivationFn().toString()).isEqualTo("elu(alpha=1.0)");
+        assertThat(hidden.getNIn()).isEqualTo(16);
+        fit(tuned, TinyNets.data(16, new long[] {1, 8, 8}, 2, 6), 2);
+    }
+
+    @Test
+    void multiBranchGraphFreezesBothBranchesAndResizesAcrossTheMerge() {
+        // DL4J #4933: a cut at a merge of two branches.
+        GraftModel g = TinyNets.graph();
+        GraftModel tuned = headOnly("merge", 2).apply(g);
+        ComputationGraph net = (ComputationGraph) tuned.network();
+        assertThat(Networks.frozenLayers(net)).containsExactlyInAnyOrder("a", "b", "merge");
+
+        GraftModel wider = TransferPlan.builder().tweakWidth("b", 7).replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT).build().apply(g);
+        ComputationGraph w = (ComputationGraph) wider.network();
+        assertThat(w.getLayer("fc").getParam("W").shape()).containsExactly(12, 6);
+        assertThat(w.getLayer("a").getParam("W")).isEqualTo(((ComputationGraph) g.network()).getLayer("a").getParam("W"));
+        fit(wider, TinyNets.data(16, new long[] {8}, 2, 7), 2);
+    }
+
+    @Test
+    void graphFreezeThroughOneBranchLeavesTheOtherTrainable() {
+        GraftModel tuned = headOnly("a", 2).apply(TinyNets.graph());
+        ComputationGraph net = (ComputationGraph) tuned.network();
+        assertThat(Networks.frozenLayers(net)).containsExactly("a");
+    }
+}
