@@ -205,17 +205,17 @@ public final class PairTask {
         return byClass;
     }
 
-    /** Builder of {@link PairTask}; validates in {@link #build()}. */
-    public static final class Builder {
+    /**
+     * Builder of {@link PairTask}; validates in {@link #build()}. The corruptor is applied to both members of every
+     * pair (required for {@link Pairing#SAME_EXAMPLE}); the training batch size counts rows, two per pair.
+     */
+    public static final class Builder extends TaskBuilder<Builder> {
         private final BaseNet base;
         private Pairing pairing = Pairing.SAME_CLASS;
-        private Corruptor corruptor;
-        private Normalization normalization = Normalization.identity();
-        private Training training = Training.builder().build();
-        private String name = "pairs-base";
         private int headWidth = 32;
 
         private Builder(BaseNet base) {
+            super("pairs-base");
             this.base = Objects.requireNonNull(base, "base");
         }
 
@@ -225,33 +225,9 @@ public final class PairTask {
             return this;
         }
 
-        /** Corruptor applied to both members of every pair (required for {@link Pairing#SAME_EXAMPLE}). */
-        public Builder corruptor(Corruptor corruptor) {
-            this.corruptor = corruptor;
-            return this;
-        }
-
-        /** Normalization of raw inputs, recorded in the base's card. */
-        public Builder normalization(Normalization normalization) {
-            this.normalization = Objects.requireNonNull(normalization, "normalization");
-            return this;
-        }
-
-        /** Training settings (the batch size counts rows: two per pair). */
-        public Builder training(Training training) {
-            this.training = Objects.requireNonNull(training, "training");
-            return this;
-        }
-
         /** Width of the pair head's hidden layer (default 32). */
         public Builder headWidth(int headWidth) {
             this.headWidth = headWidth;
-            return this;
-        }
-
-        /** Name of the base in its card (default {@code pairs-base}). */
-        public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
