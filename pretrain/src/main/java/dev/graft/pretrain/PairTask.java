@@ -4,7 +4,6 @@ import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Normalization;
-import dev.graft.zoo.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -101,24 +100,9 @@ public final class PairTask {
         int[] labels = pairing == Pairing.SAME_CLASS ? labelsOf(data) : null;
         List<List<Integer>> byClass = labels == null ? null : groups(labels, data.numClasses(), data.describe());
         ComputationGraph net = graph();
-        Random rnd = new Random(training.seed());
         int perBatch = Math.max(1, training.batchSize() / 2);
-        double[] losses = new double[training.epochs()];
-        try (Progress.Task task = training.progress().start("pair task (" + pairing.name().toLowerCase(Locale.ROOT) + ")",
-                training.epochs(), "epochs")) {
-            for (int e = 0; e < training.epochs(); e++) {
-                int[] perm = Nets.permutation(n, rnd);
-                List<Double> scores = new ArrayList<>();
-                for (int from = 0, b = 0; from < n; from += perBatch, b++) {
-                    int to = Math.min(n, from + perBatch);
-                    net.fit(pairs(x, labels, byClass, perm, from, to, rnd, Nets.batchSeed(training.seed(), e, b)));
-                    scores.add(net.score());
-                }
-                losses[e] = Nets.mean(scores);
-                task.message(String.format(Locale.ROOT, "loss %.4f", losses[e]));
-                task.step(1);
-            }
-        }
+        double[] losses = Nets.trainEpochs(net, training, "pair task (" + pairing.name().toLowerCase(Locale.ROOT) + ")", n,
+                perBatch, (perm, from, to, rnd, seed) -> pairs(x, labels, byClass, perm, from, to, rnd, seed));
         String origin = "graft pretrain pairs: same/different (" + pairing.name().toLowerCase(Locale.ROOT) + ") on "
                 + data.describe() + (corruptor == null ? "" : ", corruptor " + corruptor.describe()) + ", " + training;
         GraftModel model = Nets.card(Nets.extractBase(base, net, training), base, normalization, name, origin,
