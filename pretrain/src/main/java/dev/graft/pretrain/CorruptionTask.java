@@ -61,46 +61,19 @@ public final class CorruptionTask {
         return new Pretrained(model, List.of(losses));
     }
 
-    /** Builder of {@link CorruptionTask}; validates in {@link #build()}. */
-    public static final class Builder {
+    /** Builder of {@link CorruptionTask}; the corruptor, which makes the bad examples, is required. Validates in {@link #build()}. */
+    public static final class Builder extends TaskBuilder<Builder> {
         private final BaseNet base;
-        private Corruptor corruptor;
         private int copies = 1;
-        private Normalization normalization = Normalization.identity();
-        private Training training = Training.builder().build();
-        private String name = "corruption-base";
 
         private Builder(BaseNet base) {
+            super("corruption-base");
             this.base = Objects.requireNonNull(base, "base");
-        }
-
-        /** The corruptor that makes bad examples (required). */
-        public Builder corruptor(Corruptor corruptor) {
-            this.corruptor = corruptor;
-            return this;
         }
 
         /** Corrupted copies per real example, &ge; 1 (default 1). */
         public Builder copies(int copies) {
             this.copies = copies;
-            return this;
-        }
-
-        /** Normalization of raw inputs, recorded in the base's card (default identity). */
-        public Builder normalization(Normalization normalization) {
-            this.normalization = Objects.requireNonNull(normalization, "normalization");
-            return this;
-        }
-
-        /** Training settings. */
-        public Builder training(Training training) {
-            this.training = Objects.requireNonNull(training, "training");
-            return this;
-        }
-
-        /** Name of the base in its card (default {@code corruption-base}). */
-        public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 

@@ -1,11 +1,8 @@
 package dev.graft.pretrain;
 
 import dev.graft.pretrain.corrupt.Corruptor;
-import dev.graft.zoo.Progress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,24 +43,8 @@ final class GoodBad {
     /** Trains {@code net} for the configured epochs on fresh corruptions; returns the mean loss per epoch. */
     static double[] train(MultiLayerNetwork net, INDArray goods, Corruptor corruptor, int copies, boolean oneHot,
                           Training t, String taskName) {
-        int n = (int) goods.size(0);
         int perBatch = Math.max(1, t.batchSize() / (copies + 1));
-        Random rnd = new Random(t.seed());
-        double[] losses = new double[t.epochs()];
-        try (Progress.Task task = t.progress().start(taskName, t.epochs(), "epochs")) {
-            for (int e = 0; e < t.epochs(); e++) {
-                int[] perm = Nets.permutation(n, rnd);
-                List<Double> scores = new ArrayList<>();
-                for (int from = 0, b = 0; from < n; from += perBatch, b++) {
-                    INDArray g = Nets.rows(goods, perm, from, Math.min(n, from + perBatch));
-                    net.fit(batch(g, corruptor, copies, Nets.batchSeed(t.seed(), e, b), oneHot));
-                    scores.add(net.score());
-                }
-                losses[e] = Nets.mean(scores);
-                task.message(String.format(Locale.ROOT, "loss %.4f", losses[e]));
-                task.step(1);
-            }
-        }
-        return losses;
+        return Nets.trainEpochs(net, t, taskName, (int) goods.size(0), perBatch, (perm, from, to, rnd, seed) ->
+                batch(Nets.rows(goods, perm, from, to), corruptor, copies, seed, oneHot));
     }
 }

@@ -191,19 +191,21 @@ public final class LayerwiseAutoencoders {
         }
     }
 
-    /** Builder of {@link LayerwiseAutoencoders}; validates in {@link #build()}. */
-    public static final class Builder {
+    /**
+     * Builder of {@link LayerwiseAutoencoders}; validates in {@link #build()}. The optional corruptor makes the
+     * autoencoders denoising: it corrupts each layer's input, so it must accept every layer's codes, e.g.
+     * {@code Corruptors.mask(0.2)} or {@code Corruptors.gaussian(0.1)} (default none: plain autoencoders).
+     * Training epochs are per layer.
+     */
+    public static final class Builder extends TaskBuilder<Builder> {
         private final int inputs;
         private int[] widths = {128, 64};
         private Activation activation = Activation.RELU;
-        private Corruptor corruptor;
-        private Normalization normalization = Normalization.identity();
-        private Training training = Training.builder().build();
         private Path cacheDir;
-        private String name = "autoencoder-base";
         private LayerListener listener;
 
         private Builder(int inputs) {
+            super("autoencoder-base");
             this.inputs = inputs;
         }
 
@@ -219,36 +221,9 @@ public final class LayerwiseAutoencoders {
             return this;
         }
 
-        /**
-         * Corruption of each layer's input (denoising); it must accept every layer's codes, e.g.
-         * {@code Corruptors.mask(0.2)} or {@code Corruptors.gaussian(0.1)}. Default none (plain autoencoders).
-         */
-        public Builder corruptor(Corruptor corruptor) {
-            this.corruptor = corruptor;
-            return this;
-        }
-
-        /** Normalization of raw inputs, recorded in the base's card. */
-        public Builder normalization(Normalization normalization) {
-            this.normalization = Objects.requireNonNull(normalization, "normalization");
-            return this;
-        }
-
-        /** Training settings; epochs are per layer. */
-        public Builder training(Training training) {
-            this.training = Objects.requireNonNull(training, "training");
-            return this;
-        }
-
         /** Where each layer's codes are cached (default: a temporary directory, deleted afterwards). */
         public Builder cacheDir(Path cacheDir) {
             this.cacheDir = cacheDir;
-            return this;
-        }
-
-        /** Name of the base in its card (default {@code autoencoder-base}). */
-        public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 

@@ -64,24 +64,15 @@ public final class MarginRanking {
         return new Pretrained(model, List.of(losses));
     }
 
-    /** Builder of {@link MarginRanking}; validates in {@link #build()}. */
-    public static final class Builder {
+    /** Builder of {@link MarginRanking}; the corruptor, which makes the bad examples, is required. Validates in {@link #build()}. */
+    public static final class Builder extends TaskBuilder<Builder> {
         private final BaseNet base;
-        private Corruptor corruptor;
         private int copies = 1;
-        private Normalization normalization = Normalization.identity();
-        private Training training = Training.builder().build();
-        private String name = "margin-base";
         private double margin = 1.0;
 
         private Builder(BaseNet base) {
+            super("margin-base");
             this.base = Objects.requireNonNull(base, "base");
-        }
-
-        /** The corruptor that makes bad examples (required). */
-        public Builder corruptor(Corruptor corruptor) {
-            this.corruptor = corruptor;
-            return this;
         }
 
         /** Corrupted copies per real example, &ge; 1 (default 1). */
@@ -90,27 +81,9 @@ public final class MarginRanking {
             return this;
         }
 
-        /** Normalization of raw inputs, recorded in the base's card (default identity). */
-        public Builder normalization(Normalization normalization) {
-            this.normalization = Objects.requireNonNull(normalization, "normalization");
-            return this;
-        }
-
-        /** Training settings. */
-        public Builder training(Training training) {
-            this.training = Objects.requireNonNull(training, "training");
-            return this;
-        }
-
         /** How far good scores must lie above bad ones, &gt; 0 (default 1). */
         public Builder margin(double margin) {
             this.margin = margin;
-            return this;
-        }
-
-        /** Name of the base in its card (default {@code margin-base}). */
-        public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 

@@ -4,11 +4,14 @@ import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
+import dev.graft.zoo.Progress;
 import dev.graft.zoo.SourceKind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -119,6 +122,42 @@ final class Nets {
         ModelCard card = ModelCard.builder(name).architecture(base.describe()).source(SourceKind.GRAFT)
                 .input(base.layout(), base.inputShape()).normalization(norm).origin(origin).notes(notes).build();
         return GraftModel.of(net, card);
+    }
+
+    /** Makes one minibatch from the examples {@code perm[from..to)}. */
+    @FunctionalInterface
+    interface BatchMaker {
+        /**
+         * @param rnd  the generator that drew {@code perm}, for any further random choices
+         * @param seed the minibatch's seed ({@link #batchSeed} of the training seed, epoch and batch)
+         */
+        DataSet batch(int[] perm, int from, int to, Random rnd, long seed);
+    }
+
+    /**
+     * The epoch loop the auxiliary tasks share: each epoch a fresh permutation of the {@code n} examples (from a
+     * generator seeded with the training seed), minibatches of {@code perBatch} of them, one fit per minibatch.
+     *
+     * @return the mean minibatch loss per epoch
+     */
+    static <N extends Model & NeuralNetwork> double[] trainEpochs(N net, Training t, String taskName, int n, int perBatch,
+                                                                  BatchMaker maker) {
+        Random rnd = new Random(t.seed());
+        double[] losses = new double[t.epochs()];
+        try (Progress.Task task = t.progress().start(taskName, t.epochs(), "epochs")) {
+            for (int e = 0; e < t.epochs(); e++) {
+                int[] perm = permutation(n, rnd);
+                List<Double> scores = new ArrayList<>();
+                for (int from = 0, b = 0; from < n; from += perBatch, b++) {
+                    net.fit(maker.batch(perm, from, Math.min(n, from + perBatch), rnd, batchSeed(t.seed(), e, b)));
+                    scores.add(net.score());
+                }
+                losses[e] = mean(scores);
+                task.message(String.format(Locale.ROOT, "loss %.4f", losses[e]));
+                task.step(1);
+            }
+        }
+        return losses;
     }
 
     /** Mean of the values. */

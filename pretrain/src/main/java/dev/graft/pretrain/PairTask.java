@@ -4,7 +4,6 @@ import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Normalization;
-import dev.graft.zoo.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -101,24 +100,9 @@ public final class PairTask {
         int[] labels = pairing == Pairing.SAME_CLASS ? labelsOf(data) : null;
         List<List<Integer>> byClass = labels == null ? null : groups(labels, data.numClasses(), data.describe());
         ComputationGraph net = graph();
-        Random rnd = new Random(training.seed());
         int perBatch = Math.max(1, training.batchSize() / 2);
-        double[] losses = new double[training.epochs()];
-        try (Progress.Task task = training.progress().start("pair task (" + pairing.name().toLowerCase(Locale.ROOT) + ")",
-                training.epochs(), "epochs")) {
-            for (int e = 0; e < training.epochs(); e++) {
-                int[] perm = Nets.permutation(n, rnd);
-                List<Double> scores = new ArrayList<>();
-                for (int from = 0, b = 0; from < n; from += perBatch, b++) {
-                    int to = Math.min(n, from + perBatch);
-                    net.fit(pairs(x, labels, byClass, perm, from, to, rnd, Nets.batchSeed(training.seed(), e, b)));
-                    scores.add(net.score());
-                }
-                losses[e] = Nets.mean(scores);
-                task.message(String.format(Locale.ROOT, "loss %.4f", losses[e]));
-                task.step(1);
-            }
-        }
+        double[] losses = Nets.trainEpochs(net, training, "pair task (" + pairing.name().toLowerCase(Locale.ROOT) + ")", n,
+                perBatch, (perm, from, to, rnd, seed) -> pairs(x, labels, byClass, perm, from, to, rnd, seed));
         String origin = "graft pretrain pairs: same/different (" + pairing.name().toLowerCase(Locale.ROOT) + ") on "
                 + data.describe() + (corruptor == null ? "" : ", corruptor " + corruptor.describe()) + ", " + training;
         GraftModel model = Nets.card(Nets.extractBase(base, net, training), base, normalization, name, origin,
@@ -205,17 +189,17 @@ public final class PairTask {
         return byClass;
     }
 
-    /** Builder of {@link PairTask}; validates in {@link #build()}. */
-    public static final class Builder {
+    /**
+     * Builder of {@link PairTask}; validates in {@link #build()}. The corruptor is applied to both members of every
+     * pair (required for {@link Pairing#SAME_EXAMPLE}); the training batch size counts rows, two per pair.
+     */
+    public static final class Builder extends TaskBuilder<Builder> {
         private final BaseNet base;
         private Pairing pairing = Pairing.SAME_CLASS;
-        private Corruptor corruptor;
-        private Normalization normalization = Normalization.identity();
-        private Training training = Training.builder().build();
-        private String name = "pairs-base";
         private int headWidth = 32;
 
         private Builder(BaseNet base) {
+            super("pairs-base");
             this.base = Objects.requireNonNull(base, "base");
         }
 
@@ -225,33 +209,9 @@ public final class PairTask {
             return this;
         }
 
-        /** Corruptor applied to both members of every pair (required for {@link Pairing#SAME_EXAMPLE}). */
-        public Builder corruptor(Corruptor corruptor) {
-            this.corruptor = corruptor;
-            return this;
-        }
-
-        /** Normalization of raw inputs, recorded in the base's card. */
-        public Builder normalization(Normalization normalization) {
-            this.normalization = Objects.requireNonNull(normalization, "normalization");
-            return this;
-        }
-
-        /** Training settings (the batch size counts rows: two per pair). */
-        public Builder training(Training training) {
-            this.training = Objects.requireNonNull(training, "training");
-            return this;
-        }
-
         /** Width of the pair head's hidden layer (default 32). */
         public Builder headWidth(int headWidth) {
             this.headWidth = headWidth;
-            return this;
-        }
-
-        /** Name of the base in its card (default {@code pairs-base}). */
-        public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 

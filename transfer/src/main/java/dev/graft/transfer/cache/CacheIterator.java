@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.transfer.data.BatchIterator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,8 +16,6 @@ import java.util.NoSuchElementException;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -24,10 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * heap holds one batch and the whole cache may be larger than RAM. With a seed, each epoch is a fresh
  * permutation of all rows across all shards (seeded by seed and epoch).
  */
-final class CacheIterator implements DataSetIterator {
+final class CacheIterator extends BatchIterator {
     private static final long serialVersionUID = 1L;
 
-    private final int batchSize;
     private final long seed;
     private final long[] featureShape;
     private final int featureLength;
@@ -41,10 +39,9 @@ final class CacheIterator implements DataSetIterator {
     private int[] order;
     private int position;
     private int epoch;
-    private DataSetPreProcessor preProcessor;
 
     private CacheIterator(FeatureCache cache, Manifest m, MappedByteBuffer[] maps, int batchSize, long seed) {
-        this.batchSize = batchSize;
+        super(batchSize);
         this.seed = seed;
         this.featureShape = m.featureShape.clone();
         this.featureLength = (int) Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
@@ -121,12 +118,7 @@ final class CacheIterator implements DataSetIterator {
     }
 
     @Override
-    public DataSet next() {
-        return next(batchSize);
-    }
-
-    @Override
-    public DataSet next(int num) {
+    protected DataSet nextBatch(int num) {
         if (!hasNext()) {
             throw new NoSuchElementException("feature cache iterator is at the end of the epoch; call reset()");
         }
@@ -143,11 +135,7 @@ final class CacheIterator implements DataSetIterator {
         System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
         INDArray features = Nd4j.create(x, shape, 'c');
         INDArray lab = Nd4j.create(y, new long[] {b, numClasses}, 'c');
-        DataSet ds = new DataSet(features, lab);
-        if (preProcessor != null) {
-            preProcessor.preProcess(ds);
-        }
-        return ds;
+        return new DataSet(features, lab);
     }
 
     private void readRow(int row, float[] x, int xOff, float[] y, int yOff) {
@@ -180,37 +168,12 @@ final class CacheIterator implements DataSetIterator {
         return numClasses;
     }
 
-    @Override
-    public boolean resetSupported() {
-        return true;
-    }
-
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
-
     /** Starts the next epoch: back to the first row, and a new permutation when shuffling. */
     @Override
     public void reset() {
         position = 0;
         epoch++;
         shuffle();
-    }
-
-    @Override
-    public int batch() {
-        return batchSize;
-    }
-
-    @Override
-    public void setPreProcessor(DataSetPreProcessor preProcessor) {
-        this.preProcessor = preProcessor;
-    }
-
-    @Override
-    public DataSetPreProcessor getPreProcessor() {
-        return preProcessor;
     }
 
     @Override

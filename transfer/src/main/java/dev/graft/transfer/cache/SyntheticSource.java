@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.transfer.data.BatchIterator;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.Checksums;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -85,13 +85,12 @@ public final class SyntheticSource implements DataSource {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
         int length = (int) Arrays.stream(exampleShape).reduce(1, (a, b) -> a * b);
-        return new DataSetIterator() {
+        return new BatchIterator(batchSize) {
             private static final long serialVersionUID = 1L;
             private int next;
-            private DataSetPreProcessor pre;
 
             @Override
-            public DataSet next(int num) {
+            protected DataSet nextBatch(int num) {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
@@ -109,16 +108,7 @@ public final class SyntheticSource implements DataSource {
                 long[] shape = new long[exampleShape.length + 1];
                 shape[0] = n;
                 System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
-                DataSet ds = new DataSet(Nd4j.create(x, shape, 'c'), Nd4j.create(y, new long[] {n, numClasses}, 'c'));
-                if (pre != null) {
-                    pre.preProcess(ds);
-                }
-                return ds;
-            }
-
-            @Override
-            public DataSet next() {
-                return next(batchSize);
+                return new DataSet(Nd4j.create(x, shape, 'c'), Nd4j.create(y, new long[] {n, numClasses}, 'c'));
             }
 
             @Override
@@ -137,33 +127,8 @@ public final class SyntheticSource implements DataSource {
             }
 
             @Override
-            public boolean resetSupported() {
-                return true;
-            }
-
-            @Override
-            public boolean asyncSupported() {
-                return false;
-            }
-
-            @Override
             public void reset() {
                 next = 0;
-            }
-
-            @Override
-            public int batch() {
-                return batchSize;
-            }
-
-            @Override
-            public void setPreProcessor(DataSetPreProcessor preProcessor) {
-                this.pre = preProcessor;
-            }
-
-            @Override
-            public DataSetPreProcessor getPreProcessor() {
-                return pre;
             }
 
             @Override

@@ -23,7 +23,6 @@ import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -282,18 +281,16 @@ public final class ImageFolderData implements DataSource {
     }
 
     /** Reads one batch of images at a time. */
-    private final class Batches implements DataSetIterator {
+    private final class Batches extends BatchIterator {
         private static final long serialVersionUID = 1L;
-        private final int batch;
         private int cursor;
-        private DataSetPreProcessor pre;
 
         Batches(int batch) {
-            this.batch = batch;
+            super(batch);
         }
 
         @Override
-        public DataSet next(int num) {
+        protected DataSet nextBatch(int num) {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
@@ -305,16 +302,7 @@ public final class ImageFolderData implements DataSource {
                 y.putScalar(i - cursor, labels[i], 1f);
             }
             cursor = end;
-            DataSet ds = new DataSet(Nd4j.concat(0, xs), y);
-            if (pre != null) {
-                pre.preProcess(ds);
-            }
-            return ds;
-        }
-
-        @Override
-        public DataSet next() {
-            return next(batch);
+            return new DataSet(Nd4j.concat(0, xs), y);
         }
 
         @Override
@@ -333,11 +321,6 @@ public final class ImageFolderData implements DataSource {
         }
 
         @Override
-        public boolean resetSupported() {
-            return true;
-        }
-
-        @Override
         public boolean asyncSupported() {
             return true;
         }
@@ -345,21 +328,6 @@ public final class ImageFolderData implements DataSource {
         @Override
         public void reset() {
             cursor = 0;
-        }
-
-        @Override
-        public int batch() {
-            return batch;
-        }
-
-        @Override
-        public void setPreProcessor(DataSetPreProcessor preProcessor) {
-            this.pre = preProcessor;
-        }
-
-        @Override
-        public DataSetPreProcessor getPreProcessor() {
-            return pre;
         }
 
         @Override

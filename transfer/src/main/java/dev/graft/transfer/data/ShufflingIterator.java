@@ -4,8 +4,6 @@ import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -13,16 +11,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Mini-batches over an in-memory DataSet, reshuffled at the start of every epoch with a seeded generator,
  * so two runs with the same seed see the same batches in the same order. With {@code seed < 0} the order is fixed.
  */
-public final class ShufflingIterator implements DataSetIterator {
+public final class ShufflingIterator extends BatchIterator {
     private static final long serialVersionUID = 1L;
 
     private final DataSet data;
-    private final int batchSize;
     private final Random random;
     private final boolean shuffle;
     private int[] order;
     private int cursor;
-    private DataSetPreProcessor preProcessor;
 
     /**
      * @param data      the examples (features and labels)
@@ -30,6 +26,7 @@ public final class ShufflingIterator implements DataSetIterator {
      * @param seed      shuffle seed, or a negative number for the stored order
      */
     public ShufflingIterator(DataSet data, int batchSize, long seed) {
+        super(batchSize);
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
@@ -37,22 +34,17 @@ public final class ShufflingIterator implements DataSetIterator {
             throw new IllegalArgumentException("cannot iterate over an empty data set");
         }
         this.data = data;
-        this.batchSize = batchSize;
         this.shuffle = seed >= 0;
         this.random = new Random(Math.max(seed, 0));
         reset();
     }
 
     @Override
-    public DataSet next(int num) {
+    protected DataSet nextBatch(int num) {
         int end = Math.min(order.length, cursor + num);
         int[] idx = java.util.Arrays.copyOfRange(order, cursor, end);
         cursor = end;
-        DataSet ds = new DataSet(rows(data.getFeatures(), idx), rows(data.getLabels(), idx));
-        if (preProcessor != null) {
-            preProcessor.preProcess(ds);
-        }
-        return ds;
+        return new DataSet(rows(data.getFeatures(), idx), rows(data.getLabels(), idx));
     }
 
     private static INDArray rows(INDArray a, int[] idx) {
@@ -83,16 +75,6 @@ public final class ShufflingIterator implements DataSetIterator {
     }
 
     @Override
-    public boolean resetSupported() {
-        return true;
-    }
-
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
-
-    @Override
     public void reset() {
         int n = data.numExamples();
         order = new int[n];
@@ -111,21 +93,6 @@ public final class ShufflingIterator implements DataSetIterator {
     }
 
     @Override
-    public int batch() {
-        return batchSize;
-    }
-
-    @Override
-    public void setPreProcessor(DataSetPreProcessor preProcessor) {
-        this.preProcessor = preProcessor;
-    }
-
-    @Override
-    public DataSetPreProcessor getPreProcessor() {
-        return preProcessor;
-    }
-
-    @Override
     public List<String> getLabels() {
         return null;
     }
@@ -135,8 +102,4 @@ public final class ShufflingIterator implements DataSetIterator {
         return cursor < order.length;
     }
 
-    @Override
-    public DataSet next() {
-        return next(batchSize);
-    }
 }
