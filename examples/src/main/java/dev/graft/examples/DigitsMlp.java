@@ -12,7 +12,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The seed notes' exercise network: Dense layers of 100 ELU units with He initialization, a softmax output,
- * Adam. Also builds the "top" of such a network (the layers above a cut) as a network of its own.
+ * Adam: the demo's source network and its from-scratch baseline.
  */
 final class DigitsMlp {
     static final int WIDTH = 100;
@@ -24,7 +24,7 @@ final class DigitsMlp {
     /**
      * An MLP {@code nIn → hidden × 100 ELU (He) → nOut softmax}, initialised with {@code seed}.
      *
-     * @param hidden number of hidden layers (0 gives a softmax head alone)
+     * @param hidden number of hidden layers
      */
     static MultiLayerNetwork build(long seed, double learningRate, int nIn, int hidden, int nOut) {
         NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()

@@ -1,13 +1,13 @@
 package dev.graft.examples;
 
+import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.CacheReport;
-import dev.graft.transfer.cache.FeatureCache;
-import dev.graft.transfer.cache.Featurizer;
-import dev.graft.transfer.cache.Featurizers;
-import dev.graft.transfer.cache.Precision;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.data.ShufflingIterator;
+import dev.graft.transfer.tune.EpochRecord;
+import dev.graft.transfer.tune.FineTuneResult;
+import dev.graft.transfer.tune.FineTuner;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
@@ -28,14 +28,13 @@ import org.deeplearning4j.earlystopping.scorecalc.DataSetLossCalculator;
 import org.deeplearning4j.earlystopping.termination.MaxEpochsTerminationCondition;
 import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
 import org.deeplearning4j.earlystopping.trainer.EarlyStoppingTrainer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The seed notes' classic exercise on real data: train on digits 0-4, reuse the network for digits 5-9
@@ -44,9 +43,11 @@ import org.nd4j.linalg.learning.config.Adam;
  * <ol>
  *   <li>source network on digits 0-4 (5 × 100 ELU, He init, Adam, early stopping, best model restored);</li>
  *   <li>saved as a Graft model (zip + card) and loaded back;</li>
- *   <li>frozen hidden layers, new softmax head trained from a disk cache of the frozen layers' outputs
- *       (and, for comparison, the same head trained through the frozen layers);</li>
- *   <li>top two hidden layers unfrozen, fine-tuned at a lower rate (from a cache at the lower cut);</li>
+ *   <li>frozen hidden layers, new softmax head ({@link TransferPlan}) trained by {@link FineTuner} from a disk
+ *       cache of the frozen layers' outputs (and, for comparison, the same head trained through the frozen
+ *       layers, {@code trainThrough(true)});</li>
+ *   <li>top two hidden layers unfrozen by a second plan, fine-tuned at a lower rate (from a cache at the lower
+ *       cut);</li>
  *   <li>the same architecture from scratch on the same examples.</li>
  * </ol>
  * Runs on a fixed stratified split of the embedded digits (seed {@value #SPLIT_SEED}), so every run reports
@@ -132,7 +133,7 @@ public final class DigitsTransferDemo {
             boolean main = perClass == settings.labelsPerClass();
             Outcome frozen = frozenTransfer(loaded, few, data.targetTest, seed, main, r);
             task.step(1);
-            Outcome top2 = topTwoUnfrozen(loaded, frozen.model, few, data.targetTest, seed);
+            Outcome top2 = topTwoUnfrozen(frozen.model, few, data.targetTest, seed);
             task.step(1);
             Outcome scratch = fromScratch(few, data.targetTest, card, seed);
             task.step(1);
@@ -161,67 +162,57 @@ public final class DigitsTransferDemo {
     /** Step 3: freeze every hidden layer, train a new softmax head from the disk cache. */
     private Outcome frozenTransfer(GraftModel source, LabeledData few, LabeledData test, long seed, boolean main,
                                    SeedResult r) throws IOException {
-        // featurized with the training batch size: a matrix product's rounding depends on the batch size, and with
-        // the same batches the cached path reproduces the through-the-frozen-layers path bit for bit
+        TransferPlan plan = TransferPlan.builder().freezeThrough(TOP_HIDDEN)
+                .replaceHead(few.numClasses(), Activation.SOFTMAX, LossFunctions.LossFunction.MCXENT)
+                .labels(few.labels()).seed(seed).updater(new Adam(settings.headLearningRate())).build();
+        // the sampled set is already shuffled with the seed: the head trains on it in stored order; FineTuner
+        // featurizes with the training batch size, so both paths below see the same batches and the same rounding
         long t0 = System.nanoTime();
-        Featurizer base = Featurizers.cut(source, Integer.toString(TOP_HIDDEN));
-        FeatureCache cache = FeatureCache.builder(cacheDir(seed, TOP_HIDDEN, few)).featurizer(base)
-                .source(few).precision(Precision.FLOAT32).batchSize(settings.batchSize()).progress(Progress.none()).build();
-        CacheReport built = cache.build();
-        double featurizeSeconds = seconds(t0);
-
-        MultiLayerNetwork head = DigitsMlp.build(seed, settings.headLearningRate(), DigitsMlp.WIDTH, 0, few.numClasses());
-        INDArray initialHead = head.params().dup();
-        long t1 = System.nanoTime();
-        head.fit(cache.iterator(settings.batchSize(), -1), settings.headEpochs());
-        double headSeconds = seconds(t1);
-
-        MultiLayerNetwork full = withNewTop(source.multiLayerNetwork(), TOP_HIDDEN, head, settings.headLearningRate(), seed);
-        GraftModel transferred = GraftModel.of(full, source.card().toBuilder().name("digits-5-9-frozen")
-                .labels(few.labels()).origin("graft demo: digits-0-4 base, new head, seed " + seed).build());
-        Outcome o = new Outcome(accuracy(transferred, test), featurizeSeconds + headSeconds, transferred);
+        FineTuneResult cached = headTuner(plan.apply(source), few, seed)
+                .cacheDirectory(cacheDir(seed, TOP_HIDDEN, few)).build().run();
+        double seconds = seconds(t0);
+        GraftModel transferred = GraftModel.of(cached.model().network(), cached.model().card().toBuilder()
+                .name("digits-5-9-frozen").origin("graft demo: digits-0-4 base, new head, seed " + seed).build());
+        Outcome o = new Outcome(accuracy(transferred, test), seconds, transferred);
         if (main) {
-            r.cacheDir = cache.directory();
+            CacheReport built = cached.cacheReports().get(0);
+            r.cacheDir = built.directory();
             r.cacheReused = built.outcome() == CacheReport.Outcome.REUSED;
-            r.featurizeSeconds = featurizeSeconds;
-            r.headFromCacheSeconds = headSeconds;
+            r.featurizeSeconds = built.seconds();
+            r.headFromCacheSeconds = epochSeconds(cached);
+            MultiLayerNetwork full = transferred.multiLayerNetwork();
             r.frozenUnchanged = frozenLayersEqual(source.multiLayerNetwork(), full, TOP_HIDDEN);
-            // the same head, same initial weights and batch order, trained through the frozen layers every epoch
-            MultiLayerNetwork through = withNewTop(source.multiLayerNetwork(), TOP_HIDDEN,
-                    DigitsMlp.build(seed, settings.headLearningRate(), DigitsMlp.WIDTH, 0, few.numClasses()),
-                    settings.headLearningRate(), seed);
-            through.getLayer(TOP_HIDDEN + 1).setParams(initialHead);
-            DataSetIterator raw = new ShufflingIterator(normalized(few, source.card()), settings.batchSize(), -1);
-            long t2 = System.nanoTime();
-            through.fit(raw, settings.headEpochs());
-            r.headThroughFrozenSeconds = seconds(t2);
-            r.cacheVsThroughMaxDiff = through.getLayer(TOP_HIDDEN + 1).params().sub(head.params())
-                    .amaxNumber().doubleValue();
+            // the same plan (same seed, so the same initial head) and batch order, trained through the frozen layers
+            FineTuneResult through = headTuner(plan.apply(source), few, seed).trainThrough(true).build().run();
+            r.headThroughFrozenSeconds = epochSeconds(through);
+            MultiLayerNetwork viaRaw = through.model().multiLayerNetwork();
+            r.frozenUnchanged &= frozenLayersEqual(source.multiLayerNetwork(), viaRaw, TOP_HIDDEN);
+            r.cacheVsThroughMaxDiff = viaRaw.getLayer(TOP_HIDDEN + 1).params()
+                    .sub(full.getLayer(TOP_HIDDEN + 1).params()).amaxNumber().doubleValue();
             r.transferFile = r.sourceFile.resolveSibling("transfer-5-9.zip");
             transferred.save(r.transferFile);
         }
         return o;
     }
 
+    /** Head training of step 3: fixed epochs in the stored order of {@code few}, the last epoch's weights kept. */
+    private FineTuner.Builder headTuner(GraftModel planned, LabeledData few, long seed) {
+        return FineTuner.builder(planned).train(few).epochs(settings.headEpochs()).batchSize(settings.batchSize())
+                .seed(seed).shuffle(false).restoreBest(false);
+    }
+
     /** Step 4: unfreeze the top two hidden layers and fine-tune them with the head at a lower rate. */
-    private Outcome topTwoUnfrozen(GraftModel source, GraftModel frozenTransfer, LabeledData few, LabeledData test,
-                                   long seed) throws IOException {
+    private Outcome topTwoUnfrozen(GraftModel frozenTransfer, LabeledData few, LabeledData test, long seed)
+            throws IOException {
         long t0 = System.nanoTime();
-        Featurizer base = Featurizers.cut(source, Integer.toString(BELOW_TOP_TWO));
-        FeatureCache cache = FeatureCache.builder(cacheDir(seed, BELOW_TOP_TWO, few)).featurizer(base)
-                .source(few).precision(Precision.FLOAT32).batchSize(settings.batchSize()).progress(Progress.none()).build();
-        cache.build();
-        MultiLayerNetwork top = DigitsMlp.build(seed, settings.fineTuneLearningRate(), DigitsMlp.WIDTH, 2,
-                few.numClasses());
-        MultiLayerNetwork from = frozenTransfer.multiLayerNetwork();
-        for (int i = 0; i < top.getnLayers(); i++) {
-            top.getLayer(i).setParams(from.getLayer(BELOW_TOP_TWO + 1 + i).params().dup());
-        }
-        top.fit(cache.iterator(settings.batchSize(), seed), settings.fineTuneEpochs());
-        MultiLayerNetwork full = withNewTop(source.multiLayerNetwork(), BELOW_TOP_TWO, top,
-                settings.fineTuneLearningRate(), seed);
-        GraftModel tuned = GraftModel.of(full, frozenTransfer.card().toBuilder().name("digits-5-9-top2").build());
-        return new Outcome(accuracy(tuned, test), seconds(t0), tuned);
+        GraftModel planned = TransferPlan.builder().freezeThrough(BELOW_TOP_TWO)
+                .updater(new Adam(settings.fineTuneLearningRate())).build().apply(frozenTransfer);
+        FineTuneResult tuned = FineTuner.builder(planned).train(few).epochs(settings.fineTuneEpochs())
+                .batchSize(settings.batchSize()).learningRate(settings.fineTuneLearningRate()).seed(seed).shuffle(true)
+                .restoreBest(false).cacheDirectory(cacheDir(seed, BELOW_TOP_TWO, few)).build().run();
+        GraftModel model = GraftModel.of(tuned.model().network(),
+                frozenTransfer.card().toBuilder().name("digits-5-9-top2").build());
+        return new Outcome(accuracy(model, test), seconds(t0), model);
     }
 
     /** Step 5: the same architecture trained from scratch on the same few examples. */
@@ -238,26 +229,6 @@ public final class DigitsTransferDemo {
     /** One cache folder per (seed, cut, labels per class); the cache's own key guards its content. */
     private Path cacheDir(long seed, int cut, LabeledData few) {
         return settings.outDir().resolve("cache").resolve("seed-" + seed + "-cut" + cut + "-n" + few.size());
-    }
-
-    /**
-     * A copy of {@code base} with layers up to {@code cut} frozen (DL4J FrozenLayer) and the layers above it
-     * replaced by {@code top}'s layers and parameters: one network that predicts from raw (normalized) input.
-     */
-    static MultiLayerNetwork withNewTop(MultiLayerNetwork base, int cut, MultiLayerNetwork top, double lr, long seed) {
-        TransferLearning.Builder b = new TransferLearning.Builder(base)
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(lr)).seed(seed).build())
-                .setFeatureExtractor(cut);
-        b.removeLayersFromOutput(base.getnLayers() - 1 - cut);
-        for (int i = 0; i < top.getnLayers(); i++) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = top.getLayer(i).conf().getLayer().clone();
-            b.addLayer(conf);
-        }
-        MultiLayerNetwork full = b.build();
-        for (int i = 0; i < top.getnLayers(); i++) {
-            full.getLayer(cut + 1 + i).setParams(top.getLayer(i).params().dup());
-        }
-        return full;
     }
 
     /** True if the parameters of layers {@code 0..cut} of both networks are bit-identical. */
@@ -286,6 +257,11 @@ public final class DigitsTransferDemo {
             }
         }
         return correct / (double) labels.length;
+    }
+
+    /** Wall time of a fine-tune's training epochs. */
+    private static double epochSeconds(FineTuneResult r) {
+        return r.history().stream().mapToDouble(EpochRecord::seconds).sum();
     }
 
     private static double seconds(long startNanos) {
