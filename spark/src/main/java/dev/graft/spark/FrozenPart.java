@@ -10,16 +10,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.HashMap;
 
 /**
  * The frozen part of a model as it is broadcast to executors: the saved GraftModel's bytes (DL4J zip and model
- * card) and the cut layer. Each executor JVM loads it once ({@link #featurizer()}) and checks that its
+ * card) and the cut layer. Each executor task thread loads it once ({@link #featurizer()}) and checks that its
  * fingerprint is the driver's.
  */
 final class FrozenPart implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final Map<String, Featurizer> LOADED = new ConcurrentHashMap<>();
+    /** Per task thread: a DL4J network is not safe to run from two threads at once (local[N] runs N tasks in one JVM). */
+    private static final ThreadLocal<Map<String, Featurizer>> LOADED = ThreadLocal.withInitial(HashMap::new);
 
     private final byte[] zip;
     private final byte[] card;
@@ -50,9 +51,9 @@ final class FrozenPart implements Serializable {
         return fingerprint;
     }
 
-    /** The featurizer, loaded once per JVM. */
+    /** The featurizer, loaded once per executor thread. */
     Featurizer featurizer() {
-        return LOADED.computeIfAbsent(fingerprint + "/" + cut, k -> load());
+        return LOADED.get().computeIfAbsent(fingerprint + "/" + cut, k -> load());
     }
 
     private Featurizer load() {
