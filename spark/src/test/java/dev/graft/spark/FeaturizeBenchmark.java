@@ -26,7 +26,7 @@ import org.nd4j.linalg.activations.Activation;
 
 /**
  * Featurize throughput: one machine ({@code FeatureCache.build()}) vs Spark local[1] / local[2], same data and
- * key. Not a test; run by hand (docs/spark.md "Benchmarks"): {@code FeaturizeBenchmark MODE RUNS} with MODE
+ * key, after one warm-up run. Not a test; run by hand (docs/spark.md "Benchmarks"): {@code FeaturizeBenchmark MODE RUNS} with MODE
  * {@code single} or a Spark master such as {@code local[2]}.
  */
 public final class FeaturizeBenchmark {
@@ -37,7 +37,7 @@ public final class FeaturizeBenchmark {
         String mode = args[0];
         int runs = Integer.parseInt(args[1]);
         LabeledData one = DataSpec.load("digits");
-        int copies = 10;
+        int copies = 20;
         int[] idx = IntStream.range(0, one.size() * copies).map(i -> i % one.size()).toArray();
         LabeledData data = one.subset(idx, "digits x" + copies);
         var conf = new NeuralNetConfiguration.Builder().seed(1).list()
@@ -59,7 +59,7 @@ public final class FeaturizeBenchmark {
         }
         List<ExampleRow> rows = ExampleRow.listOf(data);
         List<Double> times = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
+        for (int r = -1; r < runs; r++) { // run -1 warms up (JIT, Spark, native code) and is not counted
             Path dir = Files.createTempDirectory("bench-cache");
             FeatureCache cache = FeatureCache.builder(dir).featurizer(Featurizers.cut(model, "d2")).source(data)
                     .shardRows(1024).batchSize(64).build();
@@ -72,7 +72,9 @@ public final class FeaturizeBenchmark {
                 SparkFeatureCache.builder(sc, cache).model(model, "d2").rows(rdd).partitions(parts).build().run();
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            times.add(s);
+            if (r >= 0) {
+                times.add(s);
+            }
             System.out.printf(Locale.ROOT, "%s run %d: %.2f s, %.0f rows/s%n", mode, r, s, data.size() / s);
         }
         double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
