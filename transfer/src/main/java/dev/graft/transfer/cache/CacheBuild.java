@@ -116,7 +116,7 @@ final class CacheBuild {
         }
     }
 
-    private Manifest fresh() {
+    Manifest fresh() {
         Manifest m = new Manifest();
         m.key = key;
         m.components.putAll(cache.keyComponents());
@@ -196,7 +196,7 @@ final class CacheBuild {
         return needed;
     }
 
-    private Manifest.Shard entryFor(int index, ShardFile.Layout layout, String sha) {
+    Manifest.Shard entryFor(int index, ShardFile.Layout layout, String sha) {
         Manifest.Shard s = new Manifest.Shard();
         s.index = index;
         s.file = ShardFile.name(index);

@@ -178,7 +178,8 @@ public final class FeatureCache {
                 + (keepOriginal ? " +original" : "");
     }
 
-    int batchSize() {
+    /** Examples per forward pass while building (not part of the key). */
+    public int batchSize() {
         return batchSize;
     }
 

@@ -1,0 +1,293 @@
+package dev.graft.spark;
+
+import dev.graft.transfer.cache.CacheShards;
+import dev.graft.transfer.cache.FeatureCache;
+import dev.graft.zoo.GraftModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * Builds a {@link FeatureCache} on Spark: the frozen part (the model's saved bytes and the cut) is broadcast,
+ * the rows are numbered and range-partitioned so that every partition owns whole shards, each partition
+ * featurizes its rows and writes its shards in the cache's own format ({@link CacheShards}), and the driver
+ * then writes the one manifest. The result is an ordinary FeatureCache folder: {@link FeatureCache#iterator}
+ * reads it and {@link FeatureCache#build()} reuses it.
+ *
+ * <p>Shards already finished for the same key are skipped, so a re-run does nothing and a killed run
+ * resumes. With {@code shardRows} a multiple of the cache's batch size, every forward pass sees the same batch
+ * as on one machine and the shards are byte-identical to {@link FeatureCache#build()}'s. The folder must be
+ * visible to the driver and every executor (local folder on {@code local[N]}, a shared mount on a cluster).
+ * <pre>{@code
+ * FeatureCache cache = FeatureCache.builder(dir).featurizer(Featurizers.cut(model, "dense2")).source(data).build();
+ * JavaRDD<ExampleRow> rows = sc.parallelize(ExampleRow.listOf(data), 4);
+ * SparkCacheReport r = SparkFeatureCache.builder(sc, cache).model(model, "dense2").rows(rows).build().run();
+ * }</pre>
+ */
+public final class SparkFeatureCache {
+    private final JavaSparkContext sc;
+    private final FeatureCache cache;
+    private final GraftModel model;
+    private final String cut;
+    private final JavaRDD<ExampleRow> rows;
+    private final int partitions;
+
+    private SparkFeatureCache(Builder b) {
+        this.sc = b.sc;
+        this.cache = b.cache;
+        this.model = b.model;
+        this.cut = b.cut;
+        this.rows = b.rows;
+        this.partitions = b.partitions;
+    }
+
+    /** Starts a distributed build of {@code cache} (its featurizer, source, precision and shard size). */
+    public static Builder builder(JavaSparkContext sc, FeatureCache cache) {
+        return new Builder(sc, cache);
+    }
+
+    /**
+     * Featurizes the shards that are not finished for this cache's key and writes the manifest.
+     *
+     * @throws IOException if the folder cannot be written
+     * @throws IllegalStateException if the rows are fewer or more than the cache's source says
+     */
+    public SparkCacheReport run() throws IOException {
+        long start = System.nanoTime();
+        Path dir = cache.directory().toAbsolutePath();
+        Files.createDirectories(dir);
+        CacheShards plan = CacheShards.of(cache);
+        int shards = plan.shards();
+        Map<Integer, String> shas = new TreeMap<>();
+        List<Integer> needed = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            String sha = plan.finishedSha(dir, s);
+            if (sha != null) {
+                shas.put(s, sha);
+            } else {
+                needed.add(s);
+            }
+        }
+        if (!needed.isEmpty()) {
+            FrozenPart frozen = FrozenPart.of(model, cut);
+            if (!frozen.fingerprint().equals(cache.featurizer().fingerprint())) {
+                throw new IllegalArgumentException("model cut at '" + cut + "' is not the cache's featurizer ("
+                        + cache.featurizer().describe() + ")");
+            }
+            long count = rows.count();
+            if (count != plan.rows()) {
+                throw new IllegalStateException("the RDD has " + count + " rows but the cache's source "
+                        + cache.source().describe() + " has " + plan.rows());
+            }
+            Broadcast<FrozenPart> bFrozen = sc.broadcast(frozen);
+            ShardJob job = new ShardJob(plan, dir.toString(), cache.source().exampleShape(), batchSizeOf(cache),
+                    needed, Math.max(1, Math.min(partitions, needed.size())));
+            List<Tuple2<Integer, String>> written = rows.zipWithIndex()
+                    .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+                    .filter(t -> job.isNeeded(t._1()))
+                    .repartitionAndSortWithinPartitions(job.partitioner())
+                    .mapPartitions(it -> job.write(it, bFrozen.value()).iterator())
+                    .collect();
+            for (Tuple2<Integer, String> w : written) {
+                shas.put(w._1(), w._2());
+            }
+            bFrozen.destroy();
+        }
+        plan.commit(cache, shas);
+        return new SparkCacheReport(dir, plan.key(), plan.rows(), shards, needed.size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private static int batchSizeOf(FeatureCache cache) {
+        return cache.batchSize();
+    }
+
+    /** The per-partition work, serialized to executors. */
+    static final class ShardJob implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final CacheShards plan;
+        private final String dir;
+        private final long[] exampleShape;
+        private int batchSize;
+        private final int[] partitionOfShard;
+        private final int numPartitions;
+
+        ShardJob(CacheShards plan, String dir, long[] exampleShape, int batchSize, List<Integer> needed,
+                int numPartitions) {
+            this.plan = plan;
+            this.dir = dir;
+            this.exampleShape = exampleShape.clone();
+            this.batchSize = batchSize;
+            this.numPartitions = numPartitions;
+            this.partitionOfShard = new int[plan.shards()];
+            Arrays.fill(partitionOfShard, -1);
+            for (int i = 0; i < needed.size(); i++) {
+                // contiguous ranges of needed shards per partition
+                partitionOfShard[needed.get(i)] = (int) ((long) i * numPartitions / needed.size());
+            }
+        }
+
+        boolean isNeeded(long row) {
+            return partitionOfShard[(int) (row / plan.shardRows())] >= 0;
+        }
+
+        Partitioner partitioner() {
+            int[] map = partitionOfShard;
+            int n = numPartitions;
+            int shardRows = plan.shardRows();
+            return new Partitioner() {
+                @Override
+                public int numPartitions() {
+                    return n;
+                }
+
+                @Override
+                public int getPartition(Object key) {
+                    return map[(int) ((Long) key / shardRows)];
+                }
+            };
+        }
+
+        /** Featurizes a partition's rows (sorted by global row) and writes its shards; returns (shard, sha256). */
+        List<Tuple2<Integer, String>> write(Iterator<Tuple2<Long, ExampleRow>> it, FrozenPart frozen)
+                throws IOException {
+            List<Tuple2<Integer, String>> done = new ArrayList<>();
+            Path folder = Path.of(dir);
+            int fl = plan.featureLength();
+            List<Tuple2<Long, ExampleRow>> batch = new ArrayList<>();
+            CacheShards.Writer writer = null;
+            int shard = -1;
+            try {
+                while (it.hasNext() || !batch.isEmpty()) {
+                    Tuple2<Long, ExampleRow> next = it.hasNext() ? it.next() : null;
+                    boolean flush = next == null || (!batch.isEmpty() && (next._1() % batchSize == 0
+                            || next._1() / plan.shardRows() != batch.get(0)._1() / plan.shardRows()));
+                    if (flush) {
+                        float[] features = featurize(frozen, batch);
+                        for (int i = 0; i < batch.size(); i++) {
+                            long row = batch.get(i)._1();
+                            int s = (int) (row / plan.shardRows());
+                            if (writer == null) {
+                                if (row != plan.firstRow(s)) {
+                                    throw new IllegalStateException("partition starts shard " + s + " at row " + row);
+                                }
+                                writer = plan.open(folder, s);
+                                shard = s;
+                            }
+                            writer.append(features, i * fl, batch.get(i)._2().label(), 0);
+                            if (writer.isFull()) {
+                                done.add(new Tuple2<>(shard, writer.finish()));
+                                writer.close();
+                                writer = null;
+                            }
+                        }
+                        batch.clear();
+                    }
+                    if (next != null) {
+                        batch.add(next);
+                    }
+                }
+                if (writer != null) {
+                    throw new IllegalStateException("shard " + shard + " ended early: rows are missing");
+                }
+                return done;
+            } finally {
+                if (writer != null) {
+                    writer.close();
+                }
+            }
+        }
+
+        private float[] featurize(FrozenPart frozen, List<Tuple2<Long, ExampleRow>> batch) {
+            int n = batch.size();
+            int inLength = batch.get(0)._2().features().length;
+            float[] x = new float[n * inLength];
+            for (int i = 0; i < n; i++) {
+                float[] f = batch.get(i)._2().features();
+                if (f.length != inLength) {
+                    throw new IllegalStateException("row " + batch.get(i)._1() + " has " + f.length
+                            + " features, expected " + inLength);
+                }
+                System.arraycopy(f, 0, x, i * inLength, inLength);
+            }
+            long[] shape = new long[exampleShape.length + 1];
+            shape[0] = n;
+            System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+            INDArray out = frozen.featurizer().featurize(Nd4j.create(x, shape, 'c'));
+            return ExampleRow.floats(out);
+        }
+    }
+
+    /** Configures a {@link SparkFeatureCache}. */
+    public static final class Builder {
+        private final JavaSparkContext sc;
+        private final FeatureCache cache;
+        private GraftModel model;
+        private String cut;
+        private JavaRDD<ExampleRow> rows;
+        private int partitions;
+
+        private Builder(JavaSparkContext sc, FeatureCache cache) {
+            this.sc = sc;
+            this.cache = cache;
+        }
+
+        /** The model whose part up to {@code cut} is the cache's featurizer (broadcast to executors). */
+        public Builder model(GraftModel model, String cut) {
+            this.model = model;
+            this.cut = cut;
+            return this;
+        }
+
+        /** The examples, in the cache source's order (the order is what row numbers follow). */
+        public Builder rows(JavaRDD<ExampleRow> rows) {
+            this.rows = rows;
+            return this;
+        }
+
+        /** Partitions to featurize in (default: Spark's default parallelism); never more than the shards. */
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        /**
+         * Checks the settings.
+         *
+         * @throws IllegalArgumentException if something is missing
+         */
+        public SparkFeatureCache build() {
+            if (sc == null || cache == null) {
+                throw new IllegalArgumentException("a Spark feature cache needs a Spark context and a FeatureCache");
+            }
+            if (model == null || cut == null) {
+                throw new IllegalArgumentException("a Spark feature cache needs model(model, cutLayer): the frozen "
+                        + "part to broadcast");
+            }
+            if (rows == null) {
+                throw new IllegalArgumentException("a Spark feature cache needs rows(rdd) of ExampleRow");
+            }
+            if (partitions < 0) {
+                throw new IllegalArgumentException("partitions must be positive, got " + partitions);
+            }
+            if (partitions == 0) {
+                partitions = sc.defaultParallelism();
+            }
+            return new SparkFeatureCache(this);
+        }
+    }
+}
