@@ -118,6 +118,7 @@ public final class DigitsTransferDemo {
         task.step(1);
 
         // 2. save as a Graft model and load it back
+        task.message("seed " + seed + ": save + load");
         t0 = System.nanoTime();
         r.sourceFile = seedDir.resolve("source-0-4.zip");
         sourceModel.save(r.sourceFile);
@@ -131,10 +132,13 @@ public final class DigitsTransferDemo {
         for (int perClass : settings.curve()) {
             LabeledData few = data.targetTrain.samplePerClass(perClass, seed).shuffled(seed);
             boolean main = perClass == settings.labelsPerClass();
+            task.message("seed " + seed + ", " + perClass + "/class: frozen head");
             Outcome frozen = frozenTransfer(loaded, few, data.targetTest, seed, main, r);
             task.step(1);
+            task.message("seed " + seed + ", " + perClass + "/class: top 2 unfrozen");
             Outcome top2 = topTwoUnfrozen(frozen.model, few, data.targetTest, seed);
             task.step(1);
+            task.message("seed " + seed + ", " + perClass + "/class: from scratch");
             Outcome scratch = fromScratch(few, data.targetTest, card, seed);
             task.step(1);
             r.curve.put(perClass, new Outcome[] {frozen, top2, scratch});
