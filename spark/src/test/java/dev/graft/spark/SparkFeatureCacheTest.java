@@ -7,6 +7,7 @@ import dev.graft.transfer.cache.CacheReport;
 import dev.graft.transfer.cache.CacheShards;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizers;
+import dev.graft.transfer.cache.TinyModels;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;

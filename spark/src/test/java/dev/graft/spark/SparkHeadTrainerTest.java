@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizers;
+import dev.graft.transfer.cache.TinyModels;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.Cut;

@@ -20,17 +20,17 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Small networks over the 64-pixel digits, for cache tests. */
-final class TinyModels {
+public final class TinyModels {
     private TinyModels() {
     }
 
-    static ModelCard digitsCard(String name) {
+    public static ModelCard digitsCard(String name) {
         return ModelCard.builder(name).architecture("tiny-mlp").input(InputLayout.FLAT, DataSpec.DIGITS_PIXELS)
                 .normalization(Normalization.scale(1 / DataSpec.DIGITS_MAX)).build();
     }
 
     /** dense1 (64→16) → bn → dense2 (16→8) → out (8→5). */
-    static GraftModel mlp(long seed) {
+    public static GraftModel mlp(long seed) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3)).list()
                 .layer(new DenseLayer.Builder().name("dense1").nIn(64).nOut(16).activation(Activation.RELU).build())
                 .layer(new BatchNormalization.Builder().name("bn").nOut(16).build())
@@ -44,7 +44,7 @@ final class TinyModels {
     }
 
     /** conv (3x3, 4 maps) → pool → dense "fc" (preprocessor CnnToFeedForward) → out, on 8x8 digits as NCHW [1, 8, 8]. */
-    static GraftModel cnn(long seed) {
+    public static GraftModel cnn(long seed) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3)).list()
                 .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).name("conv").nOut(4)
                         .activation(Activation.RELU).build())
@@ -60,7 +60,7 @@ final class TinyModels {
     }
 
     /** in → a (64→12), b (64→6) → merge → fc (18→8) → out (8→5). */
-    static GraftModel graph(long seed) {
+    public static GraftModel graph(long seed) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))
                 .graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(64))
                 .addLayer("a", new DenseLayer.Builder().nOut(12).activation(Activation.RELU).build(), "in")
