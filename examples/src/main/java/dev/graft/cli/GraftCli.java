@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.zoo.Engine;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",
         subcommands = {
             DemoCommand.class,
+            BenchCommand.class,
             DataCommand.class,
             ZooCommand.class,
             InspectCommand.class,
@@ -25,6 +27,10 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,6 @@
 package dev.graft.examples;
 
+import dev.graft.zoo.Engine;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.CacheReport;
 import dev.graft.transfer.data.DataSpec;
@@ -160,7 +161,7 @@ public final class DigitsTransferDemo {
                 .evaluateEveryNEpochs(1)
                 .modelSaver(new InMemoryModelSaver<>())
                 .build();
-        return new EarlyStoppingTrainer(conf, net, trainIt).fit();
+        return Engine.training(net, () -> new EarlyStoppingTrainer(conf, net, trainIt).fit());
     }
 
     /** Step 3: freeze every hidden layer, train a new softmax head from the disk cache. */
@@ -225,7 +226,10 @@ public final class DigitsTransferDemo {
         MultiLayerNetwork net = DigitsMlp.build(seed + 1_000_003L, settings.sourceLearningRate(), DataSpec.DIGITS_PIXELS,
                 DigitsMlp.HIDDEN, few.numClasses());
         ModelCard card = sourceCard.toBuilder().name("digits-5-9-scratch").labels(few.labels()).build();
-        net.fit(new ShufflingIterator(normalized(few, card), settings.batchSize(), seed), settings.scratchEpochs());
+        Engine.training(net, () -> {
+            net.fit(new ShufflingIterator(normalized(few, card), settings.batchSize(), seed), settings.scratchEpochs());
+            return null;
+        });
         GraftModel model = GraftModel.of(net, card);
         return new Outcome(accuracy(model, test), seconds(t0), model);
     }

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.zoo.Engine;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
@@ -37,6 +38,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * }</pre>
  */
 public final class LayerwiseAutoencoders {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     /** Called after each layer is trained, with the (frozen) encoders trained so far. */
     @FunctionalInterface
     public interface LayerListener {
@@ -145,6 +150,10 @@ public final class LayerwiseAutoencoders {
     }
 
     private double[] trainLayer(int k, MultiLayerNetwork ae, LayerCodes codes) {
+        return Engine.training(ae, () -> trainLayerEpochs(k, ae, codes));
+    }
+
+    private double[] trainLayerEpochs(int k, MultiLayerNetwork ae, LayerCodes codes) {
         double[] losses = new double[training.epochs()];
         String task = String.format(Locale.ROOT, "autoencoder layer %d/%d (%d -> %d)", k + 1, widths.length,
                 ae.getLayer(0).getParam("W").size(0), widths[k]);

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.zoo.Engine;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.ModelCard;
@@ -26,6 +27,10 @@ import org.nd4j.linalg.learning.config.Adam;
 
 /** Pieces every pretraining task shares: configuration, data loading, base extraction, the saved card. */
 final class Nets {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     /** Name prefix of base layers inside a task's ComputationGraph. */
     static final String BASE_PREFIX = BaseNet.LAYER_PREFIX;
 
@@ -142,6 +147,11 @@ final class Nets {
      */
     static <N extends Model & NeuralNetwork> double[] trainEpochs(N net, Training t, String taskName, int n, int perBatch,
                                                                   BatchMaker maker) {
+        return Engine.training(net, () -> epochLoop(net, t, taskName, n, perBatch, maker));
+    }
+
+    private static <N extends Model & NeuralNetwork> double[] epochLoop(N net, Training t, String taskName, int n,
+                                                                      int perBatch, BatchMaker maker) {
         Random rnd = new Random(t.seed());
         double[] losses = new double[t.epochs()];
         try (Progress.Task task = t.progress().start(taskName, t.epochs(), "epochs")) {

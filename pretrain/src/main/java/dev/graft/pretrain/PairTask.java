@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.zoo.Engine;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
@@ -38,6 +39,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * }</pre>
  */
 public final class PairTask {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     /** What makes a pair "the same". */
     public enum Pairing {
         /** Two examples with the same label (uses the data's labels). */

@@ -1,5 +1,6 @@
 package dev.graft.transfer;
 
+import dev.graft.zoo.Engine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -25,6 +26,10 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 /** Applies a {@link TransferPlan} to a ComputationGraph. */
 final class GraphSurgery {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     private final TransferPlan plan;
     private final ComputationGraph old;
     private final InputType declaredInput;

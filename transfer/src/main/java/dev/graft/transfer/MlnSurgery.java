@@ -1,5 +1,6 @@
 package dev.graft.transfer;
 
+import dev.graft.zoo.Engine;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,6 +20,10 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 /** Applies a {@link TransferPlan} to a MultiLayerNetwork. */
 final class MlnSurgery {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     private final TransferPlan plan;
     private final MultiLayerNetwork old;
     private final InputType declaredInput;

@@ -27,6 +27,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  */
 public final class GraftModel {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     private final Model network;
     private final ModelCard card;
 

@@ -26,6 +26,10 @@ import org.deeplearning4j.zoo.ZooModel;
  * }</pre>
  */
 public final class Zoo {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     private final WeightStore store;
     private final GraftHome home;
     private volatile Catalog catalog;

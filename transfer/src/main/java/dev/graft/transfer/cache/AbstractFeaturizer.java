@@ -1,24 +1,83 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.zoo.Engine;
 import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
 import java.util.Arrays;
+import java.util.Set;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** What MultiLayerNetwork and ComputationGraph featurizers share: normalization, shape probing, fingerprint memo. */
 abstract class AbstractFeaturizer implements Featurizer {
+    /** System property: {@code nchw} keeps featurizers in the model's own layout (default {@code auto}). */
+    static final String LAYOUT_PROPERTY = "graft.featurize.layout";
+
     protected final GraftModel model;
     private long[] featureShape;
     private String fingerprint;
+    private Model runNetwork;
 
     AbstractFeaturizer(GraftModel model) {
         this.model = model;
+        Engine.attachHelpers(model.network()); // a network built before Graft loaded has no native helpers yet
     }
 
-    /** Runs the already-normalized batch to the cut, inference mode. */
+    /**
+     * Runs the already-normalized batch to the cut, inference mode, on {@link #runNetwork()}. Input and output are
+     * in the model's own layout whichever network runs.
+     */
     protected abstract INDArray forward(INDArray normalized);
+
+    /**
+     * The network {@link #forward} runs: a channels-last inference copy ({@link ChannelsLast}) when DL4J's oneDNN
+     * helpers are on, the input is an image batch and every layer can be converted; otherwise the model's own.
+     * Decided once, on first use; the copy snapshots the parameters at that moment, like {@link #fingerprint()}.
+     */
+    protected final Model runNetwork() {
+        synchronized (model.network()) {
+            return chooseRunNetwork();
+        }
+    }
+
+    private Model chooseRunNetwork() {
+        if (runNetwork == null) {
+            Model own = model.network();
+            runNetwork = own;
+            boolean wanted = !"nchw".equalsIgnoreCase(System.getProperty(LAYOUT_PROPERTY, "auto"))
+                    && model.card().layout() == InputLayout.NCHW && Engine.helpersAvailable();
+            if (wanted) {
+                Model copy = ChannelsLast.convert(own, keptVertices());
+                if (copy != null) {
+                    runNetwork = copy;
+                }
+            }
+        }
+        return runNetwork;
+    }
+
+    /** Graph vertices a channels-last copy must keep (the cut); empty for layer stacks. */
+    protected Set<String> keptVertices() {
+        return Set.of();
+    }
+
+    /** Whether {@link #runNetwork()} is a channels-last copy (then inputs are permuted to NHWC and back). */
+    protected final boolean channelsLast() {
+        return runNetwork() != model.network();
+    }
+
+    /** The normalized NCHW batch in the layout {@link #runNetwork()} takes. */
+    protected final INDArray toRunLayout(INDArray normalized) {
+        return channelsLast() && normalized.rank() == 4 ? ChannelsLast.toChannelsLast(normalized) : normalized;
+    }
+
+    /** The run network's output back in the model's own layout. */
+    protected final INDArray fromRunLayout(INDArray out) {
+        return channelsLast() ? ChannelsLast.toChannelsFirst(out) : out;
+    }
 
     /** Input shape of one example when the card does not give one, or null if it cannot be told. */
     protected abstract long[] guessInputShape();
@@ -29,14 +88,30 @@ abstract class AbstractFeaturizer implements Featurizer {
     /** Feeds the fingerprint with everything below the cut. */
     protected abstract void hashNetwork(NetworkFingerprint fp);
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Featurizers of the same network run one batch at a time (they lock the network): DL4J layers and their
+     * native helpers keep per-call state, and oneDNN's batch norm crashes the JVM when one layer runs in two threads.
+     */
     @Override
     public INDArray featurize(INDArray rawBatch) {
-        INDArray out = forward(model.preprocess(rawBatch));
+        INDArray normalized = model.preprocess(rawBatch);
+        INDArray out;
+        synchronized (model.network()) {
+            out = forward(normalized);
+        }
         return out.dataType() == DataType.FLOAT ? out : out.castTo(DataType.FLOAT);
     }
 
     @Override
-    public synchronized long[] featureShape() {
+    public long[] featureShape() {
+        synchronized (model.network()) {
+            return probeFeatureShape();
+        }
+    }
+
+    private long[] probeFeatureShape() {
         if (featureShape == null) {
             long[] in = model.card().inputShape();
             if (in.length == 0) {

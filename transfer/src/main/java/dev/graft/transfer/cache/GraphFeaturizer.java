@@ -17,18 +17,46 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class GraphFeaturizer extends AbstractFeaturizer {
     private final ComputationGraph graph;
     private final String vertex;
-    private final List<String> outputs;
+    private ComputationGraph cutView;
 
     GraphFeaturizer(GraftModel model, String vertex) {
         super(model);
         this.graph = (ComputationGraph) model.network();
         this.vertex = vertex;
-        this.outputs = List.of(vertex);
     }
 
     @Override
     protected INDArray forward(INDArray normalized) {
-        return graph.output(outputs, false, new INDArray[] {normalized}, null)[0];
+        ComputationGraph run = (ComputationGraph) runNetwork();
+        if (run == graph) {
+            return cutView().output(false, normalized)[0];
+        }
+        // the channels-last copy ends at the cut, which is its only output
+        return fromRunLayout(run.output(false, toRunLayout(normalized))[0]);
+    }
+
+    /**
+     * The model's graph with the cut as its only output (through {@link ChannelsLast#outputVertex}), sharing the
+     * model's parameters (no copy). DL4J 1.0.0-M2.1's {@code output(List<String>, ...)} leaves an activation
+     * workspace open when asked for a non-layer vertex such as a residual add (ResNet's {@code short*_branch} cut
+     * points), after which every call on that thread fails.
+     */
+    private synchronized ComputationGraph cutView() {
+        if (cutView == null) {
+            ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+            conf.setNetworkOutputs(List.of(ChannelsLast.outputVertex(conf, vertex)));
+            conf.setTopologicalOrder(null);
+            conf.setTopologicalOrderStr(null);
+            ComputationGraph view = new ComputationGraph(conf);
+            view.init(graph.params(), false); // the added identity layer has no parameters: same layout, shared
+            cutView = view;
+        }
+        return cutView;
+    }
+
+    @Override
+    protected Set<String> keptVertices() {
+        return Set.of(vertex);
     }
 
     @Override

@@ -27,15 +27,16 @@ final class LayerFeaturizer extends AbstractFeaturizer {
     @Override
     protected INDArray forward(INDArray normalized) {
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
-        INDArray x = normalized;
+        MultiLayerNetwork run = (MultiLayerNetwork) runNetwork();
+        INDArray x = toRunLayout(normalized);
         for (int l = 0; l <= cut; l++) {
-            InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(l);
+            InputPreProcessor pre = run.getLayerWiseConfigurations().getInputPreProcess(l);
             if (pre != null) {
                 x = pre.preProcess(x, (int) x.size(0), mgr);
             }
-            x = net.getLayer(l).activate(x, false, mgr);
+            x = run.getLayer(l).activate(x, false, mgr);
         }
-        return x;
+        return fromRunLayout(x);
     }
 
     @Override

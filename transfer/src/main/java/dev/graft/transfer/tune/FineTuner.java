@@ -1,5 +1,6 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.zoo.Engine;
 import dev.graft.transfer.Networks;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.Augmenters;
@@ -54,6 +55,10 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * one-cycle scheduling, reduce-on-plateau, and any {@link Preset}.
  */
 public final class FineTuner {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     private final GraftModel planned;
     private final DataSource train;
     private final DataSource validation;
@@ -109,6 +114,7 @@ public final class FineTuner {
      * @throws IOException if a feature cache cannot be written or read
      */
     public FineTuneResult run() throws IOException {
+        Engine.attachHelpers(planned.network());
         Cut cut = Cut.of(planned.network());
         Run r = new Run();
         Path dir = cacheDirectory;
@@ -412,11 +418,14 @@ public final class FineTuner {
     }
 
     private static void fit(Model net, DataSetIterator it) {
-        if (net instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) net).fit(it);
-        } else {
-            ((ComputationGraph) net).fit(it);
-        }
+        Engine.training(net, () -> {
+            if (net instanceof MultiLayerNetwork) {
+                ((MultiLayerNetwork) net).fit(it);
+            } else {
+                ((ComputationGraph) net).fit(it);
+            }
+            return null;
+        });
     }
 
     /** Mean loss and accuracy of {@code net} over {@code it}; adds to {@code eval} if given. */

@@ -1,5 +1,6 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.zoo.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
@@ -54,11 +55,14 @@ public final class LrFinder {
             for (String layer : trainable) {
                 FineTuner.setRate(net, layer, lr);
             }
-            if (net instanceof MultiLayerNetwork) {
-                ((MultiLayerNetwork) net).fit(ds);
-            } else {
-                ((ComputationGraph) net).fit(ds);
-            }
+            Engine.training(net, () -> {
+                if (net instanceof MultiLayerNetwork) {
+                    ((MultiLayerNetwork) net).fit(ds);
+                } else {
+                    ((ComputationGraph) net).fit(ds);
+                }
+                return null;
+            });
             double loss = net.score();
             avg = beta * avg + (1 - beta) * loss;
             double smooth = avg / (1 - Math.pow(beta, i + 1));

@@ -38,6 +38,27 @@ class HalfAndAugmentationTest {
     }
 
     @Test
+    void nd4jWidensEveryHalfBitPatternLikeGraft() {
+        // The cache iterator copies float16 rows into an ND4J HALF array and lets ND4J widen them; this must give
+        // exactly the floats Graft's own decoder gives, for all 65536 bit patterns.
+        INDArray halves = Nd4j.createUninitialized(DataType.HALF, 1 << 16);
+        java.nio.ByteBuffer bb = halves.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+        for (int h = 0; h < 1 << 16; h++) {
+            bb.putShort(2 * h, (short) h);
+        }
+        INDArray widened = halves.castTo(DataType.FLOAT);
+        for (int h = 0; h < 1 << 16; h++) {
+            float graft = Half.toFloat((short) h);
+            float nd4j = widened.getFloat(h);
+            if (Float.isNaN(graft)) {
+                assertThat(nd4j).as("half 0x%04x", h).isNaN();
+            } else {
+                assertThat(Float.floatToRawIntBits(nd4j)).as("half 0x%04x", h).isEqualTo(Float.floatToRawIntBits(graft));
+            }
+        }
+    }
+
+    @Test
     void floatToHalfRoundsToNearestEvenLikeNd4j() {
         Random r = new Random(4);
         float[] values = new float[20000];

@@ -1,5 +1,6 @@
 package dev.graft.zoo.keras;
 
+import dev.graft.zoo.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.zoo.Checksums;
@@ -39,6 +40,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  */
 public final class KerasImporter {
+    static {
+        Engine.configure(); // DL4J's native layer helpers on before any network is built
+    }
+
     private final Path file;
     private final Path weights;
     private final String name;

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Ratios of `graft bench --json` results to bench_reference.py's, workload by workload (medians).
+
+  python3 tools/reference/bench_compare.py graft.jsonl torch.jsonl [more-graft.jsonl ...]
+
+For each Graft workload it prints the median and its ratio to the reference's best matching workload (the plain
+and the channels-last variant, whichever is faster; head-cache-* is compared with head-memory, the reference's
+fastest head). Only the standard library is needed.
+"""
+import json
+import sys
+
+
+def load(path):
+    env, rows = "", {}
+    with open(path) as fh:
+        for line in fh:
+            d = json.loads(line)
+            if "environment" in d:
+                env = d["environment"]
+            else:
+                rows[d["workload"]] = d
+    return env, rows
+
+
+def reference_for(workload, ref):
+    if workload.startswith("head-"):
+        keys = ["head-memory"]
+    else:
+        keys = [workload, workload + "-channels-last"]
+    found = [ref[k] for k in keys if k in ref]
+    return max(found, key=lambda r: r["median"]) if found else None
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    ref_env, ref = load(argv[2])
+    print("reference: " + ref_env)
+    for path in [argv[1]] + argv[3:]:
+        env, graft = load(path)
+        print("\ngraft (%s): %s\n" % (path, env))
+        print("| workload | Graft median | reference (best layout) | Graft / reference |")
+        print("|---|---:|---|---:|")
+        for w, r in graft.items():
+            b = reference_for(w, ref)
+            if b is None:
+                print("| %s | %.4g %s | - | - |" % (w, r["median"], r["unit"]))
+            else:
+                print("| %s | %.4g %s | %s %.4g | %.2fx |" % (w, r["median"], r["unit"], b["workload"], b["median"],
+                                                             r["median"] / b["median"]))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

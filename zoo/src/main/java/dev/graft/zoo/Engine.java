@@ -1,0 +1,293 @@
+package dev.graft.zoo;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.layers.LayerHelper;
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns on DL4J's native layer helpers, which DL4J 1.0.0-M2.1 ships switched off.
+ *
+ * <p>DL4J's convolution, pooling, batch-norm and LRN layers can hand their work to libnd4j's native ops ("oneDNN
+ * helpers"). With Graft's default ND4J build ({@code nd4j-native} classifier {@code linux-x86_64-onednn}) those ops
+ * run on oneDNN. In 1.0.0-M2.1 two things keep the helpers off:
+ * <ol>
+ *   <li>helper creation is disabled unless the system property {@value #HELPERS_DISABLE} is {@code false}
+ *       (its default is {@code true});</li>
+ *   <li>the helpers' availability check reflects on {@code org.nd4j.nativeblas.Nd4jCpu$Environment#isUseMKLDNN},
+ *       a class and method that were renamed in ND4J ({@code ...cpu.nativecpu.bindings.Nd4jCpu$Environment
+ *       #isUseONEDNN}); the check throws, and the helpers disable themselves. Graft ships that old name as a small
+ *       bridge class ({@code org.nd4j.nativeblas.Nd4jCpu}) that asks the renamed one.</li>
+ * </ol>
+ * {@link #configure()} sets the property (unless the user set it) and is called by Graft's entry points before
+ * they build or load networks. A network built before that has no helpers; {@link #attachHelpers(Model)} gives its
+ * layers theirs. Measured effect (BENCHMARKS.md): ResNet50 featurizing 5.4 to 25 img/s, VGG16 0.5 to 4 img/s on
+ * 2 cores.
+ *
+ * <p>To run without helpers (for comparison, or if a helper misbehaves) start the JVM with
+ * {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}, or set {@code GRAFT_HELPERS=off}.
+ */
+public final class Engine {
+    /** DL4J's switch for layer helpers; DL4J's default is {@code true} (disabled). */
+    public static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static final String RENAMED_ENVIRONMENT = "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment";
+    private static volatile boolean configured;
+
+    private Engine() {
+    }
+
+    /**
+     * Enables DL4J's native layer helpers for networks built from now on, unless the user decided otherwise
+     * (system property {@value #HELPERS_DISABLE} already set, or environment variable {@code GRAFT_HELPERS=off}).
+     * Idempotent and cheap; safe to call from anywhere.
+     */
+    public static void configure() {
+        if (configured) {
+            return;
+        }
+        synchronized (Engine.class) {
+            if (configured) {
+                return;
+            }
+            if (System.getProperty(HELPERS_DISABLE) == null) {
+                boolean off = "off".equalsIgnoreCase(System.getenv("GRAFT_HELPERS"))
+                        || "false".equalsIgnoreCase(System.getenv("GRAFT_HELPERS"));
+                System.setProperty(HELPERS_DISABLE, Boolean.toString(off));
+            }
+            configured = true;
+        }
+    }
+
+    /** Whether helpers may be created in this JVM (after {@link #configure()} and the user's settings). */
+    public static boolean helpersRequested() {
+        configure();
+        return !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE, "true"));
+    }
+
+    /**
+     * Whether DL4J's oneDNN layer helpers can run here: helpers requested, a CPU backend, and libnd4j reporting
+     * oneDNN use ({@code Environment.isUseONEDNN()}). Checked through DL4J's own test, so it also proves the bridge
+     * class works.
+     */
+    public static boolean helpersAvailable() {
+        return helpersRequested() && BaseMKLDNNHelper.mklDnnEnabled();
+    }
+
+    /** Whether the loaded libnd4j was built with oneDNN ({@code HAVE_ONEDNN} in its build information). */
+    public static boolean nativeHasOneDnn() {
+        return buildInformation().contains("HAVE_ONEDNN");
+    }
+
+    /** libnd4j's build information (compiler flags, {@code HAVE_ONEDNN}, ...), or "" when not available. */
+    public static String buildInformation() {
+        try {
+            Nd4j.getExecutioner();
+            String s = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+            return s == null ? "" : s;
+        } catch (RuntimeException | LinkageError e) {
+            return "";
+        }
+    }
+
+    /**
+     * Gives every layer of {@code network} that supports a helper and has none (because the network was built
+     * before {@link #configure()}) its helper now. Does nothing when helpers are off.
+     *
+     * @return how many layers got a helper
+     */
+    public static int attachHelpers(Model network) {
+        if (!helpersAvailable()) {
+            return 0;
+        }
+        int attached = 0;
+        for (Layer layer : layersOf(network)) {
+            Layer inner = unwrap(layer);
+            if (inner.getHelper() != null) {
+                continue;
+            }
+            Method init = findInitializeHelper(inner.getClass());
+            if (init == null) {
+                continue;
+            }
+            try {
+                init.invoke(inner);
+                if (inner.getHelper() != null) {
+                    attached++;
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.debug("no helper for layer {}: {}", inner.getClass().getSimpleName(), e.toString());
+            }
+        }
+        return attached;
+    }
+
+    /** Helper class name per layer class, for reports and tests: which layers run on native helpers. */
+    public static Map<String, String> helpersOf(Model network) {
+        Map<String, String> out = new LinkedHashMap<>();
+        int i = 0;
+        for (Layer layer : layersOf(network)) {
+            Layer inner = unwrap(layer);
+            LayerHelper h = inner.getHelper();
+            String name = inner.conf() != null && inner.conf().getLayer() != null
+                    && inner.conf().getLayer().getLayerName() != null ? inner.conf().getLayer().getLayerName()
+                    : "layer" + i;
+            out.put(name, h == null ? "-" : h.getClass().getSimpleName());
+            i++;
+        }
+        return out;
+    }
+
+    /** OpenMP threads ND4J's native ops use now. */
+    public static int threads() {
+        Nd4j.getExecutioner();
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
+    /**
+     * Sets the threads of ND4J's native ops (OpenMP, which oneDNN also uses) and of its BLAS, for the whole
+     * process. The starting value comes from {@code OMP_NUM_THREADS}; {@code OMP_WAIT_POLICY} can only be set in
+     * the environment (the {@code graft} launcher sets {@code PASSIVE}).
+     */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        Nd4j.getExecutioner();
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+        try {
+            Object blas = Nd4j.factory().blas();
+            blas.getClass().getMethod("setMaxThreads", int.class).invoke(blas, n);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("BLAS threads not set: {}", e.toString());
+        }
+    }
+
+    /**
+     * Threads worth training {@code network} with: its steps are small and synchronisation-bound when it has no
+     * convolution or recurrent layer, so 1 (measured on 2 cores: the demo's MLPs 26 s at 1 thread against 38 s at 2, a
+     * 4096-256-10 head equal at 1 and 2); otherwise the current count. {@code GRAFT_TRAIN_THREADS} overrides.
+     */
+    public static int trainingThreads(Model network) {
+        String forced = System.getenv("GRAFT_TRAIN_THREADS");
+        if (forced != null && forced.matches("\\d+") && Integer.parseInt(forced) > 0) {
+            return Integer.parseInt(forced);
+        }
+        for (Layer layer : layersOf(network)) {
+            if (unwrap(layer) instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
+                    || unwrap(layer) instanceof org.deeplearning4j.nn.layers.recurrent.BaseRecurrentLayer) {
+                return threads();
+            }
+        }
+        return 1;
+    }
+
+    /** Work that may throw. */
+    @FunctionalInterface
+    public interface Task<T, E extends Exception> {
+        /** Does the work. */
+        T run() throws E;
+    }
+
+    /**
+     * Runs {@code task} with {@code n} native threads and restores the previous count afterwards. The setting is
+     * process-wide: do not run other ND4J work concurrently that needs a different count.
+     */
+    public static <T, E extends Exception> T withThreads(int n, Task<T, E> task) throws E {
+        int before = threads();
+        if (before == n) {
+            return task.run();
+        }
+        setThreads(n);
+        try {
+            return task.run();
+        } finally {
+            setThreads(before);
+        }
+    }
+
+    /** {@link #withThreads} with {@link #trainingThreads(Model)} of {@code network}. */
+    public static <T, E extends Exception> T training(Model network, Task<T, E> task) throws E {
+        return withThreads(trainingThreads(network), task);
+    }
+
+    /** One line: backend, native build, helpers, threads; for benchmark headers and {@code graft --version}. */
+    public static String describe() {
+        Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
+        return String.format("ND4J %s backend, libnd4j %s oneDNN, DL4J layer helpers %s, OpenMP threads %s, BLAS %s",
+                String.valueOf(env.getOrDefault("backend", "?")), nativeHasOneDnn() ? "with" : "without",
+                helpersAvailable() ? "on" : helpersRequested() ? "requested but unavailable" : "off",
+                String.valueOf(env.getOrDefault("omp.threads", "?")), String.valueOf(env.getOrDefault("blas.vendor", "?")));
+    }
+
+    private static Layer unwrap(Layer layer) {
+        Layer l = layer;
+        while (true) {
+            if (l instanceof FrozenLayer) {
+                l = ((FrozenLayer) l).getInsideLayer();
+            } else if (l instanceof FrozenLayerWithBackprop) {
+                l = ((FrozenLayerWithBackprop) l).getInsideLayer();
+            } else {
+                return l;
+            }
+        }
+    }
+
+    private static List<Layer> layersOf(Model network) {
+        List<Layer> out = new ArrayList<>();
+        if (network instanceof MultiLayerNetwork) {
+            for (Layer l : ((MultiLayerNetwork) network).getLayers()) {
+                out.add(l);
+            }
+        } else if (network instanceof ComputationGraph) {
+            for (GraphVertex v : ((ComputationGraph) network).getVertices()) {
+                if (v.hasLayer()) {
+                    out.add(v.getLayer());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Method findInitializeHelper(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            try {
+                Method m = c.getDeclaredMethod("initializeHelper");
+                m.setAccessible(true);
+                return m;
+            } catch (NoSuchMethodException e) {
+                // try the superclass
+            }
+        }
+        return null;
+    }
+
+    /** True once the bridge class answers DL4J's reflective check (used by tests). */
+    static boolean bridgeWorks() {
+        try {
+            Class<?> renamed = Class.forName(RENAMED_ENVIRONMENT);
+            Class<?> bridge = Class.forName("org.nd4j.nativeblas.Nd4jCpu$Environment");
+            Object b = bridge.getMethod("getInstance").invoke(null);
+            Object r = renamed.getMethod("getInstance").invoke(null);
+            return bridge.getMethod("isUseMKLDNN").invoke(b).equals(renamed.getMethod("isUseONEDNN").invoke(r));
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.graft.zoo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.function.Supplier;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+class EngineTest {
+
+    @AfterEach
+    void restore() {
+        System.setProperty(Engine.HELPERS_DISABLE, "false");
+    }
+
+    @Test
+    void bridgeAnswersDl4jsHelperCheck() {
+        assertThat(Engine.bridgeWorks()).isTrue();
+        assertThat(Engine.helpersRequested()).isTrue();
+        assertThat(Engine.helpersAvailable()).as(Engine.describe()).isTrue();
+        assertThat(Engine.describe()).contains("layer helpers on");
+    }
+
+    @Test
+    void defaultBuildIsOneDnn() {
+        // Graft's pom selects nd4j-native's "-onednn" build; a build with -Dnd4j.variant= (plain) would fail here.
+        assertThat(Engine.nativeHasOneDnn()).as(Engine.buildInformation()).isTrue();
+    }
+
+    @Test
+    void networksBuiltByGraftGetNativeHelpers() {
+        MultiLayerNetwork net = cnn();
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper")
+                .containsEntry("pool", "MKLDNNSubsamplingHelper").containsEntry("bn", "MKLDNNBatchNormHelper")
+                .containsEntry("dense", "-");
+    }
+
+    @Test
+    void helpersAttachToANetworkBuiltWithoutThem() {
+        MultiLayerNetwork net = withHelpersOff(EngineTest::cnn);
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "-");
+        assertThat(Engine.attachHelpers(net)).isEqualTo(3);
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper");
+        assertThat(Engine.attachHelpers(net)).isZero();
+    }
+
+    @Test
+    void helpersGiveTheSameOutputsAndTrainingAsDl4jsOwnLayers() {
+        MultiLayerNetwork fast = cnn();
+        MultiLayerNetwork plain = withHelpersOff(EngineTest::cnn);
+        plain.setParams(fast.params().dup());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 16, 16).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 4);
+        for (int i = 0; i < 8; i++) {
+            y.putScalar(i, i % 4, 1);
+        }
+        assertClose(fast.output(x, false), plain.output(x, false), 1e-4);
+        DataSet ds = new DataSet(x, y);
+        for (int step = 0; step < 5; step++) {
+            fast.fit(ds);
+            plain.fit(ds);
+        }
+        assertClose(fast.params(), plain.params(), 1e-3);
+        assertClose(fast.output(x, false), plain.output(x, false), 1e-3);
+    }
+
+    private static void assertClose(INDArray a, INDArray b, double relTol) {
+        double scale = Math.max(1e-6, b.norm2Number().doubleValue());
+        double diff = a.sub(b).norm2Number().doubleValue();
+        assertThat(diff / scale).as("relative L2 difference").isLessThan(relTol);
+    }
+
+    private static MultiLayerNetwork withHelpersOff(Supplier<MultiLayerNetwork> build) {
+        System.setProperty(Engine.HELPERS_DISABLE, "true");
+        try {
+            return build.get();
+        } finally {
+            System.setProperty(Engine.HELPERS_DISABLE, "false");
+        }
+    }
+
+    private static MultiLayerNetwork cnn() {
+        Engine.configure();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT)
+                .weightInit(WeightInit.RELU).updater(new Adam(1e-2)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv").nOut(8).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().name("bn").build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX, new int[] {2, 2}, new int[] {2, 2})
+                        .name("pool").build())
+                .layer(new DenseLayer.Builder().name("dense").nOut(16).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(4)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(16, 16, 3)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+}
