@@ -1,0 +1,235 @@
+package dev.graft.spark.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graft.transfer.cache.FeatureCache;
+import dev.graft.transfer.cache.Featurizers;
+import dev.graft.transfer.cache.TinyModels;
+import dev.graft.transfer.data.DataSpec;
+import dev.graft.transfer.data.LabeledData;
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.InputLayout;
+import dev.graft.zoo.ModelCard;
+import dev.graft.zoo.Normalization;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** The {@code --spark} command line, run as a user runs it: in its own JVM, on local[N] bound to 127.0.0.1. */
+class SparkCliTest {
+    private static final List<String> OPENS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void featurizeOnSparkWritesTheSingleMachineCache() throws Exception {
+        Path zip = tmp.resolve("base.zip");
+        TinyModels.mlp(3).save(zip);
+        Path sparkDir = tmp.resolve("spark-cache");
+        Child c = Child.start(tmp.resolve("featurize.log"), "featurize", zip.toString(), "--cut", "dense2",
+                "--data", "digits:0-4", "--cache", sparkDir.toString(), "--shard-rows", "128", "--spark", "local[2]");
+        assertThat(c.await(180)).as(c.output()).isZero();
+        assertThat(c.output()).contains("built by this run").contains("key: ");
+
+        FeatureCache single = FeatureCache.builder(tmp.resolve("single-cache"))
+                .featurizer(Featurizers.cut(GraftModel.load(zip), "dense2")).source(DataSpec.load("digits:0-4"))
+                .shardRows(128).build();
+        single.build();
+        assertThat(c.output()).contains("key: " + single.key());
+        assertThat(shardHashes(sparkDir)).isEqualTo(shardHashes(single.directory())).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aKilledSparkFeaturizeResumesToTheSameBytes() throws Exception {
+        // 24,000 rows through a 64-2048-2048 network on local[1]: long enough (~10 s) to be killed half way.
+        // 512-row shards, a multiple of the batch (64), so batches are the single-machine build's (SparkFeatureCache)
+        Path csv = tmp.resolve("rows.csv");
+        writeCsv(csv, 24_000, 64, 5, 17);
+        Path zip = tmp.resolve("wide.zip");
+        wideMlp().save(zip);
+        Path dir = tmp.resolve("killed");
+        String[] args = {"featurize", zip.toString(), "--cut", "wide2", "--data", "csv:" + csv, "--cache",
+                dir.toString(), "--shard-rows", "512", "--spark", "local[1]"};
+        Child victim = Child.start(tmp.resolve("victim.log"), args);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (finishedShards(dir) < 3 && victim.process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(victim.process.isAlive()).as("still featurizing when killed: " + victim.output()).isTrue();
+        victim.process.destroyForcibly(); // SIGKILL: no shutdown hooks, Spark gets no chance to clean up
+        victim.process.waitFor(30, TimeUnit.SECONDS);
+        int before = finishedShards(dir);
+        assertThat(before).isBetween(3, 46);
+
+        Child resume = Child.start(tmp.resolve("resume.log"), args);
+        assertThat(resume.await(240)).as(resume.output()).isZero();
+        int builtNow = Integer.parseInt(resume.output().replaceAll("(?s).* (\\d+) built by this run.*", "$1"));
+        assertThat(builtNow).as("shards the resumed run built").isLessThanOrEqualTo(47 - before).isPositive();
+
+        FeatureCache single = FeatureCache.builder(tmp.resolve("single"))
+                .featurizer(Featurizers.cut(GraftModel.load(zip), "wide2")).source(DataSpec.load("csv:" + csv))
+                .shardRows(512).build();
+        single.build();
+        assertThat(shardHashes(dir)).isEqualTo(shardHashes(single.directory())).hasSize(47);
+    }
+
+    @Test
+    void finetuneOnSparkSavesAModelThatPredictsFromRawInput() throws Exception {
+        GraftModel source = TinyModels.mlp(4);
+        LabeledData five = DataSpec.load("digits:5-9");
+        DataSet all = new DataSet(source.preprocess(five.features()), five.oneHotLabels());
+        for (int e = 0; e < 10; e++) {
+            source.multiLayerNetwork().fit(new ListDataSetIterator<>(all.asList(), 32));
+        }
+        Path zip = tmp.resolve("source.zip");
+        source.save(zip);
+        Path out = tmp.resolve("tuned.zip");
+        Child c = Child.start(tmp.resolve("finetune.log"), "finetune", zip.toString(), "--cut", "dense2", "--data",
+                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", out.toString(), "--epochs", "15",
+                "--spark", "local[2]");
+        assertThat(c.await(240)).as(c.output()).isZero();
+        double accuracy = Double.parseDouble(c.output().replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
+        assertThat(accuracy).as(c.output()).isGreaterThan(0.6); // 5 classes: chance is 0.2
+        GraftModel tuned = GraftModel.load(out);
+        LabeledData zeroToFour = DataSpec.load("digits:0-4");
+        assertThat(SparkFinetuneCommand.accuracy(tuned, zeroToFour)).isGreaterThan(0.6);
+        assertThat(tuned.card().origin()).contains("--spark local[2]");
+    }
+
+    @Test
+    void withoutAMasterItSaysHowToGiveOne() throws Exception {
+        Path zip = tmp.resolve("base.zip");
+        TinyModels.mlp(3).save(zip);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = GraftSpark.run("featurize", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--cache",
+                    tmp.resolve("c").toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("graft featurize (spark): error: no Spark master")
+                .contains("--spark local[2]");
+        assertThat(tmp.resolve("c")).doesNotExist();
+    }
+
+    /** 64 -> 2048 -> 2048 (ReLU) -> 5: wide enough that featurizing takes seconds. */
+    private static GraftModel wideMlp() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(2)
+                .dataType(DataType.FLOAT).list()
+                .layer(new DenseLayer.Builder().name("wide1").nIn(64).nOut(2048).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().name("wide2").nIn(2048).nOut(2048).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nIn(2048).nOut(5)
+                        .activation(Activation.SOFTMAX).build())
+                .build());
+        net.init();
+        return GraftModel.of(net, ModelCard.builder("wide").architecture("wide-mlp").input(InputLayout.FLAT, 64)
+                .normalization(Normalization.identity()).build());
+    }
+
+    private static void writeCsv(Path file, int rows, int width, int classes, long seed) throws Exception {
+        Random r = new Random(seed);
+        try (Writer w = Files.newBufferedWriter(file)) {
+            for (int i = 0; i < rows; i++) {
+                StringBuilder line = new StringBuilder();
+                for (int j = 0; j < width; j++) {
+                    line.append(String.format(Locale.ROOT, "%.4f,", r.nextGaussian()));
+                }
+                w.write(line.append(i % classes).append('\n').toString());
+            }
+        }
+    }
+
+    private static int finishedShards(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return (int) s.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.bin")).count();
+        }
+    }
+
+    private static Map<String, String> shardHashes(Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().matches("shard-\\d+\\.bin"))::iterator) {
+                out.put(p.getFileName().toString(),
+                        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+            }
+        }
+        return out;
+    }
+
+    /** {@link GraftSpark} in a fresh JVM with this test's class path, as the launcher starts it. */
+    private static final class Child {
+        final Process process;
+        final Path log;
+
+        private Child(Process process, Path log) {
+            this.process = process;
+            this.log = log;
+        }
+
+        static Child start(Path log, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-Xmx1g");
+            cmd.addAll(OPENS);
+            cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(GraftSpark.class.getName());
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("OMP_NUM_THREADS", "1");
+            pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+            pb.redirectErrorStream(true).redirectOutput(log.toFile());
+            return new Child(pb.start(), log);
+        }
+
+        int await(long seconds) throws Exception {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("child JVM did not finish in " + seconds + " s; output:\n" + output());
+            }
+            return process.exitValue();
+        }
+
+        String output() throws Exception {
+            return Files.exists(log) ? Files.readString(log) : "";
+        }
+    }
+}
