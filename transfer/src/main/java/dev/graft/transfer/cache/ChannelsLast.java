@@ -27,6 +27,7 @@ import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
@@ -43,8 +44,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * rounding (tested).
  *
  * <p>Only layer types whose NHWC behaviour is known are converted (2-D convolution, pooling, batch norm, LRN,
- * activation, dropout, dense and output layers, element-wise vertices, the CNN-to-dense flatten; in graphs, zero
- * padding in front of a convolution, folded into it); for anything else {@link #convert} returns null and the
+ * activation, dropout, dense and output layers, element-wise vertices, the CNN-to-dense flatten, a flat-to-image
+ * reshape on the input layer (dropped: featurizer batches are images already); in graphs, zero padding in front of
+ * a convolution, folded into it); for anything else {@link #convert} returns null and the
  * featurizer stays NCHW.
  */
 final class ChannelsLast {
@@ -87,6 +89,9 @@ final class ChannelsLast {
 
     private static MultiLayerNetwork convert(MultiLayerNetwork net) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
+        if (conf.getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor) {
+            conf.getInputPreProcessors().remove(0); // featurizer input is already an image batch (see below)
+        }
         boolean anyConv = false;
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer layer = unwrap(conf.getConf(i).getLayer());
@@ -129,6 +134,12 @@ final class ChannelsLast {
                 return null;
             }
             LayerVertex lv = (LayerVertex) v;
+            if (lv.getPreProcessor() instanceof FeedForwardToCnnPreProcessor
+                    && conf.getNetworkInputs().containsAll(conf.getVertexInputs().get(e.getKey()))) {
+                // DL4J's zoo puts a flat-to-image reshape on the first layer (VGG16); a rank-4 batch passes it
+                // unchanged, and featurizers only convert rank-4 image batches, so the copy drops it
+                lv.setPreProcessor(null);
+            }
             Verdict verdict = switchLayer(unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
             if (verdict == Verdict.UNSUPPORTED) {
                 return null;

@@ -1,0 +1,59 @@
+package dev.graft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code graft bench} on tiny sizes: the table, the JSON lines and the checks, not the speed. */
+class BenchCommandTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = GraftCli.newCommandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void headCacheAndResnetWorkloadsPrintATableAndJsonLines() throws Exception {
+        Path json = tmp.resolve("r.jsonl");
+        Run r = run("bench", "resnet50", "head", "cache", "--runs", "2", "--warmup", "0", "--batch", "2",
+                "--head-rows", "256", "--cache-rows", "512", "--json", json.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("- machine: ").contains("layer helpers on")
+                .contains("| workload | unit | median | min | max | runs | setup |");
+        for (String id : List.of("featurize-resnet50", "head-memory", "head-cache-float32", "head-cache-float16",
+                "cache-write-float32", "cache-read-float32", "cache-read-shuffled-float16", "plain-read-float16")) {
+            assertThat(r.out()).contains("| " + id + " | ");
+        }
+        List<String> lines = Files.readAllLines(json);
+        assertThat(lines.get(0)).startsWith("{\"environment\": ");
+        assertThat(lines).hasSize(1 + 1 + 3 + 8);
+        assertThat(lines.get(1)).contains("\"workload\": \"featurize-resnet50\"").contains("\"runs\": [");
+    }
+
+    @Test
+    void unknownWorkloadsAndBadCountsAreRefused() {
+        Run r = run("bench", "alexnet");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown workload 'alexnet'").contains("vgg16");
+        Run zero = run("bench", "cache", "--runs", "0");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("runs >= 1");
+    }
+}

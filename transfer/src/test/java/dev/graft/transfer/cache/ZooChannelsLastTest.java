@@ -1,0 +1,70 @@
+package dev.graft.transfer.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.Zoo;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Channels-last featurizing on DL4J's real VGG16 and ResNet50 graphs (random weights): the 7x7x512 flatten before
+ * fc1, ResNet's zero padding folded into its first convolution, residual-add and pooled cuts.
+ */
+class ZooChannelsLastTest {
+
+    @AfterEach
+    void clear() {
+        System.clearProperty(AbstractFeaturizer.LAYOUT_PROPERTY);
+    }
+
+    @Test
+    void resnet50() throws Exception {
+        GraftModel model = heNormal(Zoo.builder().build().init("resnet50", 10, 1));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 224, 224).muli(255);
+        for (String cut : new String[] {"short3a_branch", "avgpool"}) {
+            compare(model, cut, x);
+        }
+    }
+
+    @Test
+    void vgg16() throws Exception {
+        GraftModel model = heNormal(Zoo.builder().build().init("vgg16", 10, 1));
+        compare(model, "19", Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(255));
+    }
+
+    private static void compare(GraftModel model, String cut, INDArray x) {
+        AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut);
+        System.setProperty(AbstractFeaturizer.LAYOUT_PROPERTY, "nchw");
+        AbstractFeaturizer plain = (AbstractFeaturizer) Featurizers.cut(model, cut);
+        plain.runNetwork();
+        System.clearProperty(AbstractFeaturizer.LAYOUT_PROPERTY);
+        INDArray a = fast.featurize(x);
+        INDArray b = plain.featurize(x);
+        assertThat(fast.channelsLast()).as("%s runs channels-last", cut).isTrue();
+        assertThat(plain.channelsLast()).isFalse();
+        assertThat(a.shape()).isEqualTo(b.shape());
+        double scale = b.norm2Number().doubleValue();
+        assertThat(scale).as("finite, non-zero features at %s", cut).isFinite().isPositive();
+        assertThat(a.sub(b).norm2Number().doubleValue() / scale).as("relative difference at %s", cut).isLessThan(1e-4);
+    }
+
+    /** DL4J's zoo initialisation overflows ResNet50 to infinity; He-normal kernels keep activations finite. */
+    private static GraftModel heNormal(GraftModel model) {
+        Nd4j.getRandom().setSeed(3);
+        for (GraphVertex v : ((ComputationGraph) model.network()).getVertices()) {
+            INDArray w = v.hasLayer() && v.getLayer() instanceof BaseLayer ? v.getLayer().getParam("W") : null;
+            if (w != null) {
+                long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
+                w.assign(Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
+            }
+        }
+        return model;
+    }
+}
