@@ -186,15 +186,13 @@ final class ChannelsLast {
     }
 
     /**
-     * A vertex that outputs what {@code vertex} outputs and that DL4J can use as a network output: the vertex
-     * itself when it is a layer, otherwise an identity activation layer added after it. (DL4J 1.0.0-M2.1 leaves an
-     * activation workspace open when a non-layer vertex, such as a residual add, is asked for as an output, and
-     * every later call on the thread then fails.) The added layer has no parameters.
+     * An identity activation layer added after {@code vertex}, to be the graph's output in its place. DL4J
+     * 1.0.0-M2.1 leaves an activation workspace open when some vertices are asked for as outputs (non-layer
+     * vertices such as a residual add; a zero-padding layer), and every later call on the thread then fails; an
+     * activation layer as the output does not. The added layer has no parameters, and costs one copy of the cut's
+     * activations.
      */
     static String outputVertex(ComputationGraphConfiguration conf, String vertex) {
-        if (conf.getVertices().get(vertex) instanceof LayerVertex) {
-            return vertex;
-        }
         String name = vertex + "-graft-out";
         LayerVertex identity = new LayerVertex(new NeuralNetConfiguration.Builder()
                 .layer(new ActivationLayer.Builder().activation(Activation.IDENTITY).name(name).build()).build(), null);

@@ -59,11 +59,12 @@ class ChannelsLastTest {
     @Test
     void resnetLikeGraphGivesTheSameFeaturesChannelsLast() {
         GraftModel model = resnetLike();
-        for (String cut : new String[] {"stem", "bn", "act", "branch", "add", "pool", "fc", "out"}) {
+        for (String cut : new String[] {"pad", "stem", "bn", "act", "branch", "add", "pool", "fc", "out"}) {
             AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut);
             AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, cut));
             INDArray x = images(4, 3, 17, 17);
-            assertThat(fast.channelsLast()).as("cut %s runs channels-last", cut).isTrue();
+            // a cut at the zero padding itself cannot fold it into the convolution: that featurizer stays NCHW
+            assertThat(fast.channelsLast()).as("cut %s runs channels-last", cut).isEqualTo(!cut.equals("pad"));
             INDArray a = fast.featurize(x);
             INDArray b = plain.featurize(x);
             assertClose(a, b, cut);
