@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
         });
         if (json != null) {
             List<String> lines = new ArrayList<>();
-            lines.add("{\"environment\": \"" + env.replace("\\", "\\\\").replace("\"", "'").replace("\n", "; ") + "\"}");
+            lines.add(Result.toJson(java.util.Map.of("environment", env.replace("\n", "; "))));
             results.forEach(r -> lines.add(r.json()));
             Files.write(json, lines, StandardCharsets.UTF_8);
         }

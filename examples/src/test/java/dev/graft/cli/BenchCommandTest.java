@@ -42,9 +42,9 @@ class BenchCommandTest {
             assertThat(r.out()).contains("| " + id + " | ");
         }
         List<String> lines = Files.readAllLines(json);
-        assertThat(lines.get(0)).startsWith("{\"environment\": ");
+        assertThat(lines.get(0)).startsWith("{\"environment\":\"date: ");
         assertThat(lines).hasSize(1 + 1 + 3 + 8);
-        assertThat(lines.get(1)).contains("\"workload\": \"featurize-resnet50\"").contains("\"runs\": [");
+        assertThat(lines.get(1)).contains("\"workload\":\"featurize-resnet50\"").contains("\"runs\":[");
     }
 
     @Test

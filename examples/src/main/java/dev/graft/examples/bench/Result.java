@@ -1,7 +1,11 @@
 package dev.graft.examples.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One benchmark's repetitions: one value per run (a throughput, or a wall time), with median, min and max.
@@ -12,6 +16,7 @@ import java.util.Locale;
  * @param note how it was measured (batch, rows, threads), shown beside the numbers
  */
 public record Result(String workload, String unit, double[] values, String note) {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Median of the runs. */
     public double median() {
@@ -45,16 +50,26 @@ public record Result(String workload, String unit, double[] values, String note)
                 fmt(min()), fmt(max()), values.length, note);
     }
 
-    /** One JSON object (no nesting), for tools/bench/compare.py. */
+    /** One JSON object on one line (workload, unit, median, min, max, runs, note), as bench_compare.py reads it. */
     public String json() {
-        StringBuilder runs = new StringBuilder();
-        for (double d : values) {
-            runs.append(runs.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.6g", d));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workload", workload);
+        m.put("unit", unit);
+        m.put("median", median());
+        m.put("min", min());
+        m.put("max", max());
+        m.put("runs", values);
+        m.put("note", note);
+        return toJson(m);
+    }
+
+    /** {@code map} as one line of JSON (the JSON-lines files {@code graft bench --json} writes). */
+    public static String toJson(Map<String, Object> map) {
+        try {
+            return JSON.writeValueAsString(map);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write benchmark result as JSON: " + e.getMessage(), e);
         }
-        return String.format(Locale.ROOT,
-                "{\"workload\": \"%s\", \"unit\": \"%s\", \"median\": %.6g, \"min\": %.6g, \"max\": %.6g, "
-                        + "\"runs\": [%s], \"note\": \"%s\"}",
-                workload, unit, median(), min(), max(), runs, note.replace("\"", "'"));
     }
 
     static String fmt(double v) {

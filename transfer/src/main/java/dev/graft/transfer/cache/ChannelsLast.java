@@ -90,7 +90,7 @@ final class ChannelsLast {
     private static MultiLayerNetwork convert(MultiLayerNetwork net) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
         if (conf.getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor) {
-            conf.getInputPreProcessors().remove(0); // featurizer input is already an image batch (see below)
+            conf.getInputPreProcessors().remove(0); // featurizers convert only rank-4 image batches: not needed
         }
         boolean anyConv = false;
         for (int i = 0; i < conf.getConfs().size(); i++) {
