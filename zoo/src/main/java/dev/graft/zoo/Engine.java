@@ -181,8 +181,8 @@ public final class Engine {
 
     /**
      * Threads worth training {@code network} with: its steps are small and synchronisation-bound when it has no
-     * convolution or recurrent layer, so 1 (measured on 2 cores: the demo's MLPs 26 s at 1 thread against 38 s at 2, a
-     * 4096-256-10 head equal at 1 and 2); otherwise the current count. {@code GRAFT_TRAIN_THREADS} overrides.
+     * convolution or recurrent layer, so 1 (measured on 2 cores: the demo's MLPs 26 s at 1 thread against 38 s at
+     * 2, a 4096-256-10 head equal at 1 and 2); otherwise the current count. {@code GRAFT_TRAIN_THREADS} overrides.
      */
     public static int trainingThreads(Model network) {
         String forced = System.getenv("GRAFT_TRAIN_THREADS");
@@ -227,7 +227,7 @@ public final class Engine {
         return withThreads(trainingThreads(network), task);
     }
 
-    /** One line: backend, native build, helpers, threads; for benchmark headers and {@code graft --version}. */
+    /** One line: backend, native build, helpers, threads; for benchmark headers and logs. */
     public static String describe() {
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
         return String.format("ND4J %s backend, libnd4j %s oneDNN, DL4J layer helpers %s, OpenMP threads %s, BLAS %s",

@@ -81,6 +81,22 @@ class EngineTest {
         assertClose(fast.output(x, false), plain.output(x, false), 1e-3);
     }
 
+    @Test
+    void networksWithoutConvolutionsTrainOnOneThreadAndTheCountIsRestored() {
+        MultiLayerNetwork mlp = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
+                .layer(new OutputLayer.Builder().nIn(3).nOut(2).activation(Activation.SOFTMAX).build()).build());
+        mlp.init();
+        int before = Engine.threads();
+        assertThat(Engine.trainingThreads(mlp)).isEqualTo(1);
+        assertThat(Engine.trainingThreads(cnn())).isEqualTo(before);
+        int inside = Engine.withThreads(before + 1, Engine::threads);
+        assertThat(inside).isEqualTo(before + 1);
+        assertThat(Engine.threads()).isEqualTo(before);
+        assertThat(Engine.training(mlp, Engine::threads)).isEqualTo(1);
+        assertThat(Engine.threads()).isEqualTo(before);
+    }
+
     private static void assertClose(INDArray a, INDArray b, double relTol) {
         double scale = Math.max(1e-6, b.norm2Number().doubleValue());
         double diff = a.sub(b).norm2Number().doubleValue();
