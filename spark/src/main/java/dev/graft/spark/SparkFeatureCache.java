@@ -29,8 +29,9 @@ import scala.Tuple2;
  * reads it and {@link FeatureCache#build()} reuses it.
  *
  * <p>Shards already finished for the same key are skipped, so a re-run does nothing and a killed run
- * resumes. With {@code shardRows} a multiple of the cache's batch size, every forward pass sees the same batch
- * as on one machine and the shards are byte-identical to {@link FeatureCache#build()}'s. The folder must be
+ * resumes. Every forward pass sees the same batch as on one machine (rows {@code [kB, kB + B)} for the cache's
+ * batch size B; a batch that straddles two partitions' shards is featurized by both, each keeping its own rows),
+ * so the shards are byte-identical to {@link FeatureCache#build()}'s. The folder must be
  * visible to the driver and every executor (local folder on {@code local[N]}, a shared mount on a cluster).
  * <pre>{@code
  * FeatureCache cache = FeatureCache.builder(dir).featurizer(Featurizers.cut(model, "dense2")).source(data).build();
@@ -96,11 +97,12 @@ public final class SparkFeatureCache {
             Broadcast<FrozenPart> bFrozen = sc.broadcast(frozen);
             ShardJob job = new ShardJob(plan, dir.toString(), cache.source().exampleShape(), batchSizeOf(cache),
                     needed, Math.max(1, Math.min(partitions, needed.size())));
+            // Each row goes to every partition whose shards share the row's batch (a batch at a shard boundary
+            // goes to both sides), keyed (partition << 40 | row) so that sorting orders rows within a partition.
             List<Tuple2<Integer, String>> written = rows.zipWithIndex()
-                    .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
-                    .filter(t -> job.isNeeded(t._1()))
+                    .flatMapToPair(t -> job.keys(t._2()).stream().map(k -> new Tuple2<>(k, t._1())).iterator())
                     .repartitionAndSortWithinPartitions(job.partitioner())
-                    .mapPartitions(it -> job.write(it, bFrozen.value()).iterator())
+                    .mapPartitionsWithIndex((p, it) -> job.write(p, it, bFrozen.value()).iterator(), false)
                     .collect();
             for (Tuple2<Integer, String> w : written) {
                 shas.put(w._1(), w._2());
@@ -141,14 +143,30 @@ public final class SparkFeatureCache {
             }
         }
 
-        boolean isNeeded(long row) {
-            return partitionOfShard[(int) (row / plan.shardRows())] >= 0;
+        /** Bits of a key that hold the row; the partition is above them. */
+        private static final int ROW_BITS = 40;
+
+        /**
+         * The keys of {@code row}: one per partition that featurizes the row's batch (rows {@code [kB, kB + B)},
+         * exactly as {@code FeatureCache.build()} batches them), i.e. every partition owning a needed shard that the
+         * batch overlaps. Empty when no needed shard overlaps the batch.
+         */
+        List<Long> keys(long row) {
+            long first = row / batchSize * batchSize;
+            long last = Math.min(first + batchSize, plan.rows()) - 1;
+            List<Long> out = new ArrayList<>(2);
+            for (long s = first / plan.shardRows(); s <= last / plan.shardRows(); s++) {
+                int p = partitionOfShard[(int) s];
+                long key = ((long) p << ROW_BITS) | row;
+                if (p >= 0 && !out.contains(key)) {
+                    out.add(key);
+                }
+            }
+            return out;
         }
 
         Partitioner partitioner() {
-            int[] map = partitionOfShard;
             int n = numPartitions;
-            int shardRows = plan.shardRows();
             return new Partitioner() {
                 @Override
                 public int numPartitions() {
@@ -157,30 +175,41 @@ public final class SparkFeatureCache {
 
                 @Override
                 public int getPartition(Object key) {
-                    return map[(int) ((Long) key / shardRows)];
+                    return (int) ((Long) key >>> ROW_BITS);
                 }
             };
         }
 
-        /** Featurizes a partition's rows (sorted by global row) and writes its shards; returns (shard, sha256). */
-        List<Tuple2<Integer, String>> write(Iterator<Tuple2<Long, ExampleRow>> it, FrozenPart frozen)
+        /**
+         * Featurizes partition {@code partition}'s rows (sorted by global row) batch by batch, as one machine would,
+         * and writes the rows of the shards it owns; returns (shard, sha256).
+         */
+        List<Tuple2<Integer, String>> write(int partition, Iterator<Tuple2<Long, ExampleRow>> it, FrozenPart frozen)
                 throws IOException {
             List<Tuple2<Integer, String>> done = new ArrayList<>();
             Path folder = Path.of(dir);
             int fl = plan.featureLength();
+            long rowMask = (1L << ROW_BITS) - 1;
             List<Tuple2<Long, ExampleRow>> batch = new ArrayList<>();
             CacheShards.Writer writer = null;
             int shard = -1;
             try {
                 while (it.hasNext() || !batch.isEmpty()) {
-                    Tuple2<Long, ExampleRow> next = it.hasNext() ? it.next() : null;
-                    boolean flush = next == null || (!batch.isEmpty() && (next._1() % batchSize == 0
-                            || next._1() / plan.shardRows() != batch.get(0)._1() / plan.shardRows()));
+                    Tuple2<Long, ExampleRow> next = null;
+                    if (it.hasNext()) {
+                        Tuple2<Long, ExampleRow> t = it.next();
+                        next = new Tuple2<>(t._1() & rowMask, t._2());
+                    }
+                    boolean flush = next == null
+                            || (!batch.isEmpty() && next._1() / batchSize != batch.get(0)._1() / batchSize);
                     if (flush) {
                         float[] features = featurize(frozen, batch);
                         for (int i = 0; i < batch.size(); i++) {
                             long row = batch.get(i)._1();
                             int s = (int) (row / plan.shardRows());
+                            if (partitionOfShard[s] != partition) {
+                                continue; // a neighbour's row, only here to complete the batch
+                            }
                             if (writer == null) {
                                 if (row != plan.firstRow(s)) {
                                     throw new IllegalStateException("partition starts shard " + s + " at row " + row);

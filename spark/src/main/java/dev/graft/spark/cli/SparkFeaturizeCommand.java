@@ -73,11 +73,6 @@ final class SparkFeaturizeCommand implements Callable<Integer> {
             out.println("data: " + source.describe() + ", " + fc.size() + " rows of " + Arrays.toString(fc.featureShape())
                     + " " + fc.precision().name().toLowerCase(java.util.Locale.ROOT) + ", Spark master " + sc.master());
             out.println("key: " + fc.key());
-            if (shardRows % batch != 0) {
-                out.println("note: --shard-rows " + shardRows + " is not a multiple of --batch " + batch + ", so some "
-                        + "forward passes see other batches than on one machine: features equal a single-machine "
-                        + "cache's to float rounding, not bit for bit");
-            }
             out.flush();
         }
         return 0;

@@ -57,22 +57,22 @@ class SparkCliTest {
         TinyModels.mlp(3).save(zip);
         Path sparkDir = tmp.resolve("spark-cache");
         Child c = Child.start(tmp.resolve("featurize.log"), "featurize", zip.toString(), "--cut", "dense2",
-                "--data", "digits:0-4", "--cache", sparkDir.toString(), "--shard-rows", "128", "--spark", "local[2]");
+                "--data", "digits:0-4", "--cache", sparkDir.toString(), "--shard-rows", "100", "--spark", "local[2]");
         assertThat(c.await(180)).as(c.output()).isZero();
         assertThat(c.output()).contains("built by this run").contains("key: ");
 
         FeatureCache single = FeatureCache.builder(tmp.resolve("single-cache"))
                 .featurizer(Featurizers.cut(GraftModel.load(zip), "dense2")).source(DataSpec.load("digits:0-4"))
-                .shardRows(128).build();
+                .shardRows(100).build();
         single.build();
         assertThat(c.output()).contains("key: " + single.key());
+        // 100-row shards and 64-row batches: batches straddle shards (and the two partitions) as on one machine
         assertThat(shardHashes(sparkDir)).isEqualTo(shardHashes(single.directory())).hasSizeGreaterThan(1);
     }
 
     @Test
     void aKilledSparkFeaturizeResumesToTheSameBytes() throws Exception {
         // 24,000 rows through a 64-2048-2048 network on local[1]: long enough (~10 s) to be killed half way.
-        // 512-row shards, a multiple of the batch (64), so batches are the single-machine build's (SparkFeatureCache)
         Path csv = tmp.resolve("rows.csv");
         writeCsv(csv, 24_000, 64, 5, 17);
         Path zip = tmp.resolve("wide.zip");
