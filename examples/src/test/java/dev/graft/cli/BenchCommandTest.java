@@ -2,37 +2,21 @@ package dev.graft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code graft bench} on tiny sizes: the table, the JSON lines and the checks, not the speed. */
 class BenchCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cl = GraftCli.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void headCacheAndResnetWorkloadsPrintATableAndJsonLines() throws Exception {
         Path json = tmp.resolve("r.jsonl");
-        Run r = run("bench", "resnet50", "head", "cache", "--runs", "2", "--warmup", "0", "--batch", "2",
+        CliRun r = CliRun.of("bench", "resnet50", "head", "cache", "--runs", "2", "--warmup", "0", "--batch", "2",
                 "--head-rows", "256", "--cache-rows", "512", "--json", json.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("- machine: ").contains("layer helpers on")
@@ -49,10 +33,10 @@ class BenchCommandTest {
 
     @Test
     void unknownWorkloadsAndBadCountsAreRefused() {
-        Run r = run("bench", "alexnet");
+        CliRun r = CliRun.of("bench", "alexnet");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("unknown workload 'alexnet'").contains("vgg16");
-        Run zero = run("bench", "cache", "--runs", "0");
+        CliRun zero = CliRun.of("bench", "cache", "--runs", "0");
         assertThat(zero.code()).isEqualTo(2);
         assertThat(zero.err()).contains("runs >= 1");
     }

@@ -6,8 +6,6 @@ import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import picocli.CommandLine;
 
 class FeaturizeCommandTest {
     @TempDir
@@ -42,33 +39,20 @@ class FeaturizeCommandTest {
                 .normalization(Normalization.scale(1 / 16.0)).build()).save(model);
     }
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        CommandLine cl = GraftCli.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void featurizeBuildsThenReusesTheCache() throws Exception {
         Path dir = tmp.resolve("cache");
-        Result first = run("featurize", model.toString(), "--cut", "hidden", "--data", "digits:5-9", "--cache",
+        CliRun first = CliRun.of("featurize", model.toString(), "--cut", "hidden", "--data", "digits:5-9", "--cache",
                 dir.toString(), "--quiet", "--shard-rows", "300");
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains(": built;").contains("896 rows in 3 shards").contains("[10] float32");
         assertThat(Files.exists(dir.resolve("manifest.json"))).isTrue();
 
-        Result second = run("featurize", model.toString(), "--cut", "0", "--data", "digits:5-9", "--cache",
+        CliRun second = CliRun.of("featurize", model.toString(), "--cut", "0", "--data", "digits:5-9", "--cache",
                 dir.toString(), "--quiet", "--shard-rows", "300");
         assertThat(second.out()).as("cut by index is the same cut").contains(": reused;");
 
-        Result half = run("featurize", model.toString(), "--cut", "hidden", "--data", "digits:5-9", "--cache",
+        CliRun half = CliRun.of("featurize", model.toString(), "--cut", "hidden", "--data", "digits:5-9", "--cache",
                 dir.toString(), "--quiet", "--precision", "float16", "--augment", "noise:1", "--views", "2");
         assertThat(half.code()).as(half.err()).isZero();
         assertThat(half.out()).contains(": rebuilt;").contains("key changed: augmentation, precision, shardRows")
@@ -77,18 +61,18 @@ class FeaturizeCommandTest {
 
     @Test
     void badInputFailsWithOneLineAndExitCode2() {
-        Result badLayer = run("featurize", model.toString(), "--cut", "fc3", "--data", "digits", "--cache",
+        CliRun badLayer = CliRun.of("featurize", model.toString(), "--cut", "fc3", "--data", "digits", "--cache",
                 tmp.resolve("c").toString(), "--quiet");
         assertThat(badLayer.code()).isEqualTo(2);
         assertThat(badLayer.err().strip()).isEqualTo("graft featurize: error: layer 'fc3' not found in model 'base'; "
                 + "layers are: 0 'hidden', 1 'predictions'");
 
-        Result viewsAlone = run("featurize", model.toString(), "--cut", "hidden", "--data", "digits", "--cache",
+        CliRun viewsAlone = CliRun.of("featurize", model.toString(), "--cut", "hidden", "--data", "digits", "--cache",
                 tmp.resolve("c").toString(), "--views", "3");
         assertThat(viewsAlone.code()).isEqualTo(2);
         assertThat(viewsAlone.err()).contains("--views needs --augment");
 
-        Result missing = run("featurize", tmp.resolve("nope.zip").toString(), "--cut", "hidden", "--data", "digits",
+        CliRun missing = CliRun.of("featurize", tmp.resolve("nope.zip").toString(), "--cut", "hidden", "--data", "digits",
                 "--cache", tmp.resolve("c").toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("does not exist");

@@ -9,8 +9,6 @@ import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -25,7 +23,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
-import picocli.CommandLine;
 
 class FinetuneCommandTest {
     @TempDir
@@ -51,26 +48,16 @@ class FinetuneCommandTest {
                 .normalization(Normalization.scale(1 / 16.0)).labels(d.labels()).build()).save(base);
     }
 
-    static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = GraftCli.newCommandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
-    }
-
     @Test
     void finetuneThenPredictDigitsFiveToNine() throws Exception {
         Path out = tmp.resolve("d59.zip");
         Path cache = tmp.resolve("cache");
-        String[] r = run("finetune", base.toString(), "--cut", "fc2", "--data", "digits:5-9", "--out", out.toString(),
+        CliRun r = CliRun.of("finetune", base.toString(), "--cut", "fc2", "--data", "digits:5-9", "--out", out.toString(),
                 "--cache", cache.toString(), "--epochs", "10", "--preset", "adam", "--lr", "0.02", "--unfreeze", "1:1@0.1");
-        assertThat(r[0]).as(r[2]).isEqualTo("0");
-        assertThat(r[1]).contains("feature cache").contains("validation accuracy").contains("unfreeze 1 @0.1")
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("feature cache").contains("validation accuracy").contains("unfreeze 1 @0.1")
                 .contains("epoch 11 unfreeze 1 @0.1").containsPattern("epoch 11 unfreeze 1 @0.1: .* lr 2\\.00e-02");
-        double acc = Double.parseDouble(r[1].replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
+        double acc = Double.parseDouble(r.out().replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
         assertThat(acc).isGreaterThan(0.7); // chance is 0.2; the base saw only digits 0-4
         assertThat(Files.exists(tmp.resolve("d59-report/index.html"))).isTrue();
         assertThat(Files.exists(tmp.resolve("d59-report/loss.png"))).isTrue();
@@ -78,31 +65,31 @@ class FinetuneCommandTest {
         assertThat(tuned.card().labels()).containsExactly("5", "6", "7", "8", "9");
         assertThat(Networks.frozenLayers(tuned.network())).containsExactly("fc1");
 
-        String[] again = run("finetune", base.toString(), "--cut", "fc2", "--data", "digits:5-9", "--out", tmp.resolve("again.zip").toString(),
+        CliRun again = CliRun.of("finetune", base.toString(), "--cut", "fc2", "--data", "digits:5-9", "--out", tmp.resolve("again.zip").toString(),
                 "--cache", cache.toString(), "--epochs", "1");
-        assertThat(again[1]).contains("reused");
+        assertThat(again.out()).contains("reused");
 
-        String[] p = run("predict", out.toString(), "digits:5-9");
-        assertThat(p[0]).as(p[2]).isEqualTo("0");
-        double predicted = Double.parseDouble(p[1].replaceAll("(?s).*digits:5-9: accuracy ([0-9.]+).*", "$1"));
+        CliRun p = CliRun.of("predict", out.toString(), "digits:5-9");
+        assertThat(p.code()).as(p.err()).isZero();
+        double predicted = Double.parseDouble(p.out().replaceAll("(?s).*digits:5-9: accuracy ([0-9.]+).*", "$1"));
         assertThat(predicted).isGreaterThan(0.7);
-        assertThat(p[1]).containsPattern("digits:5-9#0\t[5-9] 0\\.\\d{4}\t\\(label \\d\\)");
+        assertThat(p.out()).containsPattern("digits:5-9#0\t[5-9] 0\\.\\d{4}\t\\(label \\d\\)");
     }
 
     @Test
     void badArgumentsGiveOneLineErrors() {
         Path out = tmp.resolve("x.zip");
-        String[] r = run("finetune", base.toString(), "--cut", "fc9", "--data", "digits:5-9", "--out", out.toString());
-        assertThat(r[0]).isEqualTo("2");
-        assertThat(r[2].strip()).isEqualTo("graft finetune: error: freezeThrough: layer 'fc9' not found; layers are: fc1, fc2, out");
-        r = run("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--preset", "turbo");
-        assertThat(r[2]).contains("unknown preset 'turbo'; presets are:");
-        r = run("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--unfreeze", "2x");
-        assertThat(r[2]).contains("bad unfreeze stage '2x'");
-        r = run("predict", base.toString(), tmp.resolve("missing.png").toString());
-        assertThat(r[0]).isEqualTo("2");
-        assertThat(r[2]).contains("is neither a file nor a data spec");
-        r = run("finetune", "--list-presets", base.toString(), "--cut", "x", "--data", "d", "--out", "o.zip");
-        assertThat(r[1]).contains("practical").contains("nesterov").contains("max-norm");
+        CliRun r = CliRun.of("finetune", base.toString(), "--cut", "fc9", "--data", "digits:5-9", "--out", out.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("graft finetune: error: freezeThrough: layer 'fc9' not found; layers are: fc1, fc2, out");
+        r = CliRun.of("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--preset", "turbo");
+        assertThat(r.err()).contains("unknown preset 'turbo'; presets are:");
+        r = CliRun.of("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--unfreeze", "2x");
+        assertThat(r.err()).contains("bad unfreeze stage '2x'");
+        r = CliRun.of("predict", base.toString(), tmp.resolve("missing.png").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("is neither a file nor a data spec");
+        r = CliRun.of("finetune", "--list-presets", base.toString(), "--cut", "x", "--data", "d", "--out", "o.zip");
+        assertThat(r.out()).contains("practical").contains("nesterov").contains("max-norm");
     }
 }

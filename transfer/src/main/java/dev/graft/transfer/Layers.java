@@ -16,12 +16,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /** Small helpers over DL4J layer configurations: names, frozen wrappers, output layers. */
-final class Layers {
+public final class Layers {
     private Layers() {
     }
 
-    /** The layer inside any frozen wrapper. */
-    static Layer unwrap(Layer layer) {
+    /** The layer configuration inside any frozen wrapper ({@code FrozenLayer}, {@code FrozenLayerWithBackprop}). */
+    public static Layer unwrap(Layer layer) {
         Layer l = layer;
         while (true) {
             if (l instanceof FrozenLayer) {

@@ -10,14 +10,12 @@ import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code graft featurize ... --spark MASTER}: the feature cache written by Spark tasks, one shard set per partition. */
@@ -32,18 +30,8 @@ final class SparkFeaturizeCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip (readable by every executor)")
-    Path model;
-
-    @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "last frozen layer or vertex")
-    String cut;
-
-    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES]")
-    String data;
-
-    @Option(names = "--cache", required = true, paramLabel = "DIR",
-            description = "cache folder, on storage every executor and the driver share (local folder for local[N])")
-    Path cache;
+    @Mixin
+    FrozenBaseOptions in;
 
     @Option(names = "--precision", defaultValue = "float32", paramLabel = "P", description = "float32 (default) or float16")
     String precision;
@@ -59,13 +47,13 @@ final class SparkFeaturizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GraftModel m = GraftModel.load(model);
-        LabeledData source = DataSpec.load(data);
-        FeatureCache fc = FeatureCache.builder(cache).featurizer(Featurizers.cut(m, cut)).source(source)
+        GraftModel m = GraftModel.load(in.model);
+        LabeledData source = DataSpec.load(in.data);
+        FeatureCache fc = FeatureCache.builder(in.cache).featurizer(Featurizers.cut(m, in.cut)).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).build();
         try (JavaSparkContext sc = spark.context()) {
             int parts = partitions != null ? partitions : sc.defaultParallelism();
-            SparkCacheReport report = SparkFeatureCache.builder(sc, fc).model(m, cut)
+            SparkCacheReport report = SparkFeatureCache.builder(sc, fc).model(m, in.cut)
                     .rows(sc.parallelize(ExampleRow.listOf(source), parts)).build().run();
             PrintWriter out = spec.commandLine().getOut();
             out.printf(java.util.Locale.ROOT, "feature cache %s: %d rows in %d shards, %d built by this run, %.1f s%n",

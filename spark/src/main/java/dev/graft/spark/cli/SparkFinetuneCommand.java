@@ -24,7 +24,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -43,17 +42,8 @@ final class SparkFinetuneCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip (readable by every executor)")
-    Path model;
-
-    @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "last frozen layer or vertex")
-    String cut;
-
-    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES]")
-    String data;
-
-    @Option(names = "--cache", required = true, paramLabel = "DIR", description = "feature cache folder on shared storage")
-    Path cache;
+    @Mixin
+    FrozenBaseOptions in;
 
     @Option(names = "--out", required = true, paramLabel = "OUT.zip", description = "where to save the fine-tuned model")
     Path out;
@@ -83,20 +73,20 @@ final class SparkFinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        GraftModel base = GraftModel.load(model);
-        LabeledData all = DataSpec.load(data);
+        GraftModel base = GraftModel.load(in.model);
+        LabeledData all = DataSpec.load(in.data);
         LabeledData.Split split = all.stratifiedSplit(valFraction, seed);
-        GraftModel planned = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels())
+        GraftModel planned = TransferPlan.builder().freezeThrough(in.cut).seed(seed).labels(all.labels())
                 .replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunctions.LossFunction.MCXENT)
                 .updater(new Adam(lr)).build().apply(base);
-        FeatureCache fc = FeatureCache.builder(cache).featurizer(Featurizers.cut(planned, cut)).source(split.train())
+        FeatureCache fc = FeatureCache.builder(in.cache).featurizer(Featurizers.cut(planned, in.cut)).source(split.train())
                 .build();
         try (JavaSparkContext sc = spark.context()) {
             int n = workers != null ? workers : sc.defaultParallelism();
             o.printf(Locale.ROOT, "data: %s -> %d train, %d validation; Spark master %s, %d workers%n", all.describe(),
                     split.train().size(), split.test().size(), sc.master(), n);
             o.flush();
-            var report = SparkFeatureCache.builder(sc, fc).model(planned, cut)
+            var report = SparkFeatureCache.builder(sc, fc).model(planned, in.cut)
                     .rows(sc.parallelize(ExampleRow.listOf(split.train()), n)).build().run();
             o.printf(Locale.ROOT, "feature cache: %d rows, %d of %d shards built by this run%n", report.rows(),
                     report.shardsBuilt(), report.shards());
@@ -104,7 +94,7 @@ final class SparkFinetuneCommand implements Callable<Integer> {
                     .averagingFrequency(averaging).workers(n).seed(seed).build().run();
             double accuracy = accuracy(trained, split.test());
             trained.withCard(trained.card().toBuilder().origin("graft finetune --spark " + sc.master() + " "
-                    + model.getFileName() + " --cut " + cut + " --data " + data).build()).save(out);
+                    + in.model.getFileName() + " --cut " + in.cut + " --data " + in.data).build()).save(out);
             o.printf(Locale.ROOT, "validation accuracy %.4f%nsaved %s%n", accuracy, out);
             o.flush();
         }

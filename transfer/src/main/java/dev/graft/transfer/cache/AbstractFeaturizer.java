@@ -69,16 +69,6 @@ abstract class AbstractFeaturizer implements Featurizer {
         return runNetwork() != model.network();
     }
 
-    /** The normalized NCHW batch in the layout {@link #runNetwork()} takes. */
-    protected final INDArray toRunLayout(INDArray normalized) {
-        return channelsLast() && normalized.rank() == 4 ? ChannelsLast.toChannelsLast(normalized) : normalized;
-    }
-
-    /** The run network's output back in the model's own layout. */
-    protected final INDArray fromRunLayout(INDArray out) {
-        return channelsLast() ? ChannelsLast.toChannelsFirst(out) : out;
-    }
-
     /** Input shape of one example when the card does not give one, or null if it cannot be told. */
     protected abstract long[] guessInputShape();
 

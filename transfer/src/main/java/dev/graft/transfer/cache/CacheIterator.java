@@ -4,9 +4,7 @@ import dev.graft.transfer.data.BatchIterator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -26,8 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class CacheIterator extends BatchIterator {
     private static final long serialVersionUID = 1L;
-    /** Shards are little-endian, as are ND4J's buffers on x86-64 and aarch64: rows can be copied byte for byte. */
-    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final long seed;
     private final long[] featureShape;
@@ -59,6 +55,11 @@ final class CacheIterator extends BatchIterator {
     }
 
     static CacheIterator open(FeatureCache cache, int batchSize, long seed) throws IOException {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            // shards are little-endian and rows are copied into ND4J's native-order buffers byte for byte
+            throw new UnsupportedOperationException("feature cache reading needs a little-endian platform "
+                    + "(x86-64, aarch64); this one is " + ByteOrder.nativeOrder());
+        }
         Path dir = cache.directory();
         Manifest m = Manifest.read(dir);
         String notBuilt = "feature cache in " + dir + " is not built for this featurizer and data"
@@ -129,7 +130,7 @@ final class CacheIterator extends BatchIterator {
         long[] shape = new long[featureShape.length + 1];
         shape[0] = b;
         System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
-        DataSet batch = NATIVE_LITTLE_ENDIAN ? copyBatch(b, shape) : decodeBatch(b, shape);
+        DataSet batch = copyBatch(b, shape);
         position += b;
         return batch;
     }
@@ -155,37 +156,6 @@ final class CacheIterator extends BatchIterator {
             ly.put(k * labelBytes, map, offset + featureBytes, labelBytes);
         }
         return new DataSet(stored == DataType.FLOAT ? features : features.castTo(DataType.FLOAT), lab);
-    }
-
-    /** Element by element through Java arrays; for big-endian platforms, where the bytes cannot be copied as is. */
-    private DataSet decodeBatch(int b, long[] shape) {
-        float[] x = new float[b * featureLength];
-        float[] y = new float[b * numClasses];
-        for (int k = 0; k < b; k++) {
-            int row = order == null ? position + k : order[position + k];
-            readRow(row, x, k * featureLength, y, k * numClasses);
-        }
-        return new DataSet(Nd4j.create(x, shape, 'c'), Nd4j.create(y, new long[] {b, numClasses}, 'c'));
-    }
-
-    private void readRow(int row, float[] x, int xOff, float[] y, int yOff) {
-        ByteBuffer map = maps[row / shardRows];
-        int offset = ShardFile.HEADER_BYTES + (row % shardRows) * rowBytes;
-        if (precision == Precision.FLOAT32) {
-            FloatBuffer fb = map.slice(offset, rowBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            fb.get(x, xOff, featureLength);
-            fb.get(y, yOff, numClasses);
-        } else {
-            ByteBuffer bb = map.slice(offset, rowBytes).order(ByteOrder.LITTLE_ENDIAN);
-            ShortBuffer sb = bb.asShortBuffer();
-            for (int i = 0; i < featureLength; i++) {
-                x[xOff + i] = Half.toFloat(sb.get(i));
-            }
-            int labelAt = featureLength * 2;
-            for (int c = 0; c < numClasses; c++) {
-                y[yOff + c] = bb.getFloat(labelAt + 4 * c);
-            }
-        }
     }
 
     @Override

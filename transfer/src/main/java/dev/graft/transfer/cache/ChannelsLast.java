@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.transfer.Layers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +25,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LocalResponseNormalization;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -94,7 +93,7 @@ final class ChannelsLast {
         }
         boolean anyConv = false;
         for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = unwrap(conf.getConf(i).getLayer());
+            Layer layer = Layers.unwrap(conf.getConf(i).getLayer());
             Verdict v = switchLayer(layer, conf.getInputPreProcess(i));
             if (v == Verdict.UNSUPPORTED) {
                 return null;
@@ -140,7 +139,7 @@ final class ChannelsLast {
                 // unchanged, and featurizers only convert rank-4 image batches, so the copy drops it
                 lv.setPreProcessor(null);
             }
-            Verdict verdict = switchLayer(unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
+            Verdict verdict = switchLayer(Layers.unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
             if (verdict == Verdict.UNSUPPORTED) {
                 return null;
             }
@@ -327,18 +326,5 @@ final class ChannelsLast {
         INDArray reordered = weights.dup('c').reshape('c', c, h, w, nOut).permute(1, 2, 0, 3).dup('c')
                 .reshape('c', h * w * c, nOut);
         weights.assign(reordered);
-    }
-
-    private static Layer unwrap(Layer layer) {
-        Layer l = layer;
-        while (true) {
-            if (l instanceof FrozenLayer) {
-                l = ((FrozenLayer) l).getLayer();
-            } else if (l instanceof FrozenLayerWithBackprop) {
-                l = ((FrozenLayerWithBackprop) l).getUnderlying();
-            } else {
-                return l;
-            }
-        }
     }
 }

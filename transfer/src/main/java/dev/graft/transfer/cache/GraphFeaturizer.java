@@ -32,7 +32,7 @@ final class GraphFeaturizer extends AbstractFeaturizer {
             return cutView().output(false, normalized)[0];
         }
         // the channels-last copy ends at the cut, which is its only output
-        return fromRunLayout(run.output(false, toRunLayout(normalized))[0]);
+        return ChannelsLast.toChannelsFirst(run.output(false, ChannelsLast.toChannelsLast(normalized))[0]);
     }
 
     /**

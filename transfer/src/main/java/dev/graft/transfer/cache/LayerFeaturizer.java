@@ -28,7 +28,8 @@ final class LayerFeaturizer extends AbstractFeaturizer {
     protected INDArray forward(INDArray normalized) {
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
         MultiLayerNetwork run = (MultiLayerNetwork) runNetwork();
-        INDArray x = toRunLayout(normalized);
+        boolean channelsLast = run != net; // a channels-last copy takes and gives NHWC image batches
+        INDArray x = channelsLast ? ChannelsLast.toChannelsLast(normalized) : normalized;
         for (int l = 0; l <= cut; l++) {
             InputPreProcessor pre = run.getLayerWiseConfigurations().getInputPreProcess(l);
             if (pre != null) {
@@ -36,7 +37,7 @@ final class LayerFeaturizer extends AbstractFeaturizer {
             }
             x = run.getLayer(l).activate(x, false, mgr);
         }
-        return fromRunLayout(x);
+        return channelsLast ? ChannelsLast.toChannelsFirst(x) : x;
     }
 
     @Override

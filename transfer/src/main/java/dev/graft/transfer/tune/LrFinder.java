@@ -38,6 +38,10 @@ public final class LrFinder {
     /** Runs the sweep on a copy of {@code network}, cycling through {@code data} as often as needed. */
     public Result run(Model network, DataSetIterator data) {
         Model net = network instanceof MultiLayerNetwork ? ((MultiLayerNetwork) network).clone() : ((ComputationGraph) network).clone();
+        return Engine.training(net, () -> sweep(net, data));
+    }
+
+    private Result sweep(Model net, DataSetIterator data) {
         List<String> trainable = new ArrayList<>(dev.graft.transfer.Networks.layerNames(net));
         trainable.removeAll(dev.graft.transfer.Networks.frozenLayers(net));
         List<Double> rates = new ArrayList<>();
@@ -55,14 +59,11 @@ public final class LrFinder {
             for (String layer : trainable) {
                 FineTuner.setRate(net, layer, lr);
             }
-            Engine.training(net, () -> {
-                if (net instanceof MultiLayerNetwork) {
-                    ((MultiLayerNetwork) net).fit(ds);
-                } else {
-                    ((ComputationGraph) net).fit(ds);
-                }
-                return null;
-            });
+            if (net instanceof MultiLayerNetwork) {
+                ((MultiLayerNetwork) net).fit(ds);
+            } else {
+                ((ComputationGraph) net).fit(ds);
+            }
             double loss = net.score();
             avg = beta * avg + (1 - beta) * loss;
             double smooth = avg / (1 - Math.pow(beta, i + 1));
