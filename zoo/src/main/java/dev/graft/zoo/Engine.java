@@ -15,6 +15,10 @@ import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.layers.LayerHelper;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.learning.AdamUpdater;
+import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
@@ -45,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class Engine {
     /** DL4J's switch for layer helpers; DL4J's default is {@code true} (disabled). */
     public static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+
+    /** Graft's switch for {@link JavaAdamUpdater}; {@code false} keeps DL4J's native Adam op. */
+    public static final String JAVA_ADAM = "graft.javaAdam";
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final String RENAMED_ENVIRONMENT = "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment";
@@ -222,9 +229,59 @@ public final class Engine {
         }
     }
 
-    /** {@link #withThreads} with {@link #trainingThreads(Model)} of {@code network}. */
+    /**
+     * Runs a training task on {@code network}: with {@link #trainingThreads(Model)} threads and, unless switched
+     * off, Graft's {@link JavaAdamUpdater} in place of DL4J's Adam ({@link #attachFastUpdaters(Model)}).
+     */
     public static <T, E extends Exception> T training(Model network, Task<T, E> task) throws E {
-        return withThreads(trainingThreads(network), task);
+        return withThreads(trainingThreads(network), () -> {
+            attachFastUpdaters(network);
+            return task.run();
+        });
+    }
+
+    /**
+     * Replaces DL4J's Adam step in {@code network}'s updater with {@link JavaAdamUpdater} (same configuration, same
+     * state arrays, same results, several times faster; see its Javadoc), creating the updater if the network has
+     * none yet. Other updaters are left alone. Off when the system property {@value #JAVA_ADAM} is {@code false} or
+     * the environment variable {@code GRAFT_JAVA_ADAM} is {@code off}. DL4J builds a new updater when a network's
+     * layers change (freezing, {@code setLearningRate}); call this again after that.
+     *
+     * @return how many updater blocks now run Graft's Adam
+     */
+    public static int attachFastUpdaters(Model network) {
+        if (!javaAdamRequested()) {
+            return 0;
+        }
+        BaseMultiLayerUpdater<?> updater;
+        if (network instanceof MultiLayerNetwork) {
+            updater = (BaseMultiLayerUpdater<?>) ((MultiLayerNetwork) network).getUpdater(true);
+        } else if (network instanceof ComputationGraph) {
+            updater = ((ComputationGraph) network).getUpdater(true);
+        } else {
+            return 0;
+        }
+        if (updater == null) {
+            return 0;
+        }
+        int n = 0;
+        for (UpdaterBlock block : updater.getUpdaterBlocks()) {
+            block.init();
+            GradientUpdater<?> u = block.getGradientUpdater();
+            if (u instanceof JavaAdamUpdater) {
+                n++;
+            } else if (u != null && u.getClass() == AdamUpdater.class) {
+                block.setGradientUpdater(JavaAdamUpdater.replacing((AdamUpdater) u));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Whether {@link #attachFastUpdaters} replaces DL4J's Adam (see there for the switches). */
+    public static boolean javaAdamRequested() {
+        return !"false".equalsIgnoreCase(System.getProperty(JAVA_ADAM, "true"))
+                && !"off".equalsIgnoreCase(System.getenv("GRAFT_JAVA_ADAM"));
     }
 
     /** One line: backend, native build, helpers, threads; for benchmark headers and logs. */

@@ -1,0 +1,124 @@
+package dev.graft.zoo;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.AdamUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * DL4J's Adam step computed by a plain Java loop that the JIT vectorizes, instead of libnd4j's {@code adam_updater}
+ * op.
+ *
+ * <p>libnd4j 1.0.0-M2.1 computes the per-element square root of Adam's second moment with a scalar call; on the
+ * 1.05 M parameters of a 4096-256-10 head the op takes about 4 ms a step against 0.5 ms for this loop (both one
+ * thread; BENCHMARKS.md). The arithmetic is the op's, in the same order and in float: the moments and the update
+ * come out bit-identical (tested). The state (first and second moment) stays where DL4J keeps it, in the
+ * network's updater state array, so saving, resuming and {@code setLrAndSchedule} on the {@link Adam} config
+ * work unchanged; each step copies gradient and moments chunk by chunk into small reused heap arrays and back.
+ *
+ * <p>Arrays that are not contiguous float vectors fall back to the native op. Graft installs this updater in
+ * place of DL4J's through {@link Engine#attachFastUpdaters}; the network's configuration still says
+ * {@code Adam}.
+ */
+public final class JavaAdamUpdater extends AdamUpdater {
+    /** Elements per chunk: three float chunks of 64 KiB stay in a core's L2 cache. */
+    static final int CHUNK = 16_384;
+
+    private final float[] g = new float[CHUNK];
+    private final float[] m = new float[CHUNK];
+    private final float[] v = new float[CHUNK];
+
+    /** An updater for {@code config} (the same object DL4J's updater uses, so rate changes apply). */
+    public JavaAdamUpdater(Adam config) {
+        super(config);
+    }
+
+    /** Takes over the state views of {@code dl4j} (same config, same moment arrays). */
+    static JavaAdamUpdater replacing(AdamUpdater dl4j) {
+        JavaAdamUpdater u = new JavaAdamUpdater(dl4j.getConfig());
+        u.setM(dl4j.getM());
+        u.setV(dl4j.getV());
+        u.setGradientReshapeOrder(dl4j.getGradientReshapeOrder());
+        return u;
+    }
+
+    @Override
+    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        INDArray stateM = getM();
+        INDArray stateV = getV();
+        if (stateM == null || stateV == null) {
+            throw new IllegalStateException("Adam updater has no state view; DL4J sets it with setStateViewArray");
+        }
+        if (!contiguousFloat(gradient) || !sameLayout(gradient, stateM) || !sameLayout(gradient, stateV)
+                || gradient.length() > Integer.MAX_VALUE) {
+            super.applyUpdater(gradient, iteration, epoch);
+            return;
+        }
+        Adam c = getConfig();
+        int n = (int) gradient.length();
+        // scalars exactly as libnd4j's adamUpdater_<float> derives them
+        float lr = (float) c.getLearningRate(iteration, epoch);
+        float beta1 = (float) c.getBeta1();
+        float beta2 = (float) c.getBeta2();
+        float epsilon = (float) c.getEpsilon();
+        float beta1T = (float) Math.pow(beta1, iteration + 1f);
+        float beta2T = (float) Math.pow(beta2, iteration + 1f);
+        float epsilonT = (float) ((lr * (float) Math.sqrt((float) (1.0 - beta2T))) / (1.0 - beta1T));
+        if (Float.isNaN(epsilonT) || Float.isInfinite(epsilonT) || epsilonT == 0f) {
+            epsilonT = epsilon;
+        }
+        FloatPointer gp = pointer(gradient);
+        FloatPointer mp = pointer(stateM);
+        FloatPointer vp = pointer(stateV);
+        long gBase = gp.position();
+        long mBase = mp.position();
+        long vBase = vp.position();
+        // chunk by chunk, so the heap copies stay in cache: memory traffic is one read and one write per array
+        for (int from = 0; from < n; from += CHUNK) {
+            int len = Math.min(CHUNK, n - from);
+            gp.position(gBase + from).get(g, 0, len);
+            mp.position(mBase + from).get(m, 0, len);
+            vp.position(vBase + from).get(v, 0, len);
+            step(g, m, v, len, beta1, beta2, epsilon, epsilonT);
+            gp.position(gBase + from).put(g, 0, len);
+            mp.position(mBase + from).put(m, 0, len);
+            vp.position(vBase + from).put(v, 0, len);
+        }
+    }
+
+    /** One Adam step in place: {@code gs} becomes the update. Kept small and branch-free for the JIT. */
+    static void step(float[] gs, float[] ms, float[] vs, int n, float beta1, float beta2, float epsilon,
+            float epsilonT) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        for (int i = 0; i < n; i++) {
+            float grad = gs[i];
+            float mi = beta1 * ms[i] + grad * oneMinusBeta1;
+            float vi = beta2 * vs[i] + grad * grad * oneMinusBeta2;
+            ms[i] = mi;
+            vs[i] = vi;
+            gs[i] = (mi * epsilonT) / ((float) Math.sqrt(vi) + epsilon);
+        }
+    }
+
+    private static boolean contiguousFloat(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.length() > 0 && (a.length() == 1 || a.elementWiseStride() == 1)
+                && !a.wasClosed();
+    }
+
+    /** True if element i of {@code a} and of {@code b} sit at the same position of their buffers' runs. */
+    private static boolean sameLayout(INDArray a, INDArray b) {
+        if (!contiguousFloat(b) || a.length() != b.length()) {
+            return false;
+        }
+        boolean linear = (a.isVector() || a.length() == 1) && (b.isVector() || b.length() == 1);
+        return linear || (java.util.Arrays.equals(a.shape(), b.shape()) && java.util.Arrays.equals(a.stride(), b.stride())
+                && a.ordering() == b.ordering());
+    }
+
+    /** Native pointer to element 0 of {@code a} (a view's buffer may itself start at an offset). */
+    private static FloatPointer pointer(INDArray a) {
+        return new FloatPointer(a.data().addressPointer()).position(a.offset() - a.data().offset());
+    }
+}
