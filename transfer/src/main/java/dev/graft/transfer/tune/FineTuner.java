@@ -418,14 +418,36 @@ public final class FineTuner {
     }
 
     private static void fit(Model net, DataSetIterator it) {
+        fitEpoch(net, it);
+    }
+
+    /**
+     * One pass of {@code net} over {@code it}, as every FineTuner stage trains: under {@link Engine#training}
+     * (thread count, Graft's Adam) and, for a head of dense layers, with {@link DenseHeadTrainer}'s lean step
+     * (same results as DL4J's {@code fit}; off with {@code -D}{@value #DENSE_HEAD_TRAINER}{@code =false} or
+     * {@code GRAFT_DENSE_HEAD_TRAINER=off}). Other networks go through DL4J's {@code fit}.
+     */
+    public static void fitEpoch(Model net, DataSetIterator it) {
         Engine.training(net, () -> {
-            if (net instanceof MultiLayerNetwork) {
+            if (usesDenseHeadTrainer(net)) {
+                new DenseHeadTrainer((MultiLayerNetwork) net).fit(it);
+            } else if (net instanceof MultiLayerNetwork) {
                 ((MultiLayerNetwork) net).fit(it);
             } else {
                 ((ComputationGraph) net).fit(it);
             }
             return null;
         });
+    }
+
+    /** System property that switches {@link DenseHeadTrainer} off ({@code false}) for comparison. */
+    public static final String DENSE_HEAD_TRAINER = "graft.denseHeadTrainer";
+
+    /** Whether {@link #fitEpoch} trains {@code net} with {@link DenseHeadTrainer} (switch on and net supported). */
+    public static boolean usesDenseHeadTrainer(Model net) {
+        return !"false".equalsIgnoreCase(System.getProperty(DENSE_HEAD_TRAINER, "true"))
+                && !"off".equalsIgnoreCase(System.getenv("GRAFT_DENSE_HEAD_TRAINER"))
+                && DenseHeadTrainer.unsupported(net).isEmpty();
     }
 
     /** Mean loss and accuracy of {@code net} over {@code it}; adds to {@code eval} if given. */
