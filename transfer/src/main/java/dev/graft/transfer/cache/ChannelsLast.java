@@ -46,7 +46,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * activation, dropout, dense and output layers, element-wise vertices, the CNN-to-dense flatten, a flat-to-image
  * reshape on the input layer (dropped: featurizer batches are images already); in graphs, zero padding in front of
  * a convolution, folded into it); for anything else {@link #convert} returns null and the
- * featurizer stays NCHW.
+ * featurizer stays NCHW. Graph copies also fold inference batch norm into the convolution before it
+ * ({@link BatchNormFolding}).
  */
 final class ChannelsLast {
     /** Exact classes (not subclasses: 1-D/3-D/depthwise variants differ) whose data format can be switched. */
@@ -75,6 +76,17 @@ final class ChannelsLast {
         }
         return null;
     }
+
+    /**
+     * Whether graph copies fold batch norm (and a following activation layer) into the convolution before it
+     * ({@link BatchNormFolding}); {@code -D}{@value #FOLD_BATCH_NORM}{@code =false} turns it off.
+     */
+    static boolean foldBatchNorm() {
+        return !"false".equalsIgnoreCase(System.getProperty(FOLD_BATCH_NORM, "true"));
+    }
+
+    /** System property switching batch-norm folding off ({@code false}). */
+    static final String FOLD_BATCH_NORM = "graft.featurize.foldBatchNorm";
 
     /** NCHW {@code [b, c, h, w]} to a contiguous NHWC {@code [b, h, w, c]}. */
     static INDArray toChannelsLast(INDArray nchw) {
@@ -123,6 +135,7 @@ final class ChannelsLast {
         if (!foldZeroPadding(conf, keep)) {
             return null;
         }
+        List<BatchNormFolding.Fold> folds = foldBatchNorm() ? BatchNormFolding.rewrite(conf, keep) : List.of();
         boolean anyConv = false;
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             GraphVertex v = e.getValue();
@@ -160,6 +173,7 @@ final class ChannelsLast {
                 reorderFlattenedInput(((LayerVertex) e.getValue()).getPreProcessor(), copy.getLayer(e.getKey()));
             }
         }
+        BatchNormFolding.foldParameters(folds, graph, copy);
         return copy;
     }
 

@@ -77,6 +77,29 @@ class ChannelsLastTest {
     }
 
     @Test
+    void batchNormAndTheActivationAfterItFoldIntoTheConvolution() {
+        for (boolean logStd : new boolean[] {true, false}) {
+            GraftModel model = resnetLike(logStd);
+            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, "pool");
+            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, "pool"));
+            INDArray x = images(4, 3, 17, 17);
+            assertClose(fast.featurize(x), plain.featurize(x), "pool, log-std " + logStd);
+            ComputationGraph run = (ComputationGraph) fast.runNetwork();
+            assertThat(run.getConfiguration().getVertices()).doesNotContainKeys("bn", "act").containsKey("stem");
+            assertThat(run.getLayer("stem").getParam("b")).isNotNull();
+
+            System.setProperty(ChannelsLast.FOLD_BATCH_NORM, "false");
+            try {
+                AbstractFeaturizer unfolded = (AbstractFeaturizer) Featurizers.cut(model, "pool");
+                assertThat(((ComputationGraph) unfolded.runNetwork()).getConfiguration().getVertices())
+                        .containsKeys("bn", "act");
+            } finally {
+                System.clearProperty(ChannelsLast.FOLD_BATCH_NORM);
+            }
+        }
+    }
+
+    @Test
     void networksWithLayersItDoesNotKnowStayChannelsFirst() {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
                 .dataType(DataType.FLOAT).list()
@@ -152,12 +175,17 @@ class ChannelsLastTest {
 
     /** Zero padding, strided convolution, batch norm, activation, a residual add, average pooling, dense. */
     private static GraftModel resnetLike() {
+        return resnetLike(true);
+    }
+
+    private static GraftModel resnetLike(boolean logStd) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU).convolutionMode(ConvolutionMode.Same).graphBuilder().addInputs("in")
                 .addLayer("pad", new ZeroPaddingLayer.Builder(1, 1).build(), "in")
-                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8)
+                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.IDENTITY)
                         .convolutionMode(ConvolutionMode.Truncate).build(), "pad")
-                .addLayer("bn", new BatchNormalization.Builder().build(), "stem")
+                .addLayer("bn", new BatchNormalization.Builder().useLogStd(logStd).activation(Activation.IDENTITY)
+                        .build(), "stem")
                 .addLayer("act", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
                 .addLayer("branch", new ConvolutionLayer.Builder(3, 3).nOut(8).build(), "act")
                 .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "act", "branch")
@@ -169,7 +197,15 @@ class ChannelsLastTest {
                 .setOutputs("out").setInputTypes(InputType.convolutional(17, 17, 3)).build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
+        // non-trivial statistics and affine parameters, so folding them into "stem" is really exercised
         g.getLayer("bn").setParam("mean", Nd4j.linspace(-0.5, 0.5, 8, DataType.FLOAT).reshape(1, 8));
+        g.getLayer("bn").setParam("gamma", Nd4j.linspace(0.6, 1.7, 8, DataType.FLOAT).reshape(1, 8));
+        g.getLayer("bn").setParam("beta", Nd4j.linspace(-0.2, 0.3, 8, DataType.FLOAT).reshape(1, 8));
+        if (logStd) {
+            g.getLayer("bn").setParam("log10stdev", Nd4j.linspace(-0.4, 0.2, 8, DataType.FLOAT).reshape(1, 8));
+        } else {
+            g.getLayer("bn").setParam("var", Nd4j.linspace(0.1, 2.5, 8, DataType.FLOAT).reshape(1, 8));
+        }
         return image(g, 17);
     }
 }

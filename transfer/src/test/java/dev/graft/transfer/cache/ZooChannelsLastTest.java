@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -31,6 +32,11 @@ class ZooChannelsLastTest {
         for (String cut : new String[] {"short3a_branch", "avgpool"}) {
             compare(model, cut, x);
         }
+        ComputationGraph run = (ComputationGraph) ((AbstractFeaturizer) Featurizers.cut(model, "avgpool")).runNetwork();
+        assertThat(run.getConfiguration().getVertices().values()).as("all 53 batch norms folded into convolutions")
+                .noneMatch(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex
+                        && ((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf().getLayer()
+                        instanceof BatchNormalization);
     }
 
     @Test
@@ -63,6 +69,17 @@ class ZooChannelsLastTest {
             if (w != null) {
                 long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
                 w.assign(Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
+            }
+            if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {
+                // trained-looking statistics, so the folded batch norm of the channels-last copy is exercised
+                for (String p : new String[] {"mean", "beta"}) {
+                    INDArray a = v.getLayer().getParam(p);
+                    a.assign(Nd4j.randn(a.dataType(), a.shape()).muli(0.1));
+                }
+                INDArray gamma = v.getLayer().getParam("gamma");
+                gamma.assign(Nd4j.rand(gamma.dataType(), gamma.shape()).muli(0.5).addi(0.75));
+                INDArray logStd = v.getLayer().getParam("log10stdev");
+                logStd.assign(Nd4j.rand(logStd.dataType(), logStd.shape()).muli(0.2).subi(0.1));
             }
         }
         return model;
