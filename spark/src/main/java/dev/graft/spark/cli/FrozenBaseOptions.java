@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 
 /** What both Spark verbs take: the model, where it is cut, the data and the cache folder. */
 final class FrozenBaseOptions {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip (readable by every executor)")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip (read by the driver; its frozen part is broadcast)")
     Path model;
 
     @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "last frozen layer or vertex")
