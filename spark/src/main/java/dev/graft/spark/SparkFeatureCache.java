@@ -68,8 +68,9 @@ public final class SparkFeatureCache {
     /**
      * Featurizes the shards that are not finished for this cache's key and writes the manifest.
      *
-     * @throws IOException if the folder cannot be written
+     * @throws IOException if the folder or Hadoop location cannot be read or written (the message names the path)
      * @throws IllegalStateException if the rows are fewer or more than the cache's source says
+     * @throws IllegalArgumentException if no Hadoop FileSystem is known for the location's scheme
      */
     public SparkCacheReport run() throws IOException {
         long start = System.nanoTime();
