@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.HashMap;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * The frozen part of a model as it is broadcast to executors: the saved GraftModel's bytes (DL4J zip and model
@@ -43,7 +44,7 @@ final class FrozenPart implements Serializable {
             model.save(z);
             return new FrozenPart(Files.readAllBytes(z), Files.readAllBytes(ModelCard.besides(z)), cut, fp);
         } finally {
-            deleteTree(dir);
+            PathUtils.deleteDirectory(dir);
         }
     }
 
@@ -70,18 +71,10 @@ final class FrozenPart implements Serializable {
                 }
                 return f;
             } finally {
-                deleteTree(dir);
+                PathUtils.deleteDirectory(dir);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the broadcast frozen part: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -4,7 +4,6 @@ import dev.graft.transfer.cache.CacheShards;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.zoo.GraftModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +30,11 @@ import scala.Tuple2;
  * <p>Shards already finished for the same key are skipped, so a re-run does nothing and a killed run
  * resumes. Every forward pass sees the same batch as on one machine (rows {@code [kB, kB + B)} for the cache's
  * batch size B; a batch that straddles two partitions' shards is featurized by both, each keeping its own rows),
- * so the shards are byte-identical to {@link FeatureCache#build()}'s. The folder must be
- * visible to the driver and every executor (local folder on {@code local[N]}, a shared mount on a cluster).
+ * so the shards are byte-identical to {@link FeatureCache#build()}'s.
+ *
+ * <p>By default the cache is written to its own folder, which must then be visible to the driver and every executor
+ * (a local folder on {@code local[N]}, a shared mount on a cluster); {@link Builder#location(CacheLocation)} writes it
+ * to a Hadoop URI instead ({@code hdfs://}, {@code s3a://}, ...), through Hadoop's FileSystem.
  * <pre>{@code
  * FeatureCache cache = FeatureCache.builder(dir).featurizer(Featurizers.cut(model, "dense2")).source(data).build();
  * JavaRDD<ExampleRow> rows = sc.parallelize(ExampleRow.listOf(data), 4);
@@ -46,6 +48,7 @@ public final class SparkFeatureCache {
     private final String cut;
     private final JavaRDD<ExampleRow> rows;
     private final int partitions;
+    private final CacheLocation location;
 
     private SparkFeatureCache(Builder b) {
         this.sc = b.sc;
@@ -54,6 +57,7 @@ public final class SparkFeatureCache {
         this.cut = b.cut;
         this.rows = b.rows;
         this.partitions = b.partitions;
+        this.location = b.location;
     }
 
     /** Starts a distributed build of {@code cache} (its featurizer, source, precision and shard size). */
@@ -64,54 +68,60 @@ public final class SparkFeatureCache {
     /**
      * Featurizes the shards that are not finished for this cache's key and writes the manifest.
      *
-     * @throws IOException if the folder cannot be written
+     * @throws IOException if the folder or Hadoop location cannot be read or written (the message names the path)
      * @throws IllegalStateException if the rows are fewer or more than the cache's source says
+     * @throws IllegalArgumentException if no Hadoop FileSystem is known for the location's scheme
      */
     public SparkCacheReport run() throws IOException {
         long start = System.nanoTime();
-        Path dir = cache.directory().toAbsolutePath();
-        Files.createDirectories(dir);
         CacheShards plan = CacheShards.of(cache);
         int shards = plan.shards();
-        Map<Integer, String> shas = new TreeMap<>();
         List<Integer> needed = new ArrayList<>();
-        for (int s = 0; s < shards; s++) {
-            String sha = plan.finishedSha(dir, s);
-            if (sha != null) {
-                shas.put(s, sha);
-            } else {
-                needed.add(s);
+        try (ShardStore store = location.open(sc, cache)) {
+            Map<Integer, String> shas = new TreeMap<>(store.finished(sc, plan));
+            for (int s = 0; s < shards; s++) {
+                if (!shas.containsKey(s)) {
+                    needed.add(s);
+                }
             }
+            if (!needed.isEmpty()) {
+                shas.putAll(featurize(store, plan, needed));
+            }
+            store.commit(cache, plan, shas);
         }
-        if (!needed.isEmpty()) {
-            FrozenPart frozen = FrozenPart.of(model, cut);
-            if (!frozen.fingerprint().equals(cache.featurizer().fingerprint())) {
-                throw new IllegalArgumentException("model cut at '" + cut + "' is not the cache's featurizer ("
-                        + cache.featurizer().describe() + ")");
-            }
-            long count = rows.count();
-            if (count != plan.rows()) {
-                throw new IllegalStateException("the RDD has " + count + " rows but the cache's source "
-                        + cache.source().describe() + " has " + plan.rows());
-            }
-            Broadcast<FrozenPart> bFrozen = sc.broadcast(frozen);
-            ShardJob job = new ShardJob(plan, dir.toString(), cache.source().exampleShape(), batchSizeOf(cache),
-                    needed, Math.max(1, Math.min(partitions, needed.size())));
-            // Each row goes to every partition whose shards share the row's batch (a batch at a shard boundary
-            // goes to both sides), keyed (partition << 40 | row) so that sorting orders rows within a partition.
-            List<Tuple2<Integer, String>> written = rows.zipWithIndex()
-                    .flatMapToPair(t -> job.keys(t._2()).stream().map(k -> new Tuple2<>(k, t._1())).iterator())
-                    .repartitionAndSortWithinPartitions(job.partitioner())
-                    .mapPartitionsWithIndex((p, it) -> job.write(p, it, bFrozen.value()).iterator(), false)
-                    .collect();
-            for (Tuple2<Integer, String> w : written) {
-                shas.put(w._1(), w._2());
-            }
-            bFrozen.destroy();
-        }
-        plan.commit(cache, shas);
-        return new SparkCacheReport(dir, plan.key(), plan.rows(), shards, needed.size(),
+        return new SparkCacheReport(location.toString(), plan.key(), plan.rows(), shards, needed.size(),
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Runs the Spark job that writes the {@code needed} shards; returns their sha256s. */
+    private Map<Integer, String> featurize(ShardStore store, CacheShards plan, List<Integer> needed)
+            throws IOException {
+        FrozenPart frozen = FrozenPart.of(model, cut);
+        if (!frozen.fingerprint().equals(cache.featurizer().fingerprint())) {
+            throw new IllegalArgumentException("model cut at '" + cut + "' is not the cache's featurizer ("
+                    + cache.featurizer().describe() + ")");
+        }
+        long count = rows.count();
+        if (count != plan.rows()) {
+            throw new IllegalStateException("the RDD has " + count + " rows but the cache's source "
+                    + cache.source().describe() + " has " + plan.rows());
+        }
+        Broadcast<FrozenPart> bFrozen = sc.broadcast(frozen);
+        ShardJob job = new ShardJob(plan, store, cache.source().exampleShape(), batchSizeOf(cache),
+                needed, Math.max(1, Math.min(partitions, needed.size())));
+        // Each row goes to every partition whose shards share the row's batch (a batch at a shard boundary
+        // goes to both sides), keyed (partition << 40 | row) so that sorting orders rows within a partition.
+        List<Tuple2<Integer, String>> written = rows.zipWithIndex()
+                .flatMapToPair(t -> job.keys(t._2()).stream().map(k -> new Tuple2<>(k, t._1())).iterator())
+                .repartitionAndSortWithinPartitions(job.partitioner())
+                .mapPartitionsWithIndex((p, it) -> job.write(p, it, bFrozen.value()).iterator(), false)
+                .collect();
+        bFrozen.destroy();
+        Map<Integer, String> shas = new TreeMap<>();
+        for (Tuple2<Integer, String> w : written) {
+            shas.put(w._1(), w._2());
+        }
+        return shas;
     }
 
     private static int batchSizeOf(FeatureCache cache) {
@@ -122,16 +132,16 @@ public final class SparkFeatureCache {
     static final class ShardJob implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         private final CacheShards plan;
-        private final String dir;
+        private final ShardStore store;
         private final long[] exampleShape;
         private int batchSize;
         private final int[] partitionOfShard;
         private final int numPartitions;
 
-        ShardJob(CacheShards plan, String dir, long[] exampleShape, int batchSize, List<Integer> needed,
+        ShardJob(CacheShards plan, ShardStore store, long[] exampleShape, int batchSize, List<Integer> needed,
                 int numPartitions) {
             this.plan = plan;
-            this.dir = dir;
+            this.store = store;
             this.exampleShape = exampleShape.clone();
             this.batchSize = batchSize;
             this.numPartitions = numPartitions;
@@ -187,7 +197,7 @@ public final class SparkFeatureCache {
         List<Tuple2<Integer, String>> write(int partition, Iterator<Tuple2<Long, ExampleRow>> it, FrozenPart frozen)
                 throws IOException {
             List<Tuple2<Integer, String>> done = new ArrayList<>();
-            Path folder = Path.of(dir);
+            Path folder = store.stagingFolder();
             int fl = plan.featureLength();
             long rowMask = (1L << ROW_BITS) - 1;
             List<Tuple2<Long, ExampleRow>> batch = new ArrayList<>();
@@ -219,9 +229,11 @@ public final class SparkFeatureCache {
                             }
                             writer.append(features, i * fl, batch.get(i)._2().label(), 0);
                             if (writer.isFull()) {
-                                done.add(new Tuple2<>(shard, writer.finish()));
+                                String sha = writer.finish();
                                 writer.close();
                                 writer = null;
+                                store.publish(folder.resolve(CacheShards.fileName(shard)));
+                                done.add(new Tuple2<>(shard, sha));
                             }
                         }
                         batch.clear();
@@ -238,6 +250,7 @@ public final class SparkFeatureCache {
                 if (writer != null) {
                     writer.close();
                 }
+                store.removeStaging(folder);
             }
         }
 
@@ -269,6 +282,7 @@ public final class SparkFeatureCache {
         private String cut;
         private JavaRDD<ExampleRow> rows;
         private int partitions;
+        private CacheLocation location;
 
         private Builder(JavaSparkContext sc, FeatureCache cache) {
             this.sc = sc;
@@ -295,9 +309,19 @@ public final class SparkFeatureCache {
         }
 
         /**
+         * Where the shards and the manifest go (default: the cache's own folder, {@code cache.directory()}). At a
+         * Hadoop location ({@link CacheLocation#hadoop}) they are written through Hadoop's FileSystem and
+         * {@code cache.directory()} is left alone ({@link CacheLocation#download} puts a verified copy there).
+         */
+        public Builder location(CacheLocation location) {
+            this.location = location;
+            return this;
+        }
+
+        /**
          * Checks the settings.
          *
-         * @throws IllegalArgumentException if something is missing
+         * @throws IllegalArgumentException if something is missing, or a local location is not the cache's folder
          */
         public SparkFeatureCache build() {
             if (sc == null || cache == null) {
@@ -316,6 +340,10 @@ public final class SparkFeatureCache {
             if (partitions == 0) {
                 partitions = sc.defaultParallelism();
             }
+            if (location == null) {
+                location = CacheLocation.local(cache.directory());
+            }
+            location.checkFor(cache);
             return new SparkFeatureCache(this);
         }
     }

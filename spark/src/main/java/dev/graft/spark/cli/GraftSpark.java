@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
  * main class ({@code --class dev.graft.spark.cli.GraftSpark}).
  * <pre>
  *   ./graft featurize base.zip --cut fc2 --data digits --cache /shared/c --spark local[2]
+ *   ./graft featurize base.zip --cut fc2 --data digits --cache hdfs://nn:8020/caches/c --spark spark://h:7077
  *   ./graft finetune base.zip --cut fc2 --data digits --cache /shared/c --out tuned.zip --spark spark://h:7077
  * </pre>
  */

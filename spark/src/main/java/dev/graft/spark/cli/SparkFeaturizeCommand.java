@@ -1,5 +1,6 @@
 package dev.graft.spark.cli;
 
+import dev.graft.spark.CacheLocation;
 import dev.graft.spark.ExampleRow;
 import dev.graft.spark.SparkCacheReport;
 import dev.graft.spark.SparkFeatureCache;
@@ -49,15 +50,16 @@ final class SparkFeaturizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GraftModel m = GraftModel.load(in.model);
         LabeledData source = DataSpec.load(in.data);
-        FeatureCache fc = FeatureCache.builder(in.cache).featurizer(Featurizers.cut(m, in.cut)).source(source)
-                .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).build();
+        CacheLocation where = in.location();
+        FeatureCache fc = FeatureCache.builder(FrozenBaseOptions.localFolder(where)).featurizer(Featurizers.cut(m, in.cut))
+                .source(source).precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).build();
         try (JavaSparkContext sc = spark.context()) {
             int parts = partitions != null ? partitions : sc.defaultParallelism();
-            SparkCacheReport report = SparkFeatureCache.builder(sc, fc).model(m, in.cut)
+            SparkCacheReport report = SparkFeatureCache.builder(sc, fc).location(where).model(m, in.cut)
                     .rows(sc.parallelize(ExampleRow.listOf(source), parts)).build().run();
             PrintWriter out = spec.commandLine().getOut();
             out.printf(java.util.Locale.ROOT, "feature cache %s: %d rows in %d shards, %d built by this run, %.1f s%n",
-                    report.directory(), report.rows(), report.shards(), report.shardsBuilt(), report.seconds());
+                    report.location(), report.rows(), report.shards(), report.shardsBuilt(), report.seconds());
             out.println("data: " + source.describe() + ", " + fc.size() + " rows of " + Arrays.toString(fc.featureShape())
                     + " " + fc.precision().name().toLowerCase(java.util.Locale.ROOT) + ", Spark master " + sc.master());
             out.println("key: " + fc.key());

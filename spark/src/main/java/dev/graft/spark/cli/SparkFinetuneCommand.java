@@ -1,5 +1,6 @@
 package dev.graft.spark.cli;
 
+import dev.graft.spark.CacheLocation;
 import dev.graft.spark.ExampleRow;
 import dev.graft.spark.SparkFeatureCache;
 import dev.graft.spark.SparkHeadTrainer;
@@ -10,9 +11,11 @@ import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.file.PathUtils;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -79,17 +82,20 @@ final class SparkFinetuneCommand implements Callable<Integer> {
         GraftModel planned = TransferPlan.builder().freezeThrough(in.cut).seed(seed).labels(all.labels())
                 .replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunctions.LossFunction.MCXENT)
                 .updater(new Adam(lr)).build().apply(base);
-        FeatureCache fc = FeatureCache.builder(in.cache).featurizer(Featurizers.cut(planned, in.cut)).source(split.train())
+        CacheLocation where = in.location();
+        Path local = FrozenBaseOptions.localFolder(where);
+        FeatureCache fc = FeatureCache.builder(local).featurizer(Featurizers.cut(planned, in.cut)).source(split.train())
                 .build();
         try (JavaSparkContext sc = spark.context()) {
             int n = workers != null ? workers : sc.defaultParallelism();
             o.printf(Locale.ROOT, "data: %s -> %d train, %d validation; Spark master %s, %d workers%n", all.describe(),
                     split.train().size(), split.test().size(), sc.master(), n);
             o.flush();
-            var report = SparkFeatureCache.builder(sc, fc).model(planned, in.cut)
+            var report = SparkFeatureCache.builder(sc, fc).location(where).model(planned, in.cut)
                     .rows(sc.parallelize(ExampleRow.listOf(split.train()), n)).build().run();
             o.printf(Locale.ROOT, "feature cache: %d rows, %d of %d shards built by this run%n", report.rows(),
                     report.shardsBuilt(), report.shards());
+            where.download(sc, fc); // a Hadoop location: the driver trains from a verified local copy
             GraftModel trained = SparkHeadTrainer.builder(sc, planned, fc).epochs(epochs).batchSizePerWorker(batch)
                     .averagingFrequency(averaging).workers(n).seed(seed).build().run();
             double accuracy = accuracy(trained, split.test());
@@ -97,6 +103,10 @@ final class SparkFinetuneCommand implements Callable<Integer> {
                     + in.model.getFileName() + " --cut " + in.cut + " --data " + in.data).build()).save(out);
             o.printf(Locale.ROOT, "validation accuracy %.4f%nsaved %s%n", accuracy, out);
             o.flush();
+        } finally {
+            if (!where.isLocal() && Files.exists(local)) {
+                PathUtils.deleteDirectory(local);
+            }
         }
         return 0;
     }

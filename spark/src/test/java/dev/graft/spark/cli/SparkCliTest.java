@@ -2,6 +2,7 @@ package dev.graft.spark.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.graft.spark.RootedTestFileSystem;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizers;
 import dev.graft.transfer.cache.TinyModels;
@@ -26,7 +27,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import org.apache.spark.launcher.JavaModuleOptions;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -114,16 +118,100 @@ class SparkCliTest {
         Path zip = tmp.resolve("source.zip");
         source.save(zip);
         Path out = tmp.resolve("tuned.zip");
+        // the cache at a file: URI goes through Hadoop's (raw) local FileSystem; training reads a verified copy
+        Path cacheDir = tmp.resolve("c");
         Child c = Child.start(tmp.resolve("finetune.log"), "finetune", zip.toString(), "--cut", "dense2", "--data",
-                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", out.toString(), "--epochs", "15",
+                "digits:0-4", "--cache", cacheDir.toUri().toString(), "--out", out.toString(), "--epochs", "15",
                 "--spark", "local[2]");
         assertThat(c.await(240)).as(c.output()).isZero();
+        try (Stream<Path> files = Files.list(cacheDir)) { // no Hadoop .crc files or temp files beside the cache
+            assertThat(files.map(f -> f.getFileName().toString()).sorted())
+                    .containsExactly("manifest.json", "shard-00000.bin");
+        }
         double accuracy = Double.parseDouble(c.output().replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
         assertThat(accuracy).as(c.output()).isGreaterThan(0.6); // 5 classes: chance is 0.2
         GraftModel tuned = GraftModel.load(out);
         LabeledData zeroToFour = DataSpec.load("digits:0-4");
         assertThat(SparkFinetuneCommand.accuracy(tuned, zeroToFour)).isGreaterThan(0.6);
         assertThat(tuned.card().origin()).contains("--spark local[2]");
+    }
+
+    /**
+     * The README's spark-submit line, run for real: {@code SparkSubmit} (what the {@code spark-submit} script runs)
+     * in a JVM with the module flags Spark 3.3's launcher adds ({@code JavaModuleOptions}) and third-party jars on
+     * the class path as a Spark installation has them; Graft's own code only in the primary jar and
+     * {@code --jars}, the master only from {@code --master}. The cache goes to a Hadoop URI whose FileSystem also
+     * comes through {@code --jars} and {@code --conf spark.hadoop.fs.graftfs.impl}.
+     */
+    @Test
+    void sparkSubmitRunsTheEntryPointAndWritesTheSingleMachineCacheToAHadoopUri() throws Exception {
+        Path zip = tmp.resolve("base.zip");
+        TinyModels.mlp(3).save(zip);
+        Path jars = Files.createDirectories(tmp.resolve("jars"));
+        Path primary = jarOf(GraftSpark.class, jars.resolve("graft-spark.jar"), name -> true);
+        List<String> extra = List.of(
+                jarOf(FeatureCache.class, jars.resolve("graft-transfer.jar"), name -> true).toString(),
+                jarOf(GraftModel.class, jars.resolve("graft-zoo.jar"), name -> true).toString(),
+                jarOf(RootedTestFileSystem.class, jars.resolve("graftfs.jar"),
+                        name -> name.startsWith(RootedTestFileSystem.class.getName().replace('.', '/'))).toString());
+        List<String> sparkInstall = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String name = Path.of(entry).getFileName().toString();
+            if (name.endsWith(".jar") && !name.startsWith("graft-")) { // Graft's modules come via --jars only
+                sparkInstall.add(entry);
+            }
+        }
+        Path root = Files.createDirectories(tmp.resolve("graftfs-root"));
+        String uri = RootedTestFileSystem.SCHEME + ":///caches/digits";
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx1g");
+        cmd.addAll(List.of(JavaModuleOptions.defaultModuleOptions().split(" ")));
+        cmd.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, sparkInstall),
+                "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]", "--class", GraftSpark.class.getName(),
+                "--jars", String.join(",", extra),
+                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
+                "--conf", "spark.hadoop.fs.graftfs.impl=" + RootedTestFileSystem.class.getName(),
+                "--conf", "spark.hadoop.fs.graftfs.root=" + root,
+                primary.toString(), "featurize", zip.toString(), "--cut", "dense2", "--data", "digits:0-4",
+                "--cache", uri, "--shard-rows", "100"));
+        Child c = Child.startCommand(tmp.resolve("submit.log"), cmd);
+        assertThat(c.await(180)).as(c.output()).isZero();
+        assertThat(c.output()).contains("feature cache " + uri + ": 901 rows in 10 shards, 10 built by this run")
+                .contains("Spark master local[2]");
+
+        FeatureCache single = FeatureCache.builder(tmp.resolve("single-cache"))
+                .featurizer(Featurizers.cut(GraftModel.load(zip), "dense2")).source(DataSpec.load("digits:0-4"))
+                .shardRows(100).build();
+        single.build();
+        Path written = RootedTestFileSystem.local(root, uri);
+        assertThat(shardHashes(written)).isEqualTo(shardHashes(single.directory())).hasSize(10);
+        assertThat(Files.readAllBytes(written.resolve("manifest.json")))
+                .isEqualTo(Files.readAllBytes(single.directory().resolve("manifest.json")));
+    }
+
+    /**
+     * A jar of the classes {@code c} was loaded from (only entries whose name passes {@code include}); the jar
+     * itself when they already come from one.
+     */
+    private static Path jarOf(Class<?> c, Path target, java.util.function.Predicate<String> include)
+            throws Exception {
+        Path source = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isRegularFile(source)) {
+            return source;
+        }
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(target));
+                Stream<Path> files = Files.walk(source)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String name = source.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+                if (include.test(name)) {
+                    out.putNextEntry(new JarEntry(name));
+                    Files.copy(f, out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return target;
     }
 
     @Test
@@ -213,6 +301,11 @@ class SparkCliTest {
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(GraftSpark.class.getName());
             cmd.addAll(List.of(args));
+            return startCommand(log, cmd);
+        }
+
+        /** Runs {@code cmd} (a full java command line) with the launcher's environment. */
+        static Child startCommand(Path log, List<String> cmd) throws Exception {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("OMP_NUM_THREADS", "1");
             pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");

@@ -101,6 +101,21 @@ final class CacheBuild {
         }
     }
 
+    /** {@link FeatureCache#verify()}: the manifest is complete for the key and every shard checks out. */
+    void verify() throws IOException {
+        Manifest m = CacheIterator.completeManifest(cache);
+        for (int i = 0; i < shards; i++) {
+            Manifest.Shard entry = m.shard(i);
+            Path file = dir.resolve(ShardFile.name(i));
+            String problem = entry == null ? "not recorded in the manifest"
+                    : ShardFile.check(file, layout(i), entry.sha256, cache.verifyChecksums());
+            if (problem != null) {
+                throw new IllegalStateException("feature cache shard " + file + ": " + problem
+                        + "; build() repairs it");
+            }
+        }
+    }
+
     private void createFolder() throws IOException {
         try {
             Files.createDirectories(dir);

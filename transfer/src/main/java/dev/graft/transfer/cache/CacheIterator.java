@@ -61,15 +61,7 @@ final class CacheIterator extends BatchIterator {
                     + "(x86-64, aarch64); this one is " + ByteOrder.nativeOrder());
         }
         Path dir = cache.directory();
-        Manifest m = Manifest.read(dir);
-        String notBuilt = "feature cache in " + dir + " is not built for this featurizer and data"
-                + "; call build() first";
-        if (m == null || !cache.key().equals(m.key)) {
-            throw new IllegalStateException(notBuilt + (m == null ? " (no manifest)" : " (its key differs)"));
-        }
-        if (!Manifest.COMPLETE.equals(m.status)) {
-            throw new IllegalStateException(notBuilt + " (its build is unfinished)");
-        }
+        Manifest m = completeManifest(cache);
         if (m.rows > Integer.MAX_VALUE) {
             throw new IllegalStateException("feature cache in " + dir + " has " + m.rows + " rows; the iterator handles "
                     + "up to " + Integer.MAX_VALUE);
@@ -80,7 +72,7 @@ final class CacheIterator extends BatchIterator {
             Manifest.Shard s = m.shard(i);
             Path file = dir.resolve(ShardFile.name(i));
             if (s == null) {
-                throw new IllegalStateException(notBuilt + " (shard " + i + " is not recorded)");
+                throw new IllegalStateException(notBuilt(dir) + " (shard " + i + " is not recorded)");
             }
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 if (ch.size() != s.bytes) {
@@ -94,6 +86,27 @@ final class CacheIterator extends BatchIterator {
             }
         }
         return new CacheIterator(cache, m, maps, batchSize, seed);
+    }
+
+    /**
+     * The manifest of {@code cache}'s folder if it records a complete build with the cache's key.
+     *
+     * @throws IllegalStateException saying what is missing (no manifest, another key, an unfinished build)
+     */
+    static Manifest completeManifest(FeatureCache cache) throws IOException {
+        Manifest m = Manifest.read(cache.directory());
+        if (m == null || !cache.key().equals(m.key)) {
+            throw new IllegalStateException(notBuilt(cache.directory())
+                    + (m == null ? " (no manifest)" : " (its key differs)"));
+        }
+        if (!Manifest.COMPLETE.equals(m.status)) {
+            throw new IllegalStateException(notBuilt(cache.directory()) + " (its build is unfinished)");
+        }
+        return m;
+    }
+
+    private static String notBuilt(Path dir) {
+        return "feature cache in " + dir + " is not built for this featurizer and data; call build() first";
     }
 
     private void shuffle() {

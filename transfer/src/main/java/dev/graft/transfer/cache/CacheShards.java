@@ -2,6 +2,7 @@ package dev.graft.transfer.cache;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,6 +24,8 @@ import java.util.Map;
  */
 public final class CacheShards implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** File name of a cache's manifest, beside its shards. */
+    public static final String MANIFEST_FILE = Manifest.FILE;
 
     private final String key;
     private final long rows;
@@ -113,6 +116,32 @@ public final class CacheShards implements Serializable {
         return ShardFile.storedSha(file);
     }
 
+    /**
+     * {@link #finishedSha(Path, int)} for a shard file opened elsewhere, e.g. through Hadoop's FileSystem by the
+     * spark module: the same checks (the channel's size, header, re-hashed content) on any storage that can seek.
+     * Reads the whole file; moves the channel's position.
+     *
+     * @return the sha256 in the file's trailer, or null if it is not a finished, correct shard {@code index}
+     */
+    public String finishedSha(SeekableByteChannel shard, int index) throws IOException {
+        if (ShardFile.check(shard, layout(index), null, true) != null) {
+            return null;
+        }
+        return ShardFile.storedSha(shard);
+    }
+
+    /**
+     * What {@link #commit} checks of each shard, for a shard file opened elsewhere: its size and header (key,
+     * index, layout) and, when {@code expectedSha} is not null, that its trailer records that sha256. The content is
+     * not re-hashed, so this reads only the header and the trailer; with a null {@code expectedSha} it is a cheap
+     * "is this shard {@code index} of this cache" test.
+     *
+     * @return null if the shard passes, otherwise why not (e.g. {@code size 1000 bytes, expected 5232})
+     */
+    public String problem(SeekableByteChannel shard, int index, String expectedSha) throws IOException {
+        return ShardFile.check(shard, layout(index), expectedSha, false);
+    }
+
     /** Starts writing shard {@code index} into {@code dir} (a temp file until {@link Writer#finish()}). */
     public Writer open(Path dir, int index) throws IOException {
         Files.createDirectories(dir);
@@ -126,11 +155,33 @@ public final class CacheShards implements Serializable {
      * @throws IllegalStateException if a shard is missing, does not match, or the cache's key differs
      */
     public void commit(FeatureCache cache, Map<Integer, String> shas) throws IOException {
+        Path dir = cache.directory();
+        Manifest m = complete(cache, shas);
+        for (Manifest.Shard s : m.shards) {
+            String problem = ShardFile.check(dir.resolve(s.file), layout(s.index), s.sha256, false);
+            if (problem != null) {
+                throw new IllegalStateException("shard " + s.index + " in " + dir + ": " + problem);
+            }
+        }
+        m.write(dir);
+    }
+
+    /**
+     * The {@code manifest.json} bytes that {@link #commit} writes for these shards, for writers that keep the cache
+     * on other storage (they check every shard with {@link #problem} and store these bytes as
+     * {@code manifest.json}, {@link #MANIFEST_FILE}). Nothing is read or written here.
+     *
+     * @throws IllegalStateException if a shard's sha256 is missing or the cache's key differs from the plan's
+     */
+    public byte[] manifest(FeatureCache cache, Map<Integer, String> shas) throws IOException {
+        return complete(cache, shas).toBytes();
+    }
+
+    private Manifest complete(FeatureCache cache, Map<Integer, String> shas) {
         if (!key.equals(cache.key())) {
             throw new IllegalStateException("shards were planned for cache key " + key + " but the cache's key is "
                     + cache.key());
         }
-        Path dir = cache.directory();
         CacheBuild build = new CacheBuild(cache);
         Manifest m = build.fresh();
         for (int i = 0; i < shards(); i++) {
@@ -138,15 +189,10 @@ public final class CacheShards implements Serializable {
             if (sha == null) {
                 throw new IllegalStateException("shard " + i + " of " + shards() + " was not written");
             }
-            ShardFile.Layout l = layout(i);
-            String problem = ShardFile.check(dir.resolve(ShardFile.name(i)), l, sha, false);
-            if (problem != null) {
-                throw new IllegalStateException("shard " + i + " in " + dir + ": " + problem);
-            }
-            m.putShard(build.entryFor(i, l, sha));
+            m.putShard(build.entryFor(i, layout(i), sha));
         }
         m.status = Manifest.COMPLETE;
-        m.write(dir);
+        return m;
     }
 
     private ShardFile.Layout layout(int index) {

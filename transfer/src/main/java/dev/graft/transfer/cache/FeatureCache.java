@@ -83,6 +83,20 @@ public final class FeatureCache {
     }
 
     /**
+     * Checks, changing nothing, that {@link #directory()} holds this cache complete: a manifest with this key and a
+     * finished build, and every shard with the size, header and sha256 the manifest records, re-hashed unless
+     * {@link Builder#verifyChecksums(boolean) verifyChecksums(false)}. For a cache copied from elsewhere (the spark
+     * module's Hadoop locations) before it is read; {@link #build()} instead repairs what it finds.
+     *
+     * @throws IllegalStateException naming the first problem (no manifest, another key, an unfinished build, or
+     *                               the shard and what is wrong with it)
+     * @throws IOException           if a file cannot be read
+     */
+    public void verify() throws IOException {
+        new CacheBuild(this).verify();
+    }
+
+    /**
      * Iterates over the built cache as DataSets of float32 features {@code [b, ...featureShape()]} and the source's
      * label vectors.
      *

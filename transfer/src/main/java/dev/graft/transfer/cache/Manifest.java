@@ -72,8 +72,13 @@ final class Manifest {
     /** Writes to a temp file beside it and renames over the old one. */
     void write(Path dir) throws IOException {
         Path tmp = dir.resolve(FILE + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
+        Files.write(tmp, toBytes());
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The file's content: indented JSON, UTF-8. */
+    byte[] toBytes() throws IOException {
+        return JSON.writeValueAsBytes(this);
     }
 
     Shard shard(int index) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,40 +87,47 @@ final class ShardFile {
         if (!Files.isRegularFile(file)) {
             return "missing";
         }
-        long size = Files.size(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return check(ch, layout, expectedSha, fullCheck);
+        }
+    }
+
+    /**
+     * {@link #check(Path, Layout, String, boolean)} on a shard opened elsewhere (any storage that can seek); the
+     * channel's {@code size()} is the file's size and its position is moved.
+     */
+    static String check(SeekableByteChannel ch, Layout layout, String expectedSha, boolean fullCheck)
+            throws IOException {
+        long size = ch.size();
         if (size != layout.fileBytes()) {
             return "size " + size + " bytes, expected " + layout.fileBytes();
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-            readFully(ch, header, 0);
-            if (!Arrays.equals(header.array(), layout.header().array())) {
-                return "header does not match the cache (other key, index or layout)";
-            }
-            ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
-            readFully(ch, trailer, size - TRAILER_BYTES);
-            String stored = Checksums.hex(trailer.array());
-            if (expectedSha != null && !expectedSha.equals(stored)) {
-                return "checksum in file " + stored + " differs from the manifest's " + expectedSha;
-            }
-            if (fullCheck) {
-                MessageDigest md = Checksums.newSha256();
-                ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-                long pos = 0;
-                long end = size - TRAILER_BYTES;
-                while (pos < end) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
-                    int n = ch.read(buf, pos);
-                    if (n < 0) {
-                        return "truncated";
-                    }
-                    md.update(buf.array(), 0, n);
-                    pos += n;
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        readFully(ch, header, 0);
+        if (!Arrays.equals(header.array(), layout.header().array())) {
+            return "header does not match the cache (other key, index or layout)";
+        }
+        String stored = storedSha(ch);
+        if (expectedSha != null && !expectedSha.equals(stored)) {
+            return "checksum in file " + stored + " differs from the manifest's " + expectedSha;
+        }
+        if (fullCheck) {
+            MessageDigest md = Checksums.newSha256();
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            long end = size - TRAILER_BYTES;
+            ch.position(0);
+            for (long pos = 0; pos < end; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+                int n = ch.read(buf);
+                if (n < 0) {
+                    return "truncated";
                 }
-                String actual = Checksums.hex(md.digest());
-                if (!actual.equals(stored)) {
-                    return "checksum mismatch (expected sha256 " + stored + ", actual " + actual + ")";
-                }
+                md.update(buf.array(), 0, n);
+                pos += n;
+            }
+            String actual = Checksums.hex(md.digest());
+            if (!actual.equals(stored)) {
+                return "checksum mismatch (expected sha256 " + stored + ", actual " + actual + ")";
             }
         }
         return null;
@@ -128,19 +136,23 @@ final class ShardFile {
     /** The sha256 stored in a shard's trailer. */
     static String storedSha(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
-            readFully(ch, trailer, ch.size() - TRAILER_BYTES);
-            return Checksums.hex(trailer.array());
+            return storedSha(ch);
         }
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    /** The sha256 stored in the trailer of a shard opened elsewhere. */
+    static String storedSha(SeekableByteChannel ch) throws IOException {
+        ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
+        readFully(ch, trailer, ch.size() - TRAILER_BYTES);
+        return Checksums.hex(trailer.array());
+    }
+
+    private static void readFully(SeekableByteChannel ch, ByteBuffer buf, long pos) throws IOException {
+        ch.position(pos);
         while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
+            if (ch.read(buf) < 0) {
                 throw new IOException("unexpected end of file");
             }
-            pos += n;
         }
     }
 

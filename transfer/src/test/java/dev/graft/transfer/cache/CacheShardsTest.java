@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -58,6 +59,47 @@ class CacheShardsTest {
         }
         assertThat(outside.build().outcome()).isEqualTo(CacheReport.Outcome.REUSED);
         assertThat(outside.iterator(50, -1).next().getFeatures().rows()).isEqualTo(50);
+    }
+
+    @Test
+    void channelChecksAndManifestBytesAreWhatTheFolderMethodsUse() throws Exception {
+        LabeledData data = ((LabeledData) DataSpec.load("digits:0-4")).subset(
+                java.util.stream.IntStream.range(0, 150).toArray(), "first 150");
+        FeatureCache cache = FeatureCache.builder(tmp.resolve("c")).featurizer(Featurizers.cut(TinyModels.mlp(7),
+                "dense2")).source(data).shardRows(64).batchSize(32).build();
+        cache.build();
+        CacheShards plan = CacheShards.of(cache);
+        Map<Integer, String> shas = new HashMap<>();
+        for (int s = 0; s < plan.shards(); s++) {
+            Path file = cache.directory().resolve(CacheShards.fileName(s));
+            try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+                shas.put(s, plan.finishedSha(ch, s));
+            }
+            assertThat(shas.get(s)).isEqualTo(plan.finishedSha(cache.directory(), s)).hasSize(64);
+            try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+                assertThat(plan.problem(ch, s, shas.get(s))).isNull();
+            }
+        }
+        // The manifest the builder wrote is the one commit would write for these shards.
+        assertThat(plan.manifest(cache, shas))
+                .isEqualTo(Files.readAllBytes(cache.directory().resolve(CacheShards.MANIFEST_FILE)));
+
+        Path shard1 = cache.directory().resolve(CacheShards.fileName(1));
+        try (SeekableByteChannel ch = Files.newByteChannel(shard1)) {
+            assertThat(plan.problem(ch, 1, "00".repeat(32))).startsWith("checksum in file ");
+            assertThat(plan.problem(ch, 0, null)).startsWith("header does not match"); // shard 0 has shard 1's size
+        }
+        byte[] bytes = Files.readAllBytes(shard1);
+        bytes[ShardFile.HEADER_BYTES + 9] ^= 0x40;
+        Files.write(shard1, bytes);
+        try (SeekableByteChannel ch = Files.newByteChannel(shard1)) {
+            assertThat(plan.finishedSha(ch, 1)).isNull();
+            assertThat(plan.problem(ch, 1, shas.get(1))).isNull(); // header and trailer intact: no re-hash here
+        }
+        Files.write(shard1, java.util.Arrays.copyOf(bytes, bytes.length - 3));
+        try (SeekableByteChannel ch = Files.newByteChannel(shard1)) {
+            assertThat(plan.problem(ch, 1, null)).startsWith("size ");
+        }
     }
 
     @Test

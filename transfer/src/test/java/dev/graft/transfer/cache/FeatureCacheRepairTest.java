@@ -110,6 +110,35 @@ class FeatureCacheRepairTest {
     }
 
     @Test
+    void verifyPassesABuiltCacheAndNamesWhatIsWrongWithoutRepairingIt() throws Exception {
+        Path dir = tmp.resolve("c");
+        assertThatThrownBy(() -> builder(dir).build().verify()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not built").hasMessageContaining("(no manifest)");
+        builder(dir).build().build();
+        builder(dir).build().verify();
+        assertThatThrownBy(() -> builder(dir).source(DATA.shuffled(2)).build().verify())
+                .hasMessageContaining("key differs");
+
+        Path shard = dir.resolve("shard-00003.bin");
+        byte[] good = Files.readAllBytes(shard);
+        try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
+            f.seek(ShardFile.HEADER_BYTES + 5);
+            int b = f.read();
+            f.seek(ShardFile.HEADER_BYTES + 5);
+            f.write(b ^ 0x01);
+        }
+        assertThatThrownBy(() -> builder(dir).build().verify()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("shard-00003.bin: checksum mismatch");
+        // Without re-hashing only sizes, headers and recorded checksums are compared: the flip goes unseen.
+        builder(dir).verifyChecksums(false).build().verify();
+        assertThat(Files.readAllBytes(shard)).isNotEqualTo(good); // verify repaired nothing
+
+        Files.delete(shard);
+        assertThatThrownBy(() -> builder(dir).verifyChecksums(false).build().verify())
+                .hasMessageContaining("shard-00003.bin: missing");
+    }
+
+    @Test
     void iteratorRefusesACacheThatIsNotBuiltForItsKey() throws Exception {
         Path dir = tmp.resolve("c");
         assertThatThrownBy(() -> builder(dir).build().iterator(8, -1))
