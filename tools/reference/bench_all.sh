@@ -2,7 +2,8 @@
 # One run of the whole comparison behind BENCHMARKS.md ("Performance suite"), on an otherwise idle machine:
 #   1. graft bench with Graft's defaults (as the ./graft launcher runs it),
 #   2. graft bench with DL4J's defaults (ND4J's plain native build, layer helpers off, channels-first featurizing,
-#      OMP_NUM_THREADS=cores with spinning OpenMP threads, every network trained on all threads),
+#      OMP_NUM_THREADS=cores with spinning OpenMP threads, every network trained on all threads with DL4J's fit and
+#      libnd4j's Adam),
 #   3. the PyTorch reference (tools/reference/bench_reference.py, from the local wheel index),
 # then prints each Graft run's medians as ratios to PyTorch's best layout.
 #
@@ -35,7 +36,7 @@ OMP_NUM_THREADS="$cores" OMP_WAIT_POLICY=PASSIVE java -Xmx8g -Dorg.slf4j.simpleL
     -jar "$out/cli/graft-cli.jar" bench --json "$out/graft.jsonl" "${args[@]}"
 
 echo "== DL4J defaults"
-OMP_NUM_THREADS="$cores" GRAFT_HELPERS=off GRAFT_TRAIN_THREADS="$cores" \
+OMP_NUM_THREADS="$cores" GRAFT_HELPERS=off GRAFT_TRAIN_THREADS="$cores" GRAFT_JAVA_ADAM=off GRAFT_DENSE_HEAD_TRAINER=off \
     run_plain -Dgraft.featurize.layout=nchw dev.graft.cli.GraftCli bench --json "$out/dl4j-defaults.jsonl" "${args[@]}"
 
 echo "== PyTorch"

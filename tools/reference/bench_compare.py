@@ -3,8 +3,8 @@
 
   python3 tools/reference/bench_compare.py graft.jsonl torch.jsonl [more-graft.jsonl ...]
 
-For each Graft workload it prints the median and its ratio to the reference's best matching workload (the plain
-and the channels-last variant, whichever is faster; head-cache-* is compared with head-memory, the reference's
+For each Graft workload it prints the median and its ratio to the reference's best matching workload (plain,
+channels-last, or batch-norm-folded, whichever is fastest; head-cache-* is compared with head-memory, the reference's
 fastest head). Only the standard library is needed.
 """
 import json
@@ -27,7 +27,7 @@ def reference_for(workload, ref):
     if workload.startswith("head-"):
         keys = ["head-memory"]
     else:
-        keys = [workload, workload + "-channels-last"]
+        keys = [workload, workload + "-channels-last", workload + "-folded", workload + "-folded-channels-last"]
     found = [ref[k] for k in keys if k in ref]
     return max(found, key=lambda r: r["median"]) if found else None
 

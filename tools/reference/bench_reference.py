@@ -8,7 +8,9 @@ Workloads (ids match graft bench's JSON):
   featurize-resnet50-standard   torchvision's ResNet50 geometry (7x7 before pooling), for reference
   head-memory                   4096 -> 256 ReLU -> 10 softmax (cross-entropy), Adam 1e-3, batch 64, 10,240 rows
   head-memmap                   the same, rows read per batch from a numpy memmap file (a disk cache)
-Each featurize workload is also run channels-last (suffix -channels-last).
+Each featurize workload is also run channels-last (suffix -channels-last). ResNet50 (DL4J geometry) also runs
+with its batch norms folded into the convolutions (torch.fx.experimental.optimization.fuse, channels-last; suffix
+-folded-channels-last), as Graft's channels-last featurizing copy folds them.
 
 Usage (Python and PyTorch are used only by this tool; Graft does not depend on them):
   python3 -m venv /tmp/refvenv && /tmp/refvenv/bin/pip install --retries 0 torch numpy
@@ -111,10 +113,13 @@ def result(workload, unit, values, note):
             "max": max(values), "runs": values, "note": note}
 
 
-def featurize(name, model, batch, warmup, runs, channels_last):
+def featurize(name, model, batch, warmup, runs, channels_last, folded=False):
     model.eval()
     torch.manual_seed(7)
     x = torch.rand(batch, 3, 224, 224) * 255
+    if folded:
+        from torch.fx.experimental.optimization import fuse
+        model = fuse(model)  # conv + batch norm -> one convolution (inference only)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
@@ -126,9 +131,10 @@ def featurize(name, model, batch, warmup, runs, channels_last):
         assert torch.isfinite(y).all()
         return batch
 
-    suffix = "-channels-last" if channels_last else ""
+    suffix = ("-folded" if folded else "") + ("-channels-last" if channels_last else "")
     return result("featurize-" + name + suffix, "img/s", measure(run, warmup, runs),
-                  "batch %d, 224x224x3, random weights, %.2f GFLOP/img%s" % (batch, gf, ", channels-last" if channels_last else ""))
+                  "batch %d, 224x224x3, random weights, %.2f GFLOP/img%s%s" % (
+                      batch, gf, ", batch norm folded" if folded else "", ", channels-last" if channels_last else ""))
 
 
 def head(rows, warmup, runs, memmap_dir):
@@ -201,6 +207,8 @@ def main():
             for cl in layouts:
                 emit(featurize("resnet50", resnet50_pooled(True), a.batch, a.warmup, a.runs, cl))
                 emit(featurize("resnet50-standard", resnet50_pooled(False), a.batch, a.warmup, a.runs, cl))
+            emit(featurize("resnet50", resnet50_pooled(True), a.batch, a.warmup, a.runs, not a.no_channels_last,
+                           folded=True))
         elif w == "head":
             with tempfile.TemporaryDirectory() as d:
                 for r in head(a.head_rows, a.warmup, a.runs, d):

@@ -1,5 +1,6 @@
 package dev.graft.zoo;
 
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,6 +17,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * come out bit-identical (tested). The state (first and second moment) stays where DL4J keeps it, in the
  * network's updater state array, so saving, resuming and {@code setLrAndSchedule} on the {@link Adam} config
  * work unchanged; each step copies gradient and moments chunk by chunk into small reused heap arrays and back.
+ * With more than one native thread ({@link Engine#threads()}) and enough parameters, contiguous ranges run in
+ * parallel (the loop is memory-bound).
  *
  * <p>Arrays that are not contiguous float vectors fall back to the native op. Graft installs this updater in
  * place of DL4J's through {@link Engine#attachFastUpdaters}; the network's configuration still says
@@ -25,9 +28,8 @@ public final class JavaAdamUpdater extends AdamUpdater {
     /** Elements per chunk: three float chunks of 64 KiB stay in a core's L2 cache. */
     static final int CHUNK = 16_384;
 
-    private final float[] g = new float[CHUNK];
-    private final float[] m = new float[CHUNK];
-    private final float[] v = new float[CHUNK];
+    /** Per part: gradient, first and second moment chunks. */
+    private float[][][] scratch = {new float[3][CHUNK]};
 
     /** An updater for {@code config} (the same object DL4J's updater uses, so rate changes apply). */
     public JavaAdamUpdater(Adam config) {
@@ -71,19 +73,52 @@ public final class JavaAdamUpdater extends AdamUpdater {
         FloatPointer gp = pointer(gradient);
         FloatPointer mp = pointer(stateM);
         FloatPointer vp = pointer(stateV);
+        float[] k = {beta1, beta2, epsilon, epsilonT};
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        int parts = Math.min(Engine.threads(), chunks / 4); // worth splitting from 4 chunks per part
+        if (parts <= 1) {
+            range(0, n, 0, gp, mp, vp, k);
+            return;
+        }
+        scratch(parts);
+        // contiguous ranges of whole chunks, one per native thread (the parallel stream's workers plus the caller)
+        IntStream.range(0, parts).parallel().forEach(p -> {
+            int from = (int) ((long) chunks * p / parts) * CHUNK;
+            int to = Math.min(n, (int) ((long) chunks * (p + 1) / parts) * CHUNK);
+            range(from, to, p, new FloatPointer(gp), new FloatPointer(mp), new FloatPointer(vp), k);
+        });
+    }
+
+    /**
+     * Elements {@code [from, to)}, chunk by chunk through scratch set {@code part}, so the heap copies stay in cache:
+     * memory traffic is one read and one write per array.
+     */
+    private void range(int from, int to, int part, FloatPointer gp, FloatPointer mp, FloatPointer vp, float[] k) {
+        float[] g = scratch[part][0];
+        float[] m = scratch[part][1];
+        float[] v = scratch[part][2];
         long gBase = gp.position();
         long mBase = mp.position();
         long vBase = vp.position();
-        // chunk by chunk, so the heap copies stay in cache: memory traffic is one read and one write per array
-        for (int from = 0; from < n; from += CHUNK) {
-            int len = Math.min(CHUNK, n - from);
-            gp.position(gBase + from).get(g, 0, len);
-            mp.position(mBase + from).get(m, 0, len);
-            vp.position(vBase + from).get(v, 0, len);
-            step(g, m, v, len, beta1, beta2, epsilon, epsilonT);
-            gp.position(gBase + from).put(g, 0, len);
-            mp.position(mBase + from).put(m, 0, len);
-            vp.position(vBase + from).put(v, 0, len);
+        for (int at = from; at < to; at += CHUNK) {
+            int len = Math.min(CHUNK, to - at);
+            gp.position(gBase + at).get(g, 0, len);
+            mp.position(mBase + at).get(m, 0, len);
+            vp.position(vBase + at).get(v, 0, len);
+            step(g, m, v, len, k[0], k[1], k[2], k[3]);
+            gp.position(gBase + at).put(g, 0, len);
+            mp.position(mBase + at).put(m, 0, len);
+            vp.position(vBase + at).put(v, 0, len);
+        }
+    }
+
+    private void scratch(int parts) {
+        if (scratch.length < parts) {
+            float[][][] more = java.util.Arrays.copyOf(scratch, parts);
+            for (int p = scratch.length; p < parts; p++) {
+                more[p] = new float[3][CHUNK];
+            }
+            scratch = more;
         }
     }
 

@@ -34,7 +34,19 @@ class JavaAdamUpdaterTest {
 
     @Test
     void stepsAreBitIdenticalToLibnd4jsAdamOnOffsetViews() {
-        int n = 2 * JavaAdamUpdater.CHUNK + 777; // three chunks, the last one short
+        bitIdentical(2 * JavaAdamUpdater.CHUNK + 777); // three chunks, the last one short
+    }
+
+    @Test
+    void parallelRangesAreBitIdenticalToo() {
+        // 9 chunks on 2 threads: two ranges of whole chunks, the second ending short
+        Engine.withThreads(2, () -> {
+            bitIdentical(8 * JavaAdamUpdater.CHUNK + 777);
+            return null;
+        });
+    }
+
+    private static void bitIdentical(int n) {
         Adam config = new Adam(3e-3, 0.85, 0.995, 1e-7);
         // state views at an offset inside a bigger array, as DL4J's second updater block has them
         INDArray nativeState = Nd4j.zeros(DataType.FLOAT, 1, 2 * n + 64);
