@@ -28,8 +28,8 @@ public final class JavaAdamUpdater extends AdamUpdater {
     /** Elements per chunk: three float chunks of 64 KiB stay in a core's L2 cache. */
     static final int CHUNK = 16_384;
 
-    /** Per part: gradient, first and second moment chunks. */
-    private float[][][] scratch = {new float[3][CHUNK]};
+    /** Per part: gradient, first moment, second moment and parameter chunks. */
+    private float[][][] scratch = {new float[4][CHUNK]};
 
     /** An updater for {@code config} (the same object DL4J's updater uses, so rate changes apply). */
     public JavaAdamUpdater(Adam config) {
@@ -47,15 +47,34 @@ public final class JavaAdamUpdater extends AdamUpdater {
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        if (!run(gradient, null, 1f, iteration, epoch)) {
+            super.applyUpdater(gradient, iteration, epoch);
+        }
+    }
+
+    /**
+     * What DL4J does to a block's gradient and parameters in a plain SGD step with this updater, fused into one
+     * pass: divide the gradient by {@code divisor} (the minibatch size, as DL4J's updater does; 1 for none), take
+     * the Adam step, subtract the update from {@code params}. Same float operations in the same order as the
+     * separate passes, so parameters and moments come out bit-identical; the gradient array is left as it was
+     * (DL4J would leave the update in it). Only for blocks without regularization or gradient normalization
+     * (those act between the passes); callers check that.
+     *
+     * @return false, changing nothing, if an array is not a contiguous float vector laid out like the state
+     */
+    public boolean applyAndStep(INDArray gradient, INDArray params, float divisor, int iteration, int epoch) {
+        return params != null && run(gradient, params, divisor, iteration, epoch);
+    }
+
+    private boolean run(INDArray gradient, INDArray params, float divisor, int iteration, int epoch) {
         INDArray stateM = getM();
         INDArray stateV = getV();
         if (stateM == null || stateV == null) {
             throw new IllegalStateException("Adam updater has no state view; DL4J sets it with setStateViewArray");
         }
         if (!contiguousFloat(gradient) || !sameLayout(gradient, stateM) || !sameLayout(gradient, stateV)
-                || gradient.length() > Integer.MAX_VALUE) {
-            super.applyUpdater(gradient, iteration, epoch);
-            return;
+                || (params != null && !sameLayout(gradient, params)) || gradient.length() > Integer.MAX_VALUE) {
+            return false;
         }
         Adam c = getConfig();
         int n = (int) gradient.length();
@@ -70,45 +89,54 @@ public final class JavaAdamUpdater extends AdamUpdater {
         if (Float.isNaN(epsilonT) || Float.isInfinite(epsilonT) || epsilonT == 0f) {
             epsilonT = epsilon;
         }
-        FloatPointer gp = pointer(gradient);
-        FloatPointer mp = pointer(stateM);
-        FloatPointer vp = pointer(stateV);
-        float[] k = {beta1, beta2, epsilon, epsilonT};
+        FloatPointer[] arrays = {pointer(gradient), pointer(stateM), pointer(stateV),
+            params == null ? null : pointer(params)};
+        float[] k = {beta1, beta2, epsilon, epsilonT, divisor};
         int chunks = (n + CHUNK - 1) / CHUNK;
         int parts = Math.min(Engine.threads(), chunks / 4); // worth splitting from 4 chunks per part
         if (parts <= 1) {
-            range(0, n, 0, gp, mp, vp, k);
-            return;
+            range(0, n, 0, arrays, k);
+            return true;
         }
         scratch(parts);
         // contiguous ranges of whole chunks, one per native thread (the parallel stream's workers plus the caller)
         IntStream.range(0, parts).parallel().forEach(p -> {
             int from = (int) ((long) chunks * p / parts) * CHUNK;
             int to = Math.min(n, (int) ((long) chunks * (p + 1) / parts) * CHUNK);
-            range(from, to, p, new FloatPointer(gp), new FloatPointer(mp), new FloatPointer(vp), k);
+            FloatPointer[] own = new FloatPointer[arrays.length];
+            for (int i = 0; i < arrays.length; i++) {
+                own[i] = arrays[i] == null ? null : new FloatPointer(arrays[i]);
+            }
+            range(from, to, p, own, k);
         });
+        return true;
     }
 
     /**
      * Elements {@code [from, to)}, chunk by chunk through scratch set {@code part}, so the heap copies stay in cache:
-     * memory traffic is one read and one write per array.
+     * memory traffic is one read and one write per array. {@code a}: gradient, m, v, and parameters or null.
      */
-    private void range(int from, int to, int part, FloatPointer gp, FloatPointer mp, FloatPointer vp, float[] k) {
-        float[] g = scratch[part][0];
-        float[] m = scratch[part][1];
-        float[] v = scratch[part][2];
-        long gBase = gp.position();
-        long mBase = mp.position();
-        long vBase = vp.position();
+    private void range(int from, int to, int part, FloatPointer[] a, float[] k) {
+        float[][] s = scratch[part];
+        long[] base = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            base[i] = a[i] == null ? 0 : a[i].position();
+        }
+        boolean fused = a[3] != null;
         for (int at = from; at < to; at += CHUNK) {
             int len = Math.min(CHUNK, to - at);
-            gp.position(gBase + at).get(g, 0, len);
-            mp.position(mBase + at).get(m, 0, len);
-            vp.position(vBase + at).get(v, 0, len);
-            step(g, m, v, len, k[0], k[1], k[2], k[3]);
-            gp.position(gBase + at).put(g, 0, len);
-            mp.position(mBase + at).put(m, 0, len);
-            vp.position(vBase + at).put(v, 0, len);
+            for (int i = 0; i < (fused ? 4 : 3); i++) {
+                a[i].position(base[i] + at).get(s[i], 0, len);
+            }
+            if (fused) {
+                stepAndSubtract(s[0], s[1], s[2], s[3], len, k[4], k[0], k[1], k[2], k[3]);
+                a[3].position(base[3] + at).put(s[3], 0, len);
+            } else {
+                step(s[0], s[1], s[2], len, k[0], k[1], k[2], k[3]);
+                a[0].position(base[0] + at).put(s[0], 0, len);
+            }
+            a[1].position(base[1] + at).put(s[1], 0, len);
+            a[2].position(base[2] + at).put(s[2], 0, len);
         }
     }
 
@@ -116,7 +144,7 @@ public final class JavaAdamUpdater extends AdamUpdater {
         if (scratch.length < parts) {
             float[][][] more = java.util.Arrays.copyOf(scratch, parts);
             for (int p = scratch.length; p < parts; p++) {
-                more[p] = new float[3][CHUNK];
+                more[p] = new float[4][CHUNK];
             }
             scratch = more;
         }
@@ -134,6 +162,21 @@ public final class JavaAdamUpdater extends AdamUpdater {
             ms[i] = mi;
             vs[i] = vi;
             gs[i] = (mi * epsilonT) / ((float) Math.sqrt(vi) + epsilon);
+        }
+    }
+
+    /** {@link #step} on the gradient divided by {@code divisor}, then {@code ps -= update}. */
+    static void stepAndSubtract(float[] gs, float[] ms, float[] vs, float[] ps, int n, float divisor, float beta1,
+            float beta2, float epsilon, float epsilonT) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        for (int i = 0; i < n; i++) {
+            float grad = gs[i] / divisor;
+            float mi = beta1 * ms[i] + grad * oneMinusBeta1;
+            float vi = beta2 * vs[i] + grad * grad * oneMinusBeta2;
+            ms[i] = mi;
+            vs[i] = vi;
+            ps[i] = ps[i] - (mi * epsilonT) / ((float) Math.sqrt(vi) + epsilon);
         }
     }
 

@@ -69,6 +69,31 @@ class JavaAdamUpdaterTest {
     }
 
     @Test
+    void fusedStepEqualsDivideAdamSubtractBitForBit() {
+        for (int threads : new int[] {1, 2}) {
+            Engine.withThreads(threads, () -> {
+                int n = 8 * JavaAdamUpdater.CHUNK + 333;
+                Adam config = new Adam(2e-3);
+                AdamUpdater reference = (AdamUpdater) config.instantiate(Nd4j.zeros(DataType.FLOAT, 1, 2 * n), true);
+                JavaAdamUpdater fast = new JavaAdamUpdater(config);
+                fast.setStateViewArray(Nd4j.zeros(DataType.FLOAT, 1, 2 * n), new long[] {1, n}, 'f', true);
+                Nd4j.getRandom().setSeed(9);
+                INDArray refParams = Nd4j.randn(DataType.FLOAT, n);
+                INDArray params = view(Nd4j.zeros(DataType.FLOAT, 1, n + 3), 3, n).assign(refParams.reshape(1, n));
+                for (int it = 0; it < 10; it++) {
+                    INDArray g = Nd4j.randn(DataType.FLOAT, 1, n);
+                    INDArray ref = g.dup().divi(7); // DL4J: divide by the minibatch, Adam, params -= update
+                    reference.applyUpdater(ref, it, 0);
+                    refParams.subi(ref.reshape(n));
+                    assertThat(fast.applyAndStep(g, params, 7f, it, 0)).isTrue();
+                }
+                assertThat(params.reshape(n).equals(refParams)).as("%d thread(s)", threads).isTrue();
+                return null;
+            });
+        }
+    }
+
+    @Test
     void nonContiguousGradientFallsBackToTheNativeOp() {
         Adam config = new Adam(1e-2);
         AdamUpdater reference = (AdamUpdater) config.instantiate(Nd4j.zeros(DataType.FLOAT, 1, 24), true);

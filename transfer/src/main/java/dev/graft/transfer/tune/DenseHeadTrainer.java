@@ -1,5 +1,8 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.zoo.JavaAdamUpdater;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.datasets.iterator.AsyncDataSetIterator;
@@ -7,6 +10,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.OptimizationAlgorithm;
 import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -15,6 +19,8 @@ import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.optimize.solvers.BaseOptimizer;
@@ -24,6 +30,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
@@ -35,7 +42,9 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * uses it: the base is frozen and cached), and needs no workspaces. Everything else is DL4J's: the layers'
  * activation functions and loss function compute activations, score and deltas; gradients are written into the
  * network's own gradient views with the same calls DL4J's {@code DenseLayer} / {@code OutputLayer} use; the
- * network's own updater applies regularization, gradient normalization, schedules and the update rule; constraints,
+ * network's own updater applies regularization, gradient normalization, schedules and the update rule (or, for
+ * Adam heads without regularization or clipping under {@code Engine.training}, Graft's Adam fuses DL4J's minibatch
+ * division, the Adam step and the parameter update into one pass, bit for bit the same); constraints,
  * iteration and epoch counts, and listeners' {@code onEpochStart}/{@code iterationDone}/{@code onEpochEnd} follow
  * as in {@code MultiLayerNetwork.fit}. Parameters and updater state end as DL4J's {@code fit} would leave them
  * (within float rounding; tested), and the network is an ordinary {@code MultiLayerNetwork} afterwards.
@@ -59,6 +68,7 @@ public final class DenseHeadTrainer {
     private final IActivation[] activations;
     private final ILossFunction loss;
     private final Gradient gradient;
+    private final boolean plainLayers;
 
     /**
      * A trainer for {@code net}'s layers, in place.
@@ -97,6 +107,15 @@ public final class DenseHeadTrainer {
             }
         }
         this.loss = ((OutputLayer) net.getLayer(depth - 1).conf().getLayer()).getLossFn();
+        boolean plain = true;
+        for (int i = 0; i < depth; i++) {
+            BaseLayer conf = (BaseLayer) net.getLayer(i).conf().getLayer();
+            plain &= (conf.getRegularization() == null || conf.getRegularization().isEmpty())
+                    && (conf.getRegularizationBias() == null || conf.getRegularizationBias().isEmpty())
+                    && (conf.getGradientNormalization() == null
+                            || conf.getGradientNormalization() == GradientNormalization.None);
+        }
+        this.plainLayers = plain;
     }
 
     /**
@@ -150,6 +169,49 @@ public final class DenseHeadTrainer {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether steps fuse DL4J's minibatch division, Adam and the parameter update into one pass per updater block
+     * ({@link JavaAdamUpdater#applyAndStep}): every block runs Graft's Adam (as under {@code Engine.training}) and no
+     * layer has regularization or gradient normalization, which act between those passes.
+     */
+    boolean fusable() {
+        if (!plainLayers) {
+            return false;
+        }
+        for (UpdaterBlock block : ((BaseMultiLayerUpdater<?>) net.getUpdater()).getUpdaterBlocks()) {
+            if (!(block.getGradientUpdater() instanceof JavaAdamUpdater)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The fused step of every block, or false (nothing changed) if it does not apply. */
+    private boolean fusedStep(int rows, int iteration, int epoch) {
+        if (!fusable()) {
+            return false;
+        }
+        List<UpdaterBlock> blocks = ((BaseMultiLayerUpdater<?>) net.getUpdater()).getUpdaterBlocks();
+        INDArray params = net.params();
+        params = params.reshape(params.length());
+        List<INDArray> paramViews = new ArrayList<>();
+        for (UpdaterBlock block : blocks) {
+            paramViews.add(params.get(NDArrayIndex.interval(block.getParamOffsetStart(), block.getParamOffsetEnd())));
+        }
+        float divisor = net.conf().isMiniBatch() ? rows : 1f;
+        for (int i = 0; i < blocks.size(); i++) {
+            JavaAdamUpdater adam = (JavaAdamUpdater) blocks.get(i).getGradientUpdater();
+            if (!adam.applyAndStep(blocks.get(i).getGradientView(), paramViews.get(i), divisor, iteration, epoch)) {
+                if (i == 0) {
+                    return false; // nothing changed yet: the caller takes DL4J's path
+                }
+                throw new IllegalStateException("updater block " + i + " of " + blocks.size() + " cannot take the "
+                        + "fused step after block 0 did; its arrays are not contiguous float vectors");
+            }
+        }
+        return true;
     }
 
     /**
@@ -231,9 +293,11 @@ public final class DenseHeadTrainer {
 
         int iteration = net.getIterationCount();
         int epoch = net.getEpochCount();
-        net.getUpdater().update(net, gradient, iteration, epoch, rows, LayerWorkspaceMgr.noWorkspaces());
-        INDArray params = net.params();
-        params.subi(net.getGradientsViewArray().reshape(params.shape())); // DL4J's SGD step: params -= update
+        if (!fusedStep(rows, iteration, epoch)) {
+            net.getUpdater().update(net, gradient, iteration, epoch, rows, LayerWorkspaceMgr.noWorkspaces());
+            INDArray params = net.params();
+            params.subi(net.getGradientsViewArray().reshape(params.shape())); // DL4J's SGD step: params -= update
+        }
         net.setScore(score);
         for (TrainingListener l : net.getListeners()) {
             l.iterationDone(net, iteration, epoch);

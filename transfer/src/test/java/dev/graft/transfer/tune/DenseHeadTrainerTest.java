@@ -3,6 +3,7 @@ package dev.graft.transfer.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.graft.zoo.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
@@ -115,6 +116,38 @@ class DenseHeadTrainerTest {
         }
         INDArray x = batches().get(0).getFeatures();
         assertThat(graft.output(x).equalsWithEps(dl4j.output(x), 1e-5)).isTrue();
+    }
+
+    @Test
+    void plainAdamHeadsTakeTheFusedStepWithTheSameResult() {
+        MultiLayerNetwork dl4j = plainAdamHead();
+        MultiLayerNetwork graft = plainAdamHead();
+        Engine.attachFastUpdaters(graft);
+        DenseHeadTrainer trainer = new DenseHeadTrainer(graft);
+        assertThat(trainer.fusable()).isTrue();
+        for (int epoch = 0; epoch < 3; epoch++) {
+            dl4j.fit(new ListDataSetIterator<>(batches(), 1));
+            trainer.fit(new ListDataSetIterator<>(batches(), 1));
+        }
+        assertThat(graft.params().equalsWithEps(dl4j.params(), 1e-6)).as("parameters").isTrue();
+        assertThat(graft.getUpdater().getStateViewArray().equalsWithEps(dl4j.getUpdater().getStateViewArray(), 1e-6))
+                .as("Adam moments").isTrue();
+
+        MultiLayerNetwork regularized = head(false);
+        Engine.attachFastUpdaters(regularized);
+        assertThat(new DenseHeadTrainer(regularized).fusable()).as("L2 and clipping act between the passes").isFalse();
+        assertThat(new DenseHeadTrainer(plainAdamHead()).fusable()).as("DL4J's own Adam").isFalse();
+    }
+
+    private static MultiLayerNetwork plainAdamHead() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(11)
+                .dataType(DataType.FLOAT).weightInit(WeightInit.RELU).updater(new Adam(3e-3)).list()
+                .layer(new DenseLayer.Builder().nIn(20).nOut(16).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(16).nOut(4)
+                        .activation(Activation.SOFTMAX).updater(new Adam(1e-2)).build())
+                .build());
+        net.init();
+        return net;
     }
 
     @Test
