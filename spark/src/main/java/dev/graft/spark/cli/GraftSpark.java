@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, version = "graft-spark 0.1.0",
         description = "Graft on Apache Spark: featurize into the feature cache from Spark partitions, and train the "
-                + "new head with DL4J's parameter averaging; the same cache format and the same reassembled model as "
-                + "on one machine.",
+                + "new head with DL4J's parameter averaging or gradient sharing; the same cache format and the same "
+                + "reassembled model as on one machine.",
         subcommands = {SparkFeaturizeCommand.class, SparkFinetuneCommand.class, CommandLine.HelpCommand.class})
 public final class GraftSpark implements Callable<Integer> {
     static {

@@ -109,14 +109,7 @@ class SparkCliTest {
 
     @Test
     void finetuneOnSparkSavesAModelThatPredictsFromRawInput() throws Exception {
-        GraftModel source = TinyModels.mlp(4);
-        LabeledData five = DataSpec.load("digits:5-9");
-        DataSet all = new DataSet(source.preprocess(five.features()), five.oneHotLabels());
-        for (int e = 0; e < 10; e++) {
-            source.multiLayerNetwork().fit(new ListDataSetIterator<>(all.asList(), 32));
-        }
-        Path zip = tmp.resolve("source.zip");
-        source.save(zip);
+        Path zip = sourceModel();
         Path out = tmp.resolve("tuned.zip");
         // the cache at a file: URI goes through Hadoop's (raw) local FileSystem; training reads a verified copy
         Path cacheDir = tmp.resolve("c");
@@ -124,6 +117,7 @@ class SparkCliTest {
                 "digits:0-4", "--cache", cacheDir.toUri().toString(), "--out", out.toString(), "--epochs", "15",
                 "--spark", "local[2]");
         assertThat(c.await(240)).as(c.output()).isZero();
+        assertThat(c.output()).contains("head: 15 epochs with parameter averaging on 2 workers");
         try (Stream<Path> files = Files.list(cacheDir)) { // no Hadoop .crc files or temp files beside the cache
             assertThat(files.map(f -> f.getFileName().toString()).sorted())
                     .containsExactly("manifest.json", "shard-00000.bin");
@@ -134,6 +128,68 @@ class SparkCliTest {
         LabeledData zeroToFour = DataSpec.load("digits:0-4");
         assertThat(SparkFinetuneCommand.accuracy(tuned, zeroToFour)).isGreaterThan(0.6);
         assertThat(tuned.card().origin()).contains("--spark local[2]");
+    }
+
+    @Test
+    void finetuneWithGradientSharingOnSparkSavesAModelThatPredictsFromRawInput() throws Exception {
+        Path zip = sourceModel();
+        Path out = tmp.resolve("shared.zip");
+        // DL4J's defaults for gradient sharing (adaptive threshold, one replica per executor); no Aeron property
+        // on this JVM's command line: the trainer sets it
+        Child c = Child.start(tmp.resolve("sharing.log"), "finetune", zip.toString(), "--cut", "dense2", "--data",
+                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", out.toString(), "--epochs", "15",
+                "--training", "sharing", "--spark", "local[2]");
+        assertThat(c.await(240)).as(c.output()).isZero();
+        assertThat(c.output()).contains("head: 15 epochs with gradient sharing on 2 workers");
+        double accuracy = Double.parseDouble(c.output().replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
+        assertThat(accuracy).as(c.output()).isGreaterThan(0.6); // 5 classes: chance is 0.2
+        assertThat(SparkFinetuneCommand.accuracy(GraftModel.load(out), DataSpec.load("digits:0-4"))).isGreaterThan(0.6);
+    }
+
+    @Test
+    void anUnknownTrainingOrAnOptionOfTheOtherTrainingIsRefusedBeforeSparkStarts() throws Exception {
+        Path zip = tmp.resolve("base.zip");
+        TinyModels.mlp(3).save(zip);
+        assertThat(finetuneError(zip, "--training", "allreduce")).contains("graft finetune (spark): error: unknown "
+                + "Spark training 'allreduce': use averaging (PARAMETER_AVERAGING) or sharing (GRADIENT_SHARING)");
+        assertThat(finetuneError(zip, "--training", "sharing", "--averaging", "3")).contains("graft finetune (spark): "
+                + "error: --averaging applies to --training averaging only, got --averaging 3 with --training sharing: "
+                + "leave it out or use --training averaging");
+        assertThat(finetuneError(zip, "--workers-per-node", "2")).contains("error: --workers-per-node applies to "
+                + "--training sharing only, got --workers-per-node 2 with --training averaging");
+        assertThat(tmp.resolve("c")).doesNotExist();
+    }
+
+    /** Runs finetune in this JVM (it must fail before a Spark context starts) and returns its error output. */
+    private String finetuneError(Path zip, String... options) {
+        List<String> args = new ArrayList<>(List.of("finetune", zip.toString(), "--cut", "dense2", "--data",
+                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", tmp.resolve("o.zip").toString(),
+                "--spark", "local[2]"));
+        args.addAll(List.of(options));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = GraftSpark.run(args.toArray(String[]::new));
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The tiny MLP trained on digits 5-9, saved: the source model the finetune runs start from. */
+    private Path sourceModel() throws Exception {
+        GraftModel source = TinyModels.mlp(4);
+        LabeledData five = DataSpec.load("digits:5-9");
+        DataSet all = new DataSet(source.preprocess(five.features()), five.oneHotLabels());
+        for (int e = 0; e < 10; e++) {
+            source.multiLayerNetwork().fit(new ListDataSetIterator<>(all.asList(), 32));
+        }
+        Path zip = tmp.resolve("source.zip");
+        source.save(zip);
+        return zip;
     }
 
     /**
