@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
                 + "224x224x3, random weights), head training examples/s (4096->256->10, Adam, batch 64) from memory "
                 + "and from the disk cache, cache write/read MB/s against a plain file read, and the demo's wall "
                 + "time. Warm-up and repeated runs; prints median, min and max.",
-                "Threads: set OMP_NUM_THREADS (the launcher's default is 1); compare with "
+                "Threads: OMP_NUM_THREADS (the launcher's default: the core count, OMP_WAIT_POLICY=PASSIVE); dense "
+                        + "heads train on 1 thread (GRAFT_TRAIN_THREADS overrides). Compare with "
                         + "tools/reference/bench_reference.py (PyTorch) on the same machine."})
 final class BenchCommand implements Callable<Integer> {
 
