@@ -25,7 +25,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * {@code Adam}.
  */
 public final class JavaAdamUpdater extends AdamUpdater {
-    /** Elements per chunk: three float chunks of 64 KiB stay in a core's L2 cache. */
+    /** Elements per chunk: four float chunks of 64 KiB stay in a core's L2 cache. */
     static final int CHUNK = 16_384;
 
     /** Per part: gradient, first moment, second moment and parameter chunks. */
