@@ -41,7 +41,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * forward, once again inside backprop), skips the gradient with respect to the input of the first layer (nobody
  * uses it: the base is frozen and cached), and needs no workspaces. Everything else is DL4J's: the layers'
  * activation functions and loss function compute activations, score and deltas; gradients are written into the
- * network's own gradient views with the same calls DL4J's {@code DenseLayer} / {@code OutputLayer} use; the
+ * network's own gradient views, the products DL4J's {@code DenseLayer} / {@code OutputLayer} compute; the
  * network's own updater applies regularization, gradient normalization, schedules and the update rule (or, for
  * Adam heads without regularization or clipping under {@code Engine.training}, Graft's Adam fuses DL4J's minibatch
  * division, the Adam step and the parameter update into one pass, bit for bit the same); constraints,
