@@ -280,8 +280,16 @@ public final class Engine {
 
     /** Whether {@link #attachFastUpdaters} replaces DL4J's Adam (see there for the switches). */
     public static boolean javaAdamRequested() {
-        return !"false".equalsIgnoreCase(System.getProperty(JAVA_ADAM, "true"))
-                && !"off".equalsIgnoreCase(System.getenv("GRAFT_JAVA_ADAM"));
+        return switchedOn(JAVA_ADAM, "GRAFT_JAVA_ADAM");
+    }
+
+    /**
+     * Graft's one reading of its on-by-default switches: off when the system property {@code property} is
+     * {@code false} or the environment variable {@code env} (may be null: property only) is {@code off}.
+     */
+    public static boolean switchedOn(String property, String env) {
+        return !"false".equalsIgnoreCase(System.getProperty(property, "true"))
+                && (env == null || !"off".equalsIgnoreCase(System.getenv(env)));
     }
 
     /** One line: backend, native build, helpers, threads; for benchmark headers and logs. */

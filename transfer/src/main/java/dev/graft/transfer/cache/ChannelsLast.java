@@ -1,6 +1,7 @@
 package dev.graft.transfer.cache;
 
 import dev.graft.transfer.Layers;
+import dev.graft.zoo.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ final class ChannelsLast {
      * ({@link BatchNormFolding}); {@code -D}{@value #FOLD_BATCH_NORM}{@code =false} turns it off.
      */
     static boolean foldBatchNorm() {
-        return !"false".equalsIgnoreCase(System.getProperty(FOLD_BATCH_NORM, "true"));
+        return Engine.switchedOn(FOLD_BATCH_NORM, null);
     }
 
     /** System property switching batch-norm folding off ({@code false}). */

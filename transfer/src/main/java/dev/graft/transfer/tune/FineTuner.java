@@ -260,7 +260,7 @@ public final class FineTuner {
                 losses.reset();
                 long t0 = System.nanoTime();
                 it.reset();
-                fit(top, it);
+                fitEpoch(top, it);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double[] val = valCache == null ? new double[] {Double.NaN, Double.NaN} : score(top, valCache.iterator(batchSize, -1), null);
                 double metric = valCache == null ? losses.mean() : val[0];
@@ -306,7 +306,7 @@ public final class FineTuner {
                 epoch++;
                 losses.reset();
                 long t0 = System.nanoTime();
-                fit(net, rawIterator(model, train));
+                fitEpoch(net, rawIterator(model, train));
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double[] val = validation == null ? new double[] {Double.NaN, Double.NaN} : score(net, rawIterator(model, validation), null);
                 double metric = validation == null ? losses.mean() : val[0];
@@ -417,10 +417,6 @@ public final class FineTuner {
         return new RawIterator(model, source, batchSize);
     }
 
-    private static void fit(Model net, DataSetIterator it) {
-        fitEpoch(net, it);
-    }
-
     /**
      * One pass of {@code net} over {@code it}, as every FineTuner stage trains: under {@link Engine#training}
      * (thread count, Graft's Adam) and, for a head of dense layers, with {@link DenseHeadTrainer}'s lean step
@@ -445,8 +441,7 @@ public final class FineTuner {
 
     /** Whether {@link #fitEpoch} trains {@code net} with {@link DenseHeadTrainer} (switch on and net supported). */
     public static boolean usesDenseHeadTrainer(Model net) {
-        return !"false".equalsIgnoreCase(System.getProperty(DENSE_HEAD_TRAINER, "true"))
-                && !"off".equalsIgnoreCase(System.getenv("GRAFT_DENSE_HEAD_TRAINER"))
+        return Engine.switchedOn(DENSE_HEAD_TRAINER, "GRAFT_DENSE_HEAD_TRAINER")
                 && DenseHeadTrainer.unsupported(net).isEmpty();
     }
 

@@ -153,6 +153,14 @@ class DenseHeadTrainerTest {
     @Test
     void refusesWhatItCannotReproduceAndSaysWhy() {
         assertThat(DenseHeadTrainer.unsupported(head(false))).isEmpty();
+        assertThat(FineTuner.usesDenseHeadTrainer(head(false))).isTrue();
+        System.setProperty(FineTuner.DENSE_HEAD_TRAINER, "false");
+        try {
+            assertThat(FineTuner.usesDenseHeadTrainer(head(false))).as("switched off").isFalse();
+        } finally {
+            System.clearProperty(FineTuner.DENSE_HEAD_TRAINER);
+        }
+        assertThat(FineTuner.usesDenseHeadTrainer(head(true))).as("dropout").isFalse();
         assertThat(DenseHeadTrainer.unsupported(head(true))).hasValueSatisfying(r -> assertThat(r).contains("dropout"));
         MultiLayerNetwork conv = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(2).build())
