@@ -167,6 +167,27 @@ public final class Engine {
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 
+    /** {@link #threads()} before Graft first changed it; 0 until read. */
+    private static volatile int startThreads;
+
+    /**
+     * The native thread count the process started with ({@code OMP_NUM_THREADS}; the {@code graft} launcher sets
+     * the core count): the cores the user gave Graft. Training lowers the native count for small networks
+     * ({@link #trainingThreads}); Graft's own Java loops ({@link JavaAdamUpdater}) still split over this many.
+     */
+    public static int startThreads() {
+        int n = startThreads;
+        if (n == 0) {
+            synchronized (Engine.class) {
+                if (startThreads == 0) {
+                    startThreads = threads();
+                }
+                n = startThreads;
+            }
+        }
+        return n;
+    }
+
     /**
      * Sets the threads of ND4J's native ops (OpenMP, which oneDNN also uses) and of its BLAS, for the whole
      * process. The starting value comes from {@code OMP_NUM_THREADS}; {@code OMP_WAIT_POLICY} can only be set in
@@ -176,7 +197,7 @@ public final class Engine {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
-        Nd4j.getExecutioner();
+        startThreads(); // remember the starting count before the first change
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
         try {
             Object blas = Nd4j.factory().blas();

@@ -97,6 +97,18 @@ class EngineTest {
         assertThat(Engine.threads()).isEqualTo(before);
     }
 
+    @Test
+    void graftsAdamKeepsTheStartingCoresWhileTrainingLowersTheNativeThreads() {
+        MultiLayerNetwork mlp = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new OutputLayer.Builder().nIn(3).nOut(2).activation(Activation.SOFTMAX).build()).build());
+        mlp.init();
+        int start = Engine.startThreads();
+        assertThat(Engine.withThreads(start + 2, Engine::startThreads)).isEqualTo(start);
+        assertThat(Engine.withThreads(start + 2, JavaAdamUpdater::parallelism)).isEqualTo(start + 2);
+        assertThat(Engine.training(mlp, Engine::threads)).isEqualTo(1);
+        assertThat(Engine.training(mlp, JavaAdamUpdater::parallelism)).isEqualTo(start);
+    }
+
     private static void assertClose(INDArray a, INDArray b, double relTol) {
         double scale = Math.max(1e-6, b.norm2Number().doubleValue());
         double diff = a.sub(b).norm2Number().doubleValue();
