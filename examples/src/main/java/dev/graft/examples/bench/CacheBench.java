@@ -20,7 +20,9 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
  * The feature cache's own cost, without any network: writing (identity featurizer; sha256 and fsync included),
- * reading in stored and in shuffled order, and a plain sequential read of the same shard files as the ceiling.
+ * reading in stored and in shuffled order (a new batch per {@code next()}, and through {@code forEachBatch}, which
+ * refills one set of arrays as Graft's head training does), and a plain sequential read of the same shard files as
+ * the ceiling.
  * Each run rebuilds the cache; the reads follow the write, so all of them read from the page cache.
  */
 final class CacheBench {
@@ -38,6 +40,8 @@ final class CacheBench {
             List<double[]> write = new ArrayList<>();
             List<double[]> stored = new ArrayList<>();
             List<double[]> shuffled = new ArrayList<>();
+            List<double[]> storedReused = new ArrayList<>();
+            List<double[]> shuffledReused = new ArrayList<>();
             List<double[]> plain = new ArrayList<>();
             // The timer's warm-up and repetition counts, applied to the whole write-then-read cycle.
             timer.measure(() -> {
@@ -53,6 +57,8 @@ final class CacheBench {
                 write.add(new double[] {bytes / 1e6 / s, rows / s});
                 stored.add(read(cache.iterator(256, -1), bytes, rows));
                 shuffled.add(read(cache.iterator(256, 7), bytes, rows));
+                storedReused.add(visit(cache, -1, bytes, rows));
+                shuffledReused.add(visit(cache, 7, bytes, rows));
                 plain.add(plainRead(dir, bytes, rows));
                 return 1;
             });
@@ -61,6 +67,10 @@ final class CacheBench {
             out.add(result("cache-write-" + name, write, keep, note + ", build() with identity featurizer"));
             out.add(result("cache-read-" + name, stored, keep, note + ", iterator(256, stored order)"));
             out.add(result("cache-read-shuffled-" + name, shuffled, keep, note + ", iterator(256, shuffled)"));
+            out.add(result("cache-read-reused-" + name, storedReused, keep,
+                    note + ", forEachBatch(256, stored order): one set of arrays for all batches"));
+            out.add(result("cache-read-shuffled-reused-" + name, shuffledReused, keep,
+                    note + ", forEachBatch(256, shuffled): one set of arrays for all batches"));
             out.add(result("plain-read-" + name, plain, keep, note + ", FileChannel 1 MiB reads of the shard files"));
         }
         return out;
@@ -86,6 +96,22 @@ final class CacheBench {
         double s = (System.nanoTime() - t0) / 1e9;
         if (n != rows || Double.isNaN(sink)) {
             throw new IllegalStateException("read " + n + " rows, expected " + rows);
+        }
+        return new double[] {bytes / 1e6 / s, rows / s};
+    }
+
+    /** Like {@link #read}, through {@link FeatureCache#forEachBatch} (a batch is valid during its call). */
+    private static double[] visit(FeatureCache cache, long seed, long bytes, int rows) throws IOException {
+        long t0 = System.nanoTime();
+        long[] n = {0};
+        double[] sink = {0};
+        cache.forEachBatch(256, seed, ds -> {
+            n[0] += ds.numExamples();
+            sink[0] += ds.getFeatures().getDouble(0);
+        });
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (n[0] != rows || Double.isNaN(sink[0])) {
+            throw new IllegalStateException("read " + n[0] + " rows, expected " + rows);
         }
         return new double[] {bytes / 1e6 / s, rows / s};
     }

@@ -12,10 +12,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Batches from a built cache. Every shard is memory-mapped; each batch copies its rows out of the maps straight
@@ -157,6 +159,12 @@ final class CacheIterator extends BatchIterator {
         DataType stored = precision == Precision.FLOAT32 ? DataType.FLOAT : DataType.HALF;
         INDArray features = Nd4j.createUninitialized(stored, shape, 'c');
         INDArray lab = Nd4j.createUninitialized(DataType.FLOAT, b, numClasses);
+        copyRows(b, features, lab);
+        return new DataSet(stored == DataType.FLOAT ? features : features.castTo(DataType.FLOAT), lab);
+    }
+
+    /** Copies the next {@code b} rows (from {@link #position}) into the first {@code b} rows of the arrays. */
+    private void copyRows(int b, INDArray features, INDArray lab) {
         ByteBuffer fx = features.data().asNio();
         ByteBuffer ly = lab.data().asNio();
         int featureBytes = featureLength * precision.bytes();
@@ -168,7 +176,36 @@ final class CacheIterator extends BatchIterator {
             fx.put(k * featureBytes, map, offset, featureBytes);
             ly.put(k * labelBytes, map, offset + featureBytes, labelBytes);
         }
-        return new DataSet(stored == DataType.FLOAT ? features : features.castTo(DataType.FLOAT), lab);
+    }
+
+    /**
+     * The rest of this epoch into one set of arrays that every batch reuses (float16 rows widened into them in
+     * place); a short last batch is a view of their first rows. Saves the first touch of a fresh batch's pages:
+     * BENCHMARKS.md, "cache read".
+     */
+    @Override
+    public void visitRemaining(Consumer<DataSet> action) {
+        int size = Math.max(1, Math.min(batch(), rows));
+        long[] shape = new long[featureShape.length + 1];
+        shape[0] = size;
+        System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
+        INDArray features = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+        INDArray half = precision == Precision.FLOAT32 ? null : Nd4j.createUninitialized(DataType.HALF, shape, 'c');
+        INDArray lab = Nd4j.createUninitialized(DataType.FLOAT, size, numClasses);
+        while (hasNext()) {
+            int b = Math.min(size, rows - position);
+            copyRows(b, half == null ? features : half, lab);
+            if (half != null) {
+                features.assign(half); // widened in place, no new array
+            }
+            position += b;
+            DataSet ds = b == size ? new DataSet(features, lab)
+                    : new DataSet(features.get(NDArrayIndex.interval(0, b)), lab.get(NDArrayIndex.interval(0, b)));
+            if (getPreProcessor() != null) {
+                getPreProcessor().preProcess(ds);
+            }
+            action.accept(ds);
+        }
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
@@ -113,6 +115,18 @@ public final class FeatureCache {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
         return CacheIterator.open(this, batchSize, shuffleSeed);
+    }
+
+    /**
+     * One pass over the built cache, as {@link #iterator(int, long)} would give it (same batches, same order for
+     * the same seed), handed to {@code action} batch by batch in arrays that every batch reuses: a batch is only
+     * valid during its call ({@code dup()} what you keep). For passes that use each batch once (training a
+     * head, scoring, exporting); no new memory is allocated per batch.
+     *
+     * @throws IllegalStateException if the cache has not been built for this key
+     */
+    public void forEachBatch(int batchSize, long shuffleSeed, Consumer<DataSet> action) throws IOException {
+        ((CacheIterator) iterator(batchSize, shuffleSeed)).visitRemaining(action);
     }
 
     /** Number of cached rows: examples × views per example. */

@@ -1,5 +1,6 @@
 package dev.graft.transfer.data;
 
+import java.util.function.Consumer;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -42,6 +43,18 @@ public abstract class BatchIterator implements DataSetIterator {
     @Override
     public final DataSet next() {
         return next(batchSize);
+    }
+
+    /**
+     * Hands the rest of this pass's batches (of {@link #batch()} examples, the pre-processor applied) to
+     * {@code action}, one at a time. Unlike {@link #next()}, a batch is only valid during its call: iterators that
+     * can (the feature cache's) fill the same arrays for every batch, which saves allocating and first touching
+     * new memory each time; {@code dup()} what you keep. This default takes the batches from {@link #next()}.
+     */
+    public void visitRemaining(Consumer<DataSet> action) {
+        while (hasNext()) {
+            action.accept(next());
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.transfer.data.BatchIterator;
 import dev.graft.zoo.JavaAdamUpdater;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,7 +217,9 @@ public final class DenseHeadTrainer {
 
     /**
      * One pass over {@code data}, as {@code MultiLayerNetwork.fit(DataSetIterator)} does it (reset if exhausted,
-     * background prefetch when the iterator allows it, epoch listeners, epoch count).
+     * background prefetch when the iterator allows it, epoch listeners, epoch count). Graft's own iterators are
+     * read through {@link BatchIterator#visitRemaining}: a step keeps nothing of its batch, so the feature cache
+     * fills the same arrays every step.
      */
     public void fit(DataSetIterator data) {
         DataSetIterator it = data.asyncSupported() ? new AsyncDataSetIterator(data, 2, true) : data;
@@ -226,6 +229,9 @@ public final class DenseHeadTrainer {
             }
             if (!it.hasNext() && it.resetSupported()) {
                 it.reset();
+            }
+            if (it instanceof BatchIterator) {
+                ((BatchIterator) it).visitRemaining(this::fit);
             }
             while (it.hasNext()) {
                 DataSet batch = it.next();

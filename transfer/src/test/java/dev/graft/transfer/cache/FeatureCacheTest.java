@@ -5,14 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
+import dev.graft.transfer.tune.DenseHeadTrainer;
 import dev.graft.zoo.GraftModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class FeatureCacheTest {
     @TempDir
@@ -92,6 +103,62 @@ class FeatureCacheTest {
         assertThat(rows).isEqualTo(data.size());
         assertThat(firstEpoch).hasSizeGreaterThan(data.size() - 20); // duplicates only where digits are identical
         assertThat(secondEpochFirstBatch).isNotEqualTo(firstBatch);
+    }
+
+    @Test
+    void forEachBatchGivesTheIteratorsBatchesInOneSetOfArrays() throws Exception {
+        LabeledData data = digits();
+        for (Precision p : Precision.values()) {
+            FeatureCache cache = FeatureCache.builder(tmp.resolve("c-" + p)).featurizer(Featurizers.cut(
+                    TinyModels.mlp(1), "dense2")).source(data).shardRows(128).precision(p).batchSize(32).build();
+            cache.build();
+            for (long seed : new long[] {-1, 7}) {
+                DataSetIterator expected = cache.iterator(48, seed); // a short last batch: 1 + rows % 48
+                List<DataSet> seen = new ArrayList<>();
+                Set<Long> buffers = new HashSet<>();
+                cache.forEachBatch(48, seed, ds -> {
+                    DataSet want = expected.next();
+                    assertThat(ds.getFeatures().dataType()).isEqualTo(DataType.FLOAT);
+                    assertThat(ds.getFeatures()).as("%s seed %d", p, seed).isEqualTo(want.getFeatures());
+                    assertThat(ds.getLabels()).isEqualTo(want.getLabels());
+                    buffers.add(ds.getFeatures().data().address());
+                    seen.add(ds);
+                });
+                assertThat(expected.hasNext()).isFalse();
+                assertThat(seen).hasSize((data.size() + 47) / 48);
+                assertThat(data.size() % 48).isNotZero();
+                assertThat(buffers).as("every batch in the same features array").hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aHeadTrainedFromTheReusedArraysEqualsOneTrainedFromFreshBatches() throws Exception {
+        FeatureCache cache = cache(tmp.resolve("c"), Featurizers.cut(TinyModels.mlp(1), "dense2"), digits(), 128);
+        cache.build();
+        MultiLayerNetwork reused = head();
+        MultiLayerNetwork fresh = head();
+        DenseHeadTrainer trainer = new DenseHeadTrainer(reused);
+        for (int epoch = 0; epoch < 3; epoch++) {
+            DataSetIterator it = cache.iterator(32, 3);
+            trainer.fit(it); // Graft's iterator: read through visitRemaining
+            assertThat(it.hasNext()).isFalse();
+            fresh.fit(cache.iterator(32, 3)); // DL4J: a new batch per next()
+        }
+        assertThat(reused.getIterationCount()).isEqualTo(fresh.getIterationCount())
+                .isEqualTo(3 * (int) ((cache.size() + 31) / 32));
+        assertThat(reused.params().equalsWithEps(fresh.params(), 1e-5)).isTrue();
+    }
+
+    private static MultiLayerNetwork head() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.FLOAT).updater(new Adam(1e-2)).list()
+                .layer(new DenseLayer.Builder().nIn(8).nOut(6).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(5)
+                        .activation(Activation.SOFTMAX).build())
+                .build());
+        net.init();
+        return net;
     }
 
     @Test
