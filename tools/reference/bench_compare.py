@@ -5,7 +5,8 @@
 
 For each Graft workload it prints the median and its ratio to the reference's best matching workload (plain,
 channels-last, or batch-norm-folded, whichever is fastest; head-cache-* is compared with head-memory, the reference's
-fastest head). Only the standard library is needed.
+fastest head), and each cache read as a share of the plain read of the same files in the same run. Only the
+standard library is needed.
 """
 import json
 import sys
@@ -49,6 +50,16 @@ def main(argv):
             else:
                 print("| %s | %.4g %s | %s %.4g | %.2fx |" % (w, r["median"], r["unit"], b["workload"], b["median"],
                                                              r["median"] / b["median"]))
+        plain = [w for w in graft if w.startswith("plain-read-")]
+        if plain:
+            print("\n| cache read | MB/s | plain read of the same files, MB/s | share of the ceiling |")
+            print("|---|---:|---:|---:|")
+            for p in plain:
+                precision = p[len("plain-read-"):]
+                for w, r in graft.items():
+                    if w.startswith("cache-read-") and w.endswith("-" + precision):
+                        print("| %s | %.0f | %.0f | %.0f %% |" % (w, r["median"], graft[p]["median"],
+                                                               100 * r["median"] / graft[p]["median"]))
 
 
 if __name__ == "__main__":
