@@ -162,6 +162,15 @@ final class ChannelsLast {
         if (!anyConv) {
             return null;
         }
+        if (ChannelsLastConvolution.enabled()) {
+            for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+                if (e.getValue() instanceof LayerVertex
+                        && ChannelsLastConvolution.applies(((LayerVertex) e.getValue()).getLayerConf().getLayer())) {
+                    LayerVertex lv = (LayerVertex) e.getValue();
+                    e.setValue(new ChannelsLastConvolution.Vertex(lv.getLayerConf(), lv.getPreProcessor()));
+                }
+            }
+        }
         ComputationGraph copy = new ComputationGraph(conf);
         long n = 0;
         for (GraphVertex v : conf.getVertices().values()) {

@@ -7,6 +7,7 @@ import dev.graft.zoo.Zoo;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -37,12 +38,30 @@ class ZooChannelsLastTest {
                 .noneMatch(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex
                         && ((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf().getLayer()
                         instanceof BatchNormalization);
+        assertThat(run.getLayers()).filteredOn(l -> l instanceof ConvolutionLayer).as("53 convolutions")
+                .hasSize(53)
+                .allMatch(l -> l instanceof ChannelsLastConvolution && ((ChannelsLastConvolution) l).direct());
+
+        // DL4J's own layer (copying every NHWC input first) gives the very same features
+        INDArray direct = Featurizers.cut(model, "avgpool").featurize(x);
+        System.setProperty(ChannelsLastConvolution.PROPERTY, "false");
+        try {
+            AbstractFeaturizer dl4j = (AbstractFeaturizer) Featurizers.cut(model, "avgpool");
+            assertThat(((ComputationGraph) dl4j.runNetwork()).getLayers())
+                    .noneMatch(l -> l instanceof ChannelsLastConvolution);
+            assertThat(dl4j.featurize(x)).isEqualTo(direct);
+        } finally {
+            System.clearProperty(ChannelsLastConvolution.PROPERTY);
+        }
     }
 
     @Test
     void vgg16() throws Exception {
         GraftModel model = heNormal(Zoo.builder().build().init("vgg16", 10, 1));
         compare(model, "19", Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(255));
+        ComputationGraph run = (ComputationGraph) ((AbstractFeaturizer) Featurizers.cut(model, "19")).runNetwork();
+        assertThat(run.getLayers()).filteredOn(l -> l instanceof ConvolutionLayer).hasSize(13)
+                .allMatch(l -> l instanceof ChannelsLastConvolution && ((ChannelsLastConvolution) l).direct());
     }
 
     private static void compare(GraftModel model, String cut, INDArray x) {
