@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
                 + "and from the disk cache, cache write/read MB/s against a plain file read, and the demo's wall "
                 + "time. Warm-up and repeated runs; prints median, min and max.",
                 "Threads: OMP_NUM_THREADS (the launcher's default: the core count, OMP_WAIT_POLICY=PASSIVE); dense "
-                        + "heads train on 1 thread (GRAFT_TRAIN_THREADS overrides). Compare with "
+                        + "heads train on 1 native thread (GRAFT_TRAIN_THREADS overrides; GRAFT_TRAIN_BLAS_THREADS "
+                        + "sets their matrix products apart) while Graft's Adam splits over the cores. Compare with "
                         + "tools/reference/bench_reference.py (PyTorch) on the same machine."})
 final class BenchCommand implements Callable<Integer> {
 

@@ -199,11 +199,25 @@ public final class Engine {
         }
         startThreads(); // remember the starting count before the first change
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+        setBlasThreads(n);
+    }
+
+    private static void setBlasThreads(int n) {
         try {
             Object blas = Nd4j.factory().blas();
             blas.getClass().getMethod("setMaxThreads", int.class).invoke(blas, n);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.debug("BLAS threads not set: {}", e.toString());
+        }
+    }
+
+    /** Threads ND4J's BLAS uses now (-1 if the backend does not say). */
+    public static int blasThreads() {
+        try {
+            Object blas = Nd4j.factory().blas();
+            return (Integer) blas.getClass().getMethod("getMaxThreads").invoke(blas);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
         }
     }
 
@@ -255,10 +269,41 @@ public final class Engine {
      * off, Graft's {@link JavaAdamUpdater} in place of DL4J's Adam ({@link #attachFastUpdaters(Model)}).
      */
     public static <T, E extends Exception> T training(Model network, Task<T, E> task) throws E {
+        Integer blas = trainingBlasThreads();
         return withThreads(trainingThreads(network), () -> {
             attachFastUpdaters(network);
-            return task.run();
+            if (blas == null || blas == threads()) {
+                return task.run();
+            }
+            setBlasThreads(blas);
+            try {
+                return task.run();
+            } finally {
+                setBlasThreads(threads());
+            }
         });
+    }
+
+    /** System property for {@link #trainingBlasThreads()} (environment variable: {@code GRAFT_TRAIN_BLAS_THREADS}). */
+    public static final String TRAIN_BLAS_THREADS = "graft.trainBlasThreads";
+
+    /**
+     * BLAS threads for training, when set apart from the native threads: the system property
+     * {@value #TRAIN_BLAS_THREADS} or {@code GRAFT_TRAIN_BLAS_THREADS}; null (the default) when neither is set.
+     * On an idle 2-core machine a dense head trained 1.05-1.25x faster with 2 BLAS threads (its two large products
+     * split) and one native thread; with another process on one core, 0.69-0.75x (OpenBLAS splits each product in
+     * fixed halves, and waits for the slower one). So not the default; BENCHMARKS.md has the numbers.
+     */
+    public static Integer trainingBlasThreads() {
+        String v = System.getProperty(TRAIN_BLAS_THREADS, System.getenv("GRAFT_TRAIN_BLAS_THREADS"));
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        if (!v.trim().matches("\\d+") || Integer.parseInt(v.trim()) < 1) {
+            throw new IllegalArgumentException("BLAS threads for training (" + TRAIN_BLAS_THREADS
+                    + " / GRAFT_TRAIN_BLAS_THREADS) must be a whole number >= 1, got '" + v + "'");
+        }
+        return Integer.parseInt(v.trim());
     }
 
     /**

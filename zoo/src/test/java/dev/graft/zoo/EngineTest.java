@@ -1,6 +1,7 @@
 package dev.graft.zoo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -95,6 +96,25 @@ class EngineTest {
         assertThat(Engine.threads()).isEqualTo(before);
         assertThat(Engine.training(mlp, Engine::threads)).isEqualTo(1);
         assertThat(Engine.threads()).isEqualTo(before);
+    }
+
+    @Test
+    void trainingBlasThreadsCanBeSetApartFromTheNativeThreads() {
+        MultiLayerNetwork mlp = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new OutputLayer.Builder().nIn(3).nOut(2).activation(Activation.SOFTMAX).build()).build());
+        mlp.init();
+        int before = Engine.blasThreads();
+        assertThat(Engine.training(mlp, Engine::blasThreads)).as("default: BLAS follows the native count").isEqualTo(1);
+        System.setProperty(Engine.TRAIN_BLAS_THREADS, "3");
+        try {
+            assertThat(Engine.training(mlp, () -> Engine.threads() + "/" + Engine.blasThreads())).isEqualTo("1/3");
+            assertThat(Engine.blasThreads()).isEqualTo(before);
+            System.setProperty(Engine.TRAIN_BLAS_THREADS, "two");
+            assertThatThrownBy(() -> Engine.training(mlp, Engine::threads))
+                    .hasMessageContaining("GRAFT_TRAIN_BLAS_THREADS").hasMessageContaining("'two'");
+        } finally {
+            System.clearProperty(Engine.TRAIN_BLAS_THREADS);
+        }
     }
 
     @Test

@@ -95,7 +95,10 @@ public final class Benchmarks {
                         + ", -Xmx" + rt.maxMemory() / (1 << 20) + "m",
                 "dl4j/nd4j: 1.0.0-M2.1; " + Engine.describe(),
                 "env: OMP_NUM_THREADS=" + env("OMP_NUM_THREADS") + " OMP_WAIT_POLICY=" + env("OMP_WAIT_POLICY")
-                        + " GRAFT_HELPERS=" + env("GRAFT_HELPERS"));
+                        + " GRAFT_HELPERS=" + env("GRAFT_HELPERS") + " GRAFT_TRAIN_THREADS=" + env("GRAFT_TRAIN_THREADS")
+                        + " GRAFT_TRAIN_BLAS_THREADS=" + env("GRAFT_TRAIN_BLAS_THREADS")
+                        + " GRAFT_JAVA_ADAM=" + env("GRAFT_JAVA_ADAM")
+                        + " GRAFT_DENSE_HEAD_TRAINER=" + env("GRAFT_DENSE_HEAD_TRAINER"));
     }
 
     private static String env(String name) {
