@@ -265,8 +265,9 @@ public final class Engine {
     }
 
     /**
-     * Runs a training task on {@code network}: with {@link #trainingThreads(Model)} threads and, unless switched
-     * off, Graft's {@link JavaAdamUpdater} in place of DL4J's Adam ({@link #attachFastUpdaters(Model)}).
+     * Runs a training task on {@code network}: with {@link #trainingThreads(Model)} threads (BLAS: the same, or
+     * {@link #trainingBlasThreads()} when set) and, unless switched off, Graft's {@link JavaAdamUpdater} in place
+     * of DL4J's Adam ({@link #attachFastUpdaters(Model)}).
      */
     public static <T, E extends Exception> T training(Model network, Task<T, E> task) throws E {
         Integer blas = trainingBlasThreads();
@@ -290,18 +291,20 @@ public final class Engine {
     /**
      * BLAS threads for training, when set apart from the native threads: the system property
      * {@value #TRAIN_BLAS_THREADS} or {@code GRAFT_TRAIN_BLAS_THREADS}; null (the default) when neither is set.
-     * On an idle 2-core machine a dense head trained 1.05-1.25x faster with 2 BLAS threads (its two large products
+     * On an idle 2-core machine a dense head trained 1.12-1.36x faster with 2 BLAS threads (its two large products
      * split) and one native thread; with another process on one core, 0.69-0.75x (OpenBLAS splits each product in
      * fixed halves, and waits for the slower one). So not the default; BENCHMARKS.md has the numbers.
+     *
+     * @throws IllegalArgumentException if the value is not a whole number from 1 to 1024
      */
     public static Integer trainingBlasThreads() {
         String v = System.getProperty(TRAIN_BLAS_THREADS, System.getenv("GRAFT_TRAIN_BLAS_THREADS"));
         if (v == null || v.isBlank()) {
             return null;
         }
-        if (!v.trim().matches("\\d+") || Integer.parseInt(v.trim()) < 1) {
+        if (!v.trim().matches("\\d{1,4}") || Integer.parseInt(v.trim()) < 1 || Integer.parseInt(v.trim()) > 1024) {
             throw new IllegalArgumentException("BLAS threads for training (" + TRAIN_BLAS_THREADS
-                    + " / GRAFT_TRAIN_BLAS_THREADS) must be a whole number >= 1, got '" + v + "'");
+                    + " / GRAFT_TRAIN_BLAS_THREADS) must be a whole number from 1 to 1024, got '" + v + "'");
         }
         return Integer.parseInt(v.trim());
     }
