@@ -22,12 +22,13 @@ class BenchCommandTest {
         assertThat(r.out()).contains("- machine: ").contains("layer helpers on")
                 .contains("| workload | unit | median | min | max | runs | setup |");
         for (String id : List.of("featurize-resnet50", "head-memory", "head-cache-float32", "head-cache-float16",
-                "cache-write-float32", "cache-read-float32", "cache-read-shuffled-float16", "plain-read-float16")) {
+                "cache-write-float32", "cache-read-float32", "cache-read-shuffled-float16", "cache-read-reused-float32",
+                "cache-read-shuffled-reused-float16", "plain-read-float16")) {
             assertThat(r.out()).contains("| " + id + " | ");
         }
         List<String> lines = Files.readAllLines(json);
         assertThat(lines.get(0)).startsWith("{\"environment\":\"date: ");
-        assertThat(lines).hasSize(1 + 1 + 3 + 8);
+        assertThat(lines).hasSize(1 + 1 + 3 + 2 * 6); // environment, resnet50, 3 heads, 6 cache rows per precision
         assertThat(lines.get(1)).contains("\"workload\":\"featurize-resnet50\"").contains("\"runs\":[");
     }
 
