@@ -5,11 +5,13 @@
 #      OMP_NUM_THREADS=cores with spinning OpenMP threads, every network trained on all threads with DL4J's fit and
 #      libnd4j's Adam),
 #   3. the PyTorch reference (tools/reference/bench_reference.py, from the local wheel index),
-# then prints each Graft run's medians as ratios to PyTorch's best layout.
+#   4. with TF_PYTHON set (a Python with tensorflow-cpu), the TensorFlow / Keras 3 featurize reference,
+# then prints each Graft run's medians as ratios to the fastest reference variant.
 #
 #   tools/reference/bench_all.sh [OUT_DIR] [graft bench args, e.g. --runs 5 vgg16 resnet50 head cache]
 # Needs: the CLI built (./graft --help builds it), Maven (to fetch ND4J's plain native jar once), and for step 3 a
-# Python with torch + numpy: PYTHON=/tmp/refvenv/bin/python (see tools/reference/README.md). ~15 min on 2 cores.
+# Python with torch + numpy: PYTHON=/tmp/refvenv/bin/python, optionally TF_PYTHON=/tmp/tfenv/bin/python (see
+# tools/reference/README.md). ~15 min on 2 cores (~18 with TensorFlow).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-/tmp/graft-bench}"
@@ -41,5 +43,12 @@ OMP_NUM_THREADS="$cores" GRAFT_HELPERS=off GRAFT_TRAIN_THREADS="$cores" GRAFT_JA
 
 echo "== PyTorch"
 "${PYTHON:-python3}" "$root/tools/reference/bench_reference.py" --threads "$cores" --runs 5 --json "$out/torch.jsonl"
+refs="$out/torch.jsonl"
 
-python3 "$root/tools/reference/bench_compare.py" "$out/graft.jsonl" "$out/torch.jsonl" "$out/dl4j-defaults.jsonl"
+if [ -n "${TF_PYTHON:-}" ]; then
+  echo "== TensorFlow / Keras 3"
+  "$TF_PYTHON" "$root/tools/reference/bench_reference_tf.py" --threads "$cores" --runs 5 --xla --json "$out/tf.jsonl"
+  refs="$refs,$out/tf.jsonl"
+fi
+
+python3 "$root/tools/reference/bench_compare.py" "$out/graft.jsonl" "$refs" "$out/dl4j-defaults.jsonl"

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Ratios of `graft bench --json` results to bench_reference.py's, workload by workload (medians).
 
-  python3 tools/reference/bench_compare.py graft.jsonl torch.jsonl [more-graft.jsonl ...]
+  python3 tools/reference/bench_compare.py graft.jsonl torch.jsonl[,tf.jsonl] [more-graft.jsonl ...]
 
-For each Graft workload it prints the median and its ratio to the reference's best matching workload (plain,
-channels-last, or batch-norm-folded, whichever is fastest; head-cache-* is compared with head-memory, the reference's
+For each Graft workload it prints the median and its ratio to the references' best matching workload (plain,
+channels-last, batch-norm-folded or XLA, whichever is fastest, across all reference files given with commas;
+head-cache-* is compared with head-memory, the reference's
 fastest head), and each cache read as a share of the plain read of the same files in the same run. Only the
 standard library is needed.
 """
@@ -24,20 +25,25 @@ def load(path):
     return env, rows
 
 
-def reference_for(workload, ref):
+def reference_for(workload, refs):
+    """The fastest matching row over all reference files, its workload id prefixed with the file's name."""
     if workload.startswith("head-"):
         keys = ["head-memory"]
     else:
-        keys = [workload, workload + "-channels-last", workload + "-folded", workload + "-folded-channels-last"]
-    found = [ref[k] for k in keys if k in ref]
+        keys = [workload + s for s in ["", "-channels-last", "-folded", "-folded-channels-last", "-xla"]]
+    found = [dict(ref[k], workload=name + ":" + k) for name, ref in refs for k in keys if k in ref]
     return max(found, key=lambda r: r["median"]) if found else None
 
 
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
-    ref_env, ref = load(argv[2])
-    print("reference: " + ref_env)
+    refs = []
+    for path in argv[2].split(","):
+        ref_env, ref = load(path)
+        refs.append((path.rsplit("/", 1)[-1].split(".")[0], ref))
+        print("reference %s: %s" % (path, ref_env))
+    ref = refs
     for path in [argv[1]] + argv[3:]:
         env, graft = load(path)
         print("\ngraft (%s): %s\n" % (path, env))
