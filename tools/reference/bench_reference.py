@@ -19,10 +19,8 @@ Usage (Python and PyTorch are used only by this tool; Graft does not depend on t
 No torchvision: the two networks are defined here (torchvision wheels must match the torch build exactly).
 """
 import argparse
-import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 
@@ -30,6 +28,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from bench_common import Report, measure, result
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -96,22 +96,6 @@ def gflop_per_image(model, x):
 
 # ---------------------------------------------------------------------------------------------------------------
 # timing
-
-def measure(fn, warmup, runs):
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        units = fn()
-        out.append(units / (time.perf_counter() - t0))
-    return out
-
-
-def result(workload, unit, values, note):
-    return {"workload": workload, "unit": unit, "median": statistics.median(values), "min": min(values),
-            "max": max(values), "runs": values, "note": note}
-
 
 def featurize(name, model, batch, warmup, runs, channels_last, folded=False):
     model.eval()
@@ -188,16 +172,8 @@ def main():
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), platform.processor() or platform.machine(),
         "%d cores" % os.cpu_count(), torch.__version__, torch.get_num_threads(),
         torch.backends.mkldnn.is_available() and "oneDNN available" or "no oneDNN")
-    print("- " + env + "\n")
-    print("| workload | unit | median | min | max | runs | setup |\n|---|---|---:|---:|---:|---:|---|")
-    results = []
-
-    def emit(r):
-        results.append(r)
-        f = lambda v: "%.0f" % v if v >= 100 else "%.3g" % v
-        print("| %s | %s | %s | %s | %s | %d | %s |" % (r["workload"], r["unit"], f(r["median"]), f(r["min"]),
-                                                      f(r["max"]), len(r["runs"]), r["note"]), flush=True)
-
+    report = Report(env)
+    emit = report.emit
     layouts = [False] if a.no_channels_last else [False, True]
     for w in a.workloads:
         if w == "vgg16":
@@ -215,11 +191,7 @@ def main():
                     emit(r)
         else:
             p.error("unknown workload " + w)
-    if a.json:
-        with open(a.json, "w") as fh:
-            fh.write(json.dumps({"environment": env}) + "\n")
-            for r in results:
-                fh.write(json.dumps(r) + "\n")
+    report.write(a.json)
 
 
 if __name__ == "__main__":

@@ -16,16 +16,16 @@ Usage (Python and TensorFlow are used only by this tool; Graft does not depend o
   python3 tools/reference/bench_compare.py /tmp/graft.jsonl /tmp/tf.jsonl
 """
 import argparse
-import json
 import os
 import platform
-import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
+
+from bench_common import Report, measure, result  # noqa: E402
 
 
 def parse():
@@ -83,22 +83,6 @@ def resnet50_pooled():
     return keras.Model(inp, layers.GlobalAveragePooling2D()(x))
 
 
-def measure(fn, warmup, runs):
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        units = fn()
-        out.append(units / (time.perf_counter() - t0))
-    return out
-
-
-def result(workload, unit, values, note):
-    return {"workload": workload, "unit": unit, "median": statistics.median(values), "min": min(values),
-            "max": max(values), "runs": values, "note": note}
-
-
 def featurize(name, model, batch, warmup, runs, xla):
     x = tf.constant(np.random.default_rng(7).random((batch, 224, 224, 3), dtype=np.float32) * 255)
     call = tf.function(lambda t: model(t, training=False), jit_compile=xla)
@@ -117,16 +101,7 @@ def main():
     env = "date %s; %s; %d cores; tensorflow %s, keras %s, %d intra-op threads" % (
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), platform.processor() or platform.machine(),
         os.cpu_count(), tf.__version__, keras.__version__, a.threads)
-    print("- " + env + "\n")
-    print("| workload | unit | median | min | max | runs | setup |\n|---|---|---:|---:|---:|---:|---|")
-    results = []
-
-    def emit(r):
-        results.append(r)
-        f = lambda v: "%.0f" % v if v >= 100 else "%.3g" % v
-        print("| %s | %s | %s | %s | %s | %d | %s |" % (r["workload"], r["unit"], f(r["median"]), f(r["min"]),
-                                                      f(r["max"]), len(r["runs"]), r["note"]), flush=True)
-
+    report = Report(env)
     builders = {"vgg16": vgg16_to_fc2, "resnet50": resnet50_pooled}
     for w in a.workloads:
         if w not in builders:
@@ -134,12 +109,8 @@ def main():
         keras.utils.set_random_seed(3)
         model = builders[w]()
         for xla in ([False, True] if a.xla else [False]):
-            emit(featurize(w, model, a.batch, a.warmup, a.runs, xla))
-    if a.json:
-        with open(a.json, "w") as fh:
-            fh.write(json.dumps({"environment": env}) + "\n")
-            for r in results:
-                fh.write(json.dumps(r) + "\n")
+            report.emit(featurize(w, model, a.batch, a.warmup, a.runs, xla))
+    report.write(a.json)
 
 
 if __name__ == "__main__":

@@ -203,22 +203,12 @@ public final class Engine {
     }
 
     private static void setBlasThreads(int n) {
-        try {
-            Object blas = Nd4j.factory().blas();
-            blas.getClass().getMethod("setMaxThreads", int.class).invoke(blas, n);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.debug("BLAS threads not set: {}", e.toString());
-        }
+        Nd4j.factory().blas().setMaxThreads(n);
     }
 
-    /** Threads ND4J's BLAS uses now (-1 if the backend does not say). */
+    /** Threads ND4J's BLAS uses now. */
     public static int blasThreads() {
-        try {
-            Object blas = Nd4j.factory().blas();
-            return (Integer) blas.getClass().getMethod("getMaxThreads").invoke(blas);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return -1;
-        }
+        return Nd4j.factory().blas().getMaxThreads();
     }
 
     /**
@@ -302,11 +292,12 @@ public final class Engine {
         if (v == null || v.isBlank()) {
             return null;
         }
-        if (!v.trim().matches("\\d{1,4}") || Integer.parseInt(v.trim()) < 1 || Integer.parseInt(v.trim()) > 1024) {
+        int n = v.trim().matches("\\d{1,4}") ? Integer.parseInt(v.trim()) : 0;
+        if (n < 1 || n > 1024) {
             throw new IllegalArgumentException("BLAS threads for training (" + TRAIN_BLAS_THREADS
                     + " / GRAFT_TRAIN_BLAS_THREADS) must be a whole number from 1 to 1024, got '" + v + "'");
         }
-        return Integer.parseInt(v.trim());
+        return n;
     }
 
     /**

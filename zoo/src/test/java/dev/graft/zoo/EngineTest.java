@@ -98,11 +98,17 @@ class EngineTest {
         assertThat(Engine.threads()).isEqualTo(before);
     }
 
-    @Test
-    void trainingBlasThreadsCanBeSetApartFromTheNativeThreads() {
+    /** A network without convolutions: trained on one native thread. */
+    private static MultiLayerNetwork softmaxOnly() {
         MultiLayerNetwork mlp = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
                 .layer(new OutputLayer.Builder().nIn(3).nOut(2).activation(Activation.SOFTMAX).build()).build());
         mlp.init();
+        return mlp;
+    }
+
+    @Test
+    void trainingBlasThreadsCanBeSetApartFromTheNativeThreads() {
+        MultiLayerNetwork mlp = softmaxOnly();
         int before = Engine.blasThreads();
         assertThat(Engine.training(mlp, Engine::blasThreads)).as("default: BLAS follows the native count").isEqualTo(1);
         System.setProperty(Engine.TRAIN_BLAS_THREADS, "3");
@@ -119,9 +125,7 @@ class EngineTest {
 
     @Test
     void graftsAdamKeepsTheStartingCoresWhileTrainingLowersTheNativeThreads() {
-        MultiLayerNetwork mlp = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
-                .layer(new OutputLayer.Builder().nIn(3).nOut(2).activation(Activation.SOFTMAX).build()).build());
-        mlp.init();
+        MultiLayerNetwork mlp = softmaxOnly();
         int start = Engine.startThreads();
         assertThat(Engine.withThreads(start + 2, Engine::startThreads)).isEqualTo(start);
         assertThat(Engine.withThreads(start + 2, JavaAdamUpdater::parallelism)).isEqualTo(start + 2);

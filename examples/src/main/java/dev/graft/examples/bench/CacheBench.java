@@ -14,9 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.apache.commons.io.file.PathUtils;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
  * The feature cache's own cost, without any network: writing (identity featurizer; sha256 and fsync included),
@@ -55,10 +55,10 @@ final class CacheBench {
                 double s = (System.nanoTime() - t0) / 1e9;
                 long bytes = report.bytesWritten();
                 write.add(new double[] {bytes / 1e6 / s, rows / s});
-                stored.add(read(cache.iterator(256, -1), bytes, rows));
-                shuffled.add(read(cache.iterator(256, 7), bytes, rows));
-                storedReused.add(visit(cache, -1, bytes, rows));
-                shuffledReused.add(visit(cache, 7, bytes, rows));
+                stored.add(read(cache.iterator(256, -1)::forEachRemaining, bytes, rows));
+                shuffled.add(read(cache.iterator(256, 7)::forEachRemaining, bytes, rows));
+                storedReused.add(read(action -> cache.forEachBatch(256, -1, action), bytes, rows));
+                shuffledReused.add(read(action -> cache.forEachBatch(256, 7, action), bytes, rows));
                 plain.add(plainRead(dir, bytes, rows));
                 return 1;
             });
@@ -84,28 +84,12 @@ final class CacheBench {
         return new Result(id, "MB/s", mbs, note + String.format(Locale.ROOT, " (median ~%.0f rows/s)", rowsPerSecond));
     }
 
-    private static double[] read(DataSetIterator it, long bytes, int rows) {
-        long t0 = System.nanoTime();
-        long n = 0;
-        double sink = 0;
-        while (it.hasNext()) {
-            DataSet ds = it.next();
-            n += ds.numExamples();
-            sink += ds.getFeatures().getDouble(0);
-        }
-        double s = (System.nanoTime() - t0) / 1e9;
-        if (n != rows || Double.isNaN(sink)) {
-            throw new IllegalStateException("read " + n + " rows, expected " + rows);
-        }
-        return new double[] {bytes / 1e6 / s, rows / s};
-    }
-
-    /** Like {@link #read}, through {@link FeatureCache#forEachBatch} (a batch is valid during its call). */
-    private static double[] visit(FeatureCache cache, long seed, long bytes, int rows) throws IOException {
+    /** MB/s and rows/s of one pass over the cache; {@code pass} hands every batch to the consumer it is given. */
+    private static double[] read(Pass pass, long bytes, int rows) throws IOException {
         long t0 = System.nanoTime();
         long[] n = {0};
         double[] sink = {0};
-        cache.forEachBatch(256, seed, ds -> {
+        pass.run(ds -> {
             n[0] += ds.numExamples();
             sink[0] += ds.getFeatures().getDouble(0);
         });
@@ -114,6 +98,12 @@ final class CacheBench {
             throw new IllegalStateException("read " + n[0] + " rows, expected " + rows);
         }
         return new double[] {bytes / 1e6 / s, rows / s};
+    }
+
+    /** A pass over the cache: {@code DataSetIterator.forEachRemaining} or {@code FeatureCache.forEachBatch}. */
+    @FunctionalInterface
+    private interface Pass {
+        void run(Consumer<DataSet> action) throws IOException;
     }
 
     private static double[] plainRead(Path dir, long expectedAtLeast, int rows) throws IOException {

@@ -142,12 +142,17 @@ final class CacheIterator extends BatchIterator {
             throw new NoSuchElementException("feature cache iterator is at the end of the epoch; call reset()");
         }
         int b = Math.min(num, rows - position);
+        DataSet batch = copyBatch(b, batchShape(b));
+        position += b;
+        return batch;
+    }
+
+    /** {@code [b, ...featureShape]}. */
+    private long[] batchShape(int b) {
         long[] shape = new long[featureShape.length + 1];
         shape[0] = b;
         System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
-        DataSet batch = copyBatch(b, shape);
-        position += b;
-        return batch;
+        return shape;
     }
 
     /**
@@ -186,9 +191,7 @@ final class CacheIterator extends BatchIterator {
     @Override
     public void visitRemaining(Consumer<DataSet> action) {
         int size = Math.max(1, Math.min(batch(), rows));
-        long[] shape = new long[featureShape.length + 1];
-        shape[0] = size;
-        System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
+        long[] shape = batchShape(size);
         INDArray features = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         INDArray half = precision == Precision.FLOAT32 ? null : Nd4j.createUninitialized(DataType.HALF, shape, 'c');
         INDArray lab = Nd4j.createUninitialized(DataType.FLOAT, size, numClasses);

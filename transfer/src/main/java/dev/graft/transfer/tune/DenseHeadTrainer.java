@@ -232,13 +232,14 @@ public final class DenseHeadTrainer {
             }
             if (it instanceof BatchIterator) {
                 ((BatchIterator) it).visitRemaining(this::fit);
-            }
-            while (it.hasNext()) {
-                DataSet batch = it.next();
-                if (batch.getFeatures() == null || batch.getLabels() == null) {
-                    break;
+            } else {
+                while (it.hasNext()) {
+                    DataSet batch = it.next();
+                    if (batch.getFeatures() == null || batch.getLabels() == null) {
+                        break;
+                    }
+                    fit(batch);
                 }
-                fit(batch);
             }
             for (TrainingListener l : net.getListeners()) {
                 l.onEpochEnd(net);
