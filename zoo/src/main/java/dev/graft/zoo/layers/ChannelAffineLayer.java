@@ -252,7 +252,7 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
         /** Scale or offset as a rank-1 [C] array, or a 1-element array for a broadcast constant. */
         private INDArray vector(String key, boolean trainable, double[] fixed) {
             if (trainable) {
-                INDArray p = getParamWithNoise(key, false, null);
+                INDArray p = getParam(key);
                 return p.reshape(p.length());
             }
             return Nd4j.createFromArray(fixed).castTo(dataType);
