@@ -1,11 +1,13 @@
 package dev.graft.cli;
 
+import dev.graft.transfer.cache.FeaturizingParity;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Normalization;
 import dev.graft.zoo.keras.KerasImporter;
 import dev.graft.zoo.keras.ParityCheck;
 import dev.graft.zoo.keras.ParityReport;
 import dev.graft.zoo.keras.PreflightReport;
+import dev.graft.zoo.keras.Tolerance;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Import a Keras model (.keras, Keras 2 or 3 .h5, or JSON config + --weights) as a Graft model.",
-            "Lists every layer that cannot be imported before doing any work; --verify compares with Keras' outputs."})
+            "Lists every layer that cannot be imported before doing any work; --verify compares with Keras' outputs,",
+            "through the plain network and through the featurizing path (at the output and at the last cut point)."})
 final class ImportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Keras model: .keras, .h5, or a JSON config")
@@ -38,9 +41,13 @@ final class ImportCommand implements Callable<Integer> {
             description = "arrays 'input' and 'output' written by Keras: np.savez(f, input=x, output=model.predict(x))")
     Path verify;
 
-    @Option(names = "--tolerance", defaultValue = "1e-4",
-            description = "largest accepted max abs difference for --verify (default: ${DEFAULT-VALUE})")
-    double tolerance;
+    @Option(names = {"--atol", "--tolerance"}, defaultValue = "1e-4", paramLabel = "A",
+            description = "--verify passes where |got - ref| <= A + R * |ref| for every value (default: ${DEFAULT-VALUE})")
+    double atol;
+
+    @Option(names = "--rtol", defaultValue = "1e-3", paramLabel = "R",
+            description = "relative part of the --verify bound, see --atol (default: ${DEFAULT-VALUE})")
+    double rtol;
 
     @Option(names = "--preflight", description = "only check which layers can be imported; build and save nothing")
     boolean preflightOnly;
@@ -69,8 +76,11 @@ final class ImportCommand implements Callable<Integer> {
         if (!preflightOnly && out == null) {
             throw new IllegalArgumentException("--out MODEL.zip is required (or --preflight to only check the file)");
         }
-        if (!(tolerance >= 0)) {
-            throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
+        Tolerance tolerance;
+        try {
+            tolerance = new Tolerance(atol, rtol);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--atol/--rtol: " + e.getMessage());
         }
         Normalization norm = mean == null && std == null ? Normalization.scale(scale)
                 : Normalization.of(scale, mean == null ? new double[0] : mean, std == null ? new double[0] : std);
@@ -103,6 +113,11 @@ final class ImportCommand implements Callable<Integer> {
             o.println("verify: " + p);
             o.flush();
             p.requirePassed();
+            for (ParityReport f : FeaturizingParity.check(m, ParityCheck.reference(verify), tolerance)) {
+                o.println("verify " + f.path() + ": " + f);
+                o.flush();
+                f.requirePassed();
+            }
         }
         GraftModel saved = m.save(out);
         o.printf("saved %s and %s (source %s)%n", out, dev.graft.zoo.ModelCard.besides(out).getFileName(),

@@ -115,9 +115,13 @@ public final class Engine {
 
     /**
      * Gives every layer of {@code network} that supports a helper and has none (because the network was built
-     * before {@link #configure()}) its helper now. Does nothing when helpers are off.
+     * before {@link #configure()}) its helper now, and makes every oneDNN helper of the network one that is fed
+     * dense row-major activations ({@link DenseInputHelpers}: DL4J's helpers return garbage for strided views, such
+     * as the output of a cropping or a separable convolution). Does nothing when helpers are off. Graft calls it on
+     * every network it builds, loads or imports, and before it featurizes or trains one; call it on a network you
+     * built yourself after {@link #configure()} before running it with helpers on.
      *
-     * @return how many layers got a helper
+     * @return how many layers got a helper that had none
      */
     public static int attachHelpers(Model network) {
         if (!helpersAvailable()) {
@@ -127,6 +131,7 @@ public final class Engine {
         for (Layer layer : layersOf(network)) {
             Layer inner = unwrap(layer);
             if (inner.getHelper() != null) {
+                DenseInputHelpers.guard(inner);
                 continue;
             }
             Method init = findInitializeHelper(inner.getClass());
@@ -136,6 +141,7 @@ public final class Engine {
             try {
                 init.invoke(inner);
                 if (inner.getHelper() != null) {
+                    DenseInputHelpers.guard(inner);
                     attached++;
                 }
             } catch (ReflectiveOperationException | RuntimeException e) {
@@ -145,7 +151,11 @@ public final class Engine {
         return attached;
     }
 
-    /** Helper class name per layer class, for reports and tests: which layers run on native helpers. */
+    /**
+     * Helper class name per layer, for reports and tests: which layers run on native helpers. DL4J's helper class
+     * name, followed by {@code " (dense input)"} where Graft's {@link DenseInputHelpers} wraps it; {@code "-"} for
+     * none.
+     */
     public static Map<String, String> helpersOf(Model network) {
         Map<String, String> out = new LinkedHashMap<>();
         int i = 0;
@@ -155,7 +165,8 @@ public final class Engine {
             String name = inner.conf() != null && inner.conf().getLayer() != null
                     && inner.conf().getLayer().getLayerName() != null ? inner.conf().getLayer().getLayerName()
                     : "layer" + i;
-            out.put(name, h == null ? "-" : h.getClass().getSimpleName());
+            out.put(name, h == null ? "-" : DenseInputHelpers.isGuarded(h)
+                    ? h.getClass().getSuperclass().getSimpleName() + " (dense input)" : h.getClass().getSimpleName());
             i++;
         }
         return out;

@@ -41,6 +41,7 @@ public final class GraftModel {
         }
         this.network = network;
         this.card = Objects.requireNonNull(card, "card");
+        Engine.attachHelpers(network); // oneDNN helpers, fed dense inputs (DenseInputHelpers)
     }
 
     /** Wraps a network and its card. */

@@ -58,7 +58,7 @@ class EngineTest {
         MultiLayerNetwork net = withHelpersOff(EngineTest::cnn);
         assertThat(Engine.helpersOf(net)).containsEntry("conv", "-");
         assertThat(Engine.attachHelpers(net)).isEqualTo(3);
-        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper");
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper (dense input)");
         assertThat(Engine.attachHelpers(net)).isZero();
     }
 

@@ -69,13 +69,16 @@ final class ChannelsLast {
      *             convolution after it (DL4J 1.0.0-M2.1's NHWC zero padding leaves a workspace open)
      */
     static Model convert(Model network, Set<String> keep) {
+        Model copy = null;
         if (network instanceof MultiLayerNetwork) {
-            return convert((MultiLayerNetwork) network);
+            copy = convert((MultiLayerNetwork) network);
+        } else if (network instanceof ComputationGraph) {
+            copy = convert((ComputationGraph) network, keep);
         }
-        if (network instanceof ComputationGraph) {
-            return convert((ComputationGraph) network, keep);
+        if (copy != null) {
+            Engine.attachHelpers(copy); // helpers fed dense inputs, as on the original
         }
-        return null;
+        return copy;
     }
 
     /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,9 +43,12 @@ final class Keras3Translator {
         }
     }
 
-    /** The result: a Keras 2 config, the layers in order, and what could not be translated. */
+    /**
+     * The result: a Keras 2 config, the layers in order, what could not be translated, and what Graft changes on
+     * the DL4J layers after DL4J built them ({@link Keras3Adaptations.LayerFix}, by layer name).
+     */
     record Translation(ObjectNode keras2Config, boolean sequential, String modelName, List<LayerSpec> layers,
-                       List<UnsupportedLayer> unsupported) {
+                       List<UnsupportedLayer> unsupported, Map<String, List<Keras3Adaptations.LayerFix>> fixes) {
         /**
          * Layers DL4J may know but whose Keras 3 weight layout Graft does not; reported only when DL4J has no
          * objection of its own, so the more basic reason wins.
@@ -74,7 +78,19 @@ final class Keras3Translator {
         List<UnsupportedLayer> unsupported = new ArrayList<>();
         ArrayNode layers2 = NODES.arrayNode();
         Map<String, Integer> keyCounts = new HashMap<>();
-        for (JsonNode layer : cfg.path("layers")) {
+        Map<String, List<Keras3Adaptations.LayerFix>> fixes = new LinkedHashMap<>();
+        List<ArrayNode> shapes = sequential ? SequentialShapes.inputShapes(cfg.path("layers")) : null;
+        int index = 0;
+        for (JsonNode stored : cfg.path("layers")) {
+            JsonNode layer = stored;
+            ArrayNode known = shapes == null ? null : shapes.get(index);
+            index++;
+            if (known != null && !stored.path("build_config").path("input_shape").isArray()) {
+                // a Keras-3 .h5 Sequential records no per-layer input shape: use the one worked out
+                ObjectNode withShape = stored.deepCopy();
+                withShape.putObject("build_config").set("input_shape", known);
+                layer = withShape;
+            }
             String cls = layer.path("class_name").asText();
             JsonNode lc = layer.path("config");
             String name = lc.path("name").asText(layer.path("name").asText());
@@ -87,6 +103,13 @@ final class Keras3Translator {
             out.put("name", name);
             ObjectNode inner = (ObjectNode) clean(lc);
             adjustLayerConfig(cls, inner, layer);
+            Keras3Adaptations.Adaptation a = Keras3Adaptations.adapt(cls, layer, inner);
+            if (a.dl4jClass() != null) {
+                out.put("class_name", a.dl4jClass());
+            }
+            if (!a.fixes().isEmpty()) {
+                fixes.put(name, a.fixes());
+            }
             if (sequential && layers2.isEmpty() && !cls.equals("InputLayer") && !inner.has("batch_input_shape")
                     && layer.path("build_config").path("input_shape").isArray()) {
                 // a Sequential built without keras.Input: DL4J takes the input shape from the first layer
@@ -100,7 +123,7 @@ final class Keras3Translator {
 
             List<String> params = paramNames(cls, lc);
             specs.add(new LayerSpec(name, cls, weightKey, (ObjectNode) lc, params));
-            String problem = problem(cls, lc, layer, sequential);
+            String problem = a.problem() != null ? a.problem() : problem(cls, lc, layer, sequential);
             if (problem != null) {
                 unsupported.add(new UnsupportedLayer(name, cls, problem));
             }
@@ -118,7 +141,7 @@ final class Keras3Translator {
         top.set("config", config2);
         top.put("keras_version", TRANSLATED_VERSION);
         top.put("backend", "tensorflow");
-        return new Translation(top, sequential, modelName, specs, unsupported);
+        return new Translation(top, sequential, modelName, specs, unsupported, fixes);
     }
 
     /** What stops a layer from being translated, or null. DL4J's own objections are found separately. */
@@ -158,7 +181,9 @@ final class Keras3Translator {
             "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
             "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
-            "Minimum", "Concatenate", "ReLU", "LeakyReLU", "ELU", "Softmax", "Masking", "ThresholdedReLU", "Lambda");
+            "Minimum", "Concatenate", "ReLU", "LeakyReLU", "ELU", "Softmax", "Masking", "ThresholdedReLU", "Lambda",
+            "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
+            "ActivityRegularization", "Rescaling", "Divide", "TrueDivide");
 
     /**
      * The Keras 2 names of a layer's weights, in the order Keras 3 stores them ({@code vars/0, vars/1, ...}),
@@ -198,6 +223,14 @@ final class Keras3Translator {
                 break;
             case "PReLU":
                 p.add("alpha");
+                return p;
+            case "Normalization":
+                if (lc.hasNonNull("mean") && lc.hasNonNull("variance")) {
+                    return p; // given in the config, not stored as weights
+                }
+                p.add("mean");
+                p.add("variance");
+                p.add("count");
                 return p;
             default:
                 return WEIGHTLESS.contains(cls) ? p : null;

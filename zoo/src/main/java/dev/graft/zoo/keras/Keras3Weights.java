@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Reads the weights of a Keras 3 model and names them as DL4J's importer expects ({@code kernel}, {@code bias},
@@ -35,6 +36,9 @@ final class Keras3Weights {
             }
             Map<String, INDArray> w = legacy ? readLegacy(h5, file, l) : readNative(h5, file, l);
             checkShapes(src, l, w);
+            if (l.className().equals("BatchNormalization")) {
+                completeBatchNorm(w);
+            }
             out.put(l.name(), w);
         }
         return out;
@@ -86,6 +90,20 @@ final class Keras3Weights {
                     + found.size() + " weights " + found.keySet() + " but its config implies " + l.paramNames());
         }
         return w;
+    }
+
+    /**
+     * A batch norm saved with {@code scale=False} has no gamma and with {@code center=False} no beta; Keras then
+     * computes with gamma 1 and beta 0. DL4J's importer needs both (it fails on a null array), so they are given
+     * with those values; the translator switches {@code scale}/{@code center} on in the config DL4J reads.
+     */
+    static void completeBatchNorm(Map<String, INDArray> w) {
+        INDArray mean = w.get("moving_mean");
+        if (mean == null) {
+            return;
+        }
+        w.computeIfAbsent("gamma", k -> Nd4j.onesLike(mean));
+        w.computeIfAbsent("beta", k -> Nd4j.zerosLike(mean));
     }
 
     /** Finds every data set below a group; keys are weight names without a {@code :0} suffix, values paths. */

@@ -9,6 +9,7 @@ import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
 import dev.graft.zoo.SourceKind;
+import dev.graft.zoo.keras.adapters.GraftKerasLayers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,13 +125,25 @@ public final class KerasImporter {
     }
 
     private KerasModel buildKeras3(KerasSource src, Keras3Translator.Translation t) throws KerasImportException {
+        GraftKerasLayers.register();
         Map<String, Map<String, INDArray>> w = Keras3Weights.read(src, t.layers());
         KerasModel km;
         try (KerasModelBuilder b = new KerasModel().modelBuilder()) {
             ObjectNode json = t.keras2Config().deepCopy();
             Dl4jWorkarounds.replaceOrthogonalInitializers(json);
+            moveNormalizationStatistics(json, w);
             b.modelJson(json.toString()).enforceTrainingConfig(false);
             km = t.sequential() ? b.buildSequential() : b.buildModel();
+            for (Map.Entry<String, List<Keras3Adaptations.LayerFix>> e : t.fixes().entrySet()) {
+                KerasLayer layer = km.getLayers().get(e.getKey());
+                if (layer == null || layer.getLayer() == null) {
+                    throw new KerasImportException("DL4J built no layer for '" + e.getKey() + "' of " + src.file()
+                            + ", which Graft must adjust");
+                }
+                for (Keras3Adaptations.LayerFix fix : e.getValue()) {
+                    fix.apply(layer.getLayer());
+                }
+            }
             for (Map.Entry<String, Map<String, INDArray>> e : w.entrySet()) {
                 KerasLayer layer = km.getLayers().get(e.getKey());
                 if (layer == null) {
@@ -146,6 +159,32 @@ public final class KerasImporter {
                     + firstLine(e), e);
         }
         return km;
+    }
+
+    /**
+     * A Keras Normalization layer's adapted mean and variance are weights; Graft's adapter takes them as fixed
+     * config values ({@code graft_mean}, {@code graft_variance}), so they move from the weights into the config.
+     */
+    private static void moveNormalizationStatistics(ObjectNode json, Map<String, Map<String, INDArray>> w) {
+        for (JsonNode layer : KerasPreflight.layersOf(json)) {
+            if (!layer.path("class_name").asText().equals(GraftKerasLayers.NORMALIZATION)) {
+                continue;
+            }
+            ObjectNode c = (ObjectNode) layer.path("config");
+            Map<String, INDArray> stats = w.remove(c.path("name").asText());
+            if (stats != null && !c.has("graft_mean")) {
+                c.set("graft_mean", numbers(stats.get("mean")));
+                c.set("graft_variance", numbers(stats.get("variance")));
+            }
+        }
+    }
+
+    private static JsonNode numbers(INDArray a) {
+        com.fasterxml.jackson.databind.node.ArrayNode n = KerasSource.JSON.createArrayNode();
+        for (double v : a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble()) {
+            n.add(v);
+        }
+        return n;
     }
 
     private KerasModel buildKeras2(KerasSource src) throws KerasImportException {

@@ -2,6 +2,7 @@ package dev.graft.zoo.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graft.zoo.keras.adapters.GraftKerasLayers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,6 +23,10 @@ import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelUtils;
  * through DL4J's own layer factory, one layer at a time, so one bad layer does not hide the next.
  */
 final class KerasPreflight {
+    /** Keras classes whose DL4J importer reads the layers built before them (DL4J's {@code previousLayers}). */
+    private static final Set<String> READS_PREVIOUS_LAYERS = Set.of("DepthwiseConv2D", "BatchNormalization", "LSTM",
+            "SimpleRNN", "Bidirectional", "TimeDistributed");
+
     private KerasPreflight() {
     }
 
@@ -34,21 +39,40 @@ final class KerasPreflight {
         } catch (Exception e) {
             throw new KerasImportException("Keras major version " + kerasMajor + " is not one DL4J reads", e);
         }
+        GraftKerasLayers.register();
         List<UnsupportedLayer> out = new ArrayList<>();
         Map<String, KerasLayer> previous = new HashMap<>();
+        String before = null; // the layer before, for Sequential configs (no inbound nodes)
         for (JsonNode layer : layersOf(keras2Config)) {
             String cls = layer.path("class_name").asText("?");
             String name = layer.path("config").path("name").asText(layer.path("name").asText("?"));
+            List<String> inbound = inboundNames(layer, before);
+            before = name;
             if (alreadyReported.contains(name)) {
+                continue;
+            }
+            if (READS_PREVIOUS_LAYERS.contains(cls) && !previous.keySet().containsAll(inbound)) {
+                // An input of this layer was not built (it cannot be imported, and is reported). DL4J's factory
+                // must not see the layer: its constructor walks the layers built so far, and
+                // KerasLayer.getNInFromConfig (DepthwiseConv2D) loops forever when an inbound layer is missing
+                // there. The layer is checked once its input is importable.
                 continue;
             }
             try {
                 Map<String, Object> m = KerasModelUtils.parseJsonString(layer.toString());
+                if (cls.equals(GraftKerasLayers.NORMALIZATION)) {
+                    // the adapted statistics are weights, read at import; the config check needs placeholders
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> c = (Map<String, Object>) m.get("config");
+                    c.putIfAbsent("graft_mean", 0.0);
+                    c.putIfAbsent("graft_variance", 1.0);
+                }
                 m.put("keras_version", kerasMajor);
                 if (kerasMajor == 2) {
                     m.put("backend", keras2Config.path("backend").asText("tensorflow"));
                 }
-                KerasLayer k = KerasLayerUtils.getKerasLayerFromConfig(m, false, conf, new HashMap<>(),
+                KerasLayer k = KerasLayerUtils.getKerasLayerFromConfig(m, false, conf,
+                        new HashMap<>(GraftKerasLayers.adapters()),
                         new HashMap<>(), previous);
                 previous.put(k.getLayerName(), k);
             } catch (Exception | LinkageError e) {
@@ -56,6 +80,27 @@ final class KerasPreflight {
             }
         }
         return out;
+    }
+
+    /**
+     * Names of the layers feeding {@code layer}: from its Keras 2 inbound nodes ({@code [[[name, node, tensor, {}],
+     * ...]]}), or the layer before it in a Sequential config (none for the first layer).
+     */
+    static List<String> inboundNames(JsonNode layer, String before) {
+        List<String> names = new ArrayList<>();
+        JsonNode nodes = layer.path("inbound_nodes");
+        if (nodes.isArray() && nodes.size() > 0) {
+            for (JsonNode node : nodes) {
+                for (JsonNode t : node) {
+                    if (t.isArray() && t.size() > 0 && t.get(0).isTextual()) {
+                        names.add(t.get(0).asText());
+                    }
+                }
+            }
+        } else if (before != null && !layer.has("inbound_nodes")) {
+            names.add(before);
+        }
+        return names;
     }
 
     /** The layer list of a Keras 2 config: {@code config.layers}, or {@code config} itself (old Sequential). */

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -19,7 +20,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Compares an imported model's outputs with the ones Keras computed, stored in an {@code .npz} with arrays
@@ -28,29 +28,31 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * np.savez("ref.npz", input=x, output=model.predict(x))
  * }</pre>
  * The input is fed to the network as it is (it is what the Keras model received, so the card's normalization is
- * not applied); Keras' channels-last batches are permuted when the imported network is channels-first.
+ * not applied); Keras' channels-last batches are permuted when the imported network is channels-first. Every
+ * element must be finite and within {@code atol + rtol * |ref|} ({@link Tolerance}); a NaN or an infinity anywhere
+ * fails, and an output whose shape cannot be matched to the reference's is reported as a shape mismatch.
  */
 public final class ParityCheck {
-    /** The tolerance used when none is given. */
-    public static final double DEFAULT_TOLERANCE = 1e-4;
+    /** The absolute tolerance of {@link Tolerance#DEFAULT}. */
+    public static final double DEFAULT_TOLERANCE = Tolerance.DEFAULT.atol();
 
     private ParityCheck() {
     }
 
+    /** The two arrays of a reference file: what the model received and what it returned. */
+    public record Reference(INDArray input, INDArray output) {
+    }
+
     /**
-     * Runs the reference input through the model and measures the largest absolute difference.
+     * Runs the reference input through the model and compares element by element.
      *
      * @throws IOException if the npz is missing, unreadable, or lacks {@code input}/{@code output}
-     * @throws IllegalArgumentException if the tolerance is negative or the shapes cannot be matched
+     * @throws IllegalArgumentException if the shapes cannot be matched (the message says both shapes)
      */
-    public static ParityReport of(GraftModel model, Path referenceNpz, double tolerance) throws IOException {
-        if (!(tolerance >= 0)) {
-            throw new IllegalArgumentException("tolerance must be >= 0, got " + tolerance);
-        }
-        Map<String, INDArray> ref = readNpz(referenceNpz);
-        INDArray x = ref.get("input").castTo(DataType.FLOAT);
-        INDArray expected = ref.get("output").castTo(DataType.FLOAT);
-        INDArray in = toNetworkLayout(model, x);
+    public static ParityReport of(GraftModel model, Path referenceNpz, Tolerance tolerance) throws IOException {
+        Objects.requireNonNull(tolerance, "tolerance");
+        Reference ref = reference(referenceNpz);
+        INDArray in = toNetworkLayout(model, ref.input());
         INDArray got;
         if (model.network() instanceof MultiLayerNetwork) {
             got = ((MultiLayerNetwork) model.network()).output(in, false);
@@ -62,9 +64,72 @@ public final class ParityCheck {
             }
             got = g.outputSingle(false, in);
         }
-        got = matchShape(got.castTo(DataType.FLOAT), expected);
-        double max = Transforms.abs(got.sub(expected)).maxNumber().doubleValue();
-        return new ParityReport(max, tolerance, x.size(0), expected.shape());
+        return compare("network", got, ref.output(), tolerance);
+    }
+
+    /**
+     * Like {@link #of(GraftModel, Path, Tolerance)} with a purely absolute tolerance (kept for callers of Graft
+     * 0.1; the relative form is the better check for deep networks).
+     *
+     * @throws IllegalArgumentException if the tolerance is negative
+     */
+    public static ParityReport of(GraftModel model, Path referenceNpz, double tolerance) throws IOException {
+        return of(model, referenceNpz, Tolerance.absolute(tolerance));
+    }
+
+    /**
+     * Reads a reference file's {@code input} and {@code output} as float arrays.
+     *
+     * @throws IOException if the file is missing, not an npz, or lacks either array
+     */
+    public static Reference reference(Path referenceNpz) throws IOException {
+        Map<String, INDArray> ref = readNpz(referenceNpz);
+        return new Reference(ref.get("input").castTo(DataType.FLOAT), ref.get("output").castTo(DataType.FLOAT));
+    }
+
+    /**
+     * Compares {@code got} with {@code expected} element by element. {@code got} may be in the network's layout
+     * (channels-first, or a sequence as [N, C, T]): it is permuted or reshaped to the reference's shape when the
+     * element count and layout allow.
+     *
+     * @param path what produced {@code got}, for the report
+     * @throws IllegalArgumentException if the shapes cannot be matched
+     */
+    public static ParityReport compare(String path, INDArray got, INDArray expected, Tolerance tolerance) {
+        INDArray g = matchShape(got.castTo(DataType.FLOAT), expected).dup('c');
+        float[] a = g.data().asFloat();
+        float[] r = expected.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        double maxAbs = Double.NaN;
+        long worst = -1;
+        double worstExcess = 0;
+        long failing = 0;
+        long nonFinite = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                nonFinite++;
+                failing++;
+                if (nonFinite == 1) {
+                    worst = i;
+                    worstExcess = Double.POSITIVE_INFINITY;
+                }
+                continue;
+            }
+            double d = Math.abs((double) a[i] - r[i]);
+            if (!(d <= maxAbs)) {
+                maxAbs = d;
+            }
+            double excess = d - tolerance.allowed(r[i]);
+            if (!(excess <= 0)) { // NaN reference values fail too
+                failing++;
+                if (!(excess <= worstExcess) && worstExcess != Double.POSITIVE_INFINITY) {
+                    worstExcess = Double.isNaN(excess) ? Double.MAX_VALUE : excess;
+                    worst = i;
+                }
+            }
+        }
+        return new ParityReport(path, maxAbs, worst, worst < 0 ? Double.NaN : a[(int) worst],
+                worst < 0 ? Double.NaN : r[(int) worst], failing, nonFinite, tolerance, expected.size(0),
+                expected.shape());
     }
 
     /** Reads an .npz that must hold {@code input} and {@code output}. */
@@ -109,7 +174,12 @@ public final class ParityCheck {
     }
 
     /** Keras batches are channels-last; permute or reshape to what the imported network takes. */
-    static INDArray toNetworkLayout(GraftModel model, INDArray x) {
+    /**
+     * The reference input (a Keras batch: channels-last) in the layout the imported network takes.
+     *
+     * @throws IllegalArgumentException if the input's size does not fit the model's input shape
+     */
+    public static INDArray toNetworkLayout(GraftModel model, INDArray x) {
         InputLayout layout = model.card().layout();
         long[] shape = model.card().inputShape();
         INDArray in = x;
@@ -141,10 +211,22 @@ public final class ParityCheck {
                 && Arrays.equals(got.permute(0, 2, 1).shape(), expected.shape())) {
             return got.permute(0, 2, 1);
         }
-        if (got.length() == expected.length()) {
-            return got.reshape(expected.shape());
+        if (got.rank() == 4 && expected.rank() == 4
+                && Arrays.equals(got.permute(0, 2, 3, 1).shape(), expected.shape())) {
+            return got.permute(0, 2, 3, 1); // NCHW network, NHWC reference
         }
-        throw new IllegalArgumentException("the model's output has shape " + Arrays.toString(got.shape())
-                + " but the reference output has " + Arrays.toString(expected.shape()));
+        if (Arrays.equals(withoutOnes(got.shape()), withoutOnes(expected.shape()))
+                || (got.size(0) == expected.size(0) && got.length() == expected.length())) {
+            // e.g. [N, C, 1, 1] against [N, C], or DL4J leaving out a final Flatten: [N, T, C] against [N, T*C].
+            // Row-major order is Keras' flatten order; a layout that differs shows up as a value mismatch.
+            return got.reshape('c', expected.shape());
+        }
+        throw new IllegalArgumentException("shape mismatch: the model's output has shape "
+                + Arrays.toString(got.shape()) + " but the reference output has " + Arrays.toString(expected.shape())
+                + "; check that the reference was written by the same model");
+    }
+
+    private static long[] withoutOnes(long[] shape) {
+        return Arrays.stream(shape).filter(d -> d != 1).toArray();
     }
 }

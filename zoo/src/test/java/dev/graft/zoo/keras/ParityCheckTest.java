@@ -55,7 +55,7 @@ class ParityCheckTest {
         assertThat(p.passed()).isFalse();
         assertThat(p.maxAbsDiff()).isBetween(0.0099, 0.0101);
         assertThatThrownBy(p::requirePassed).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("does not reproduce Keras' outputs").hasMessageContaining("FAILED");
+                .hasMessageContaining("does not reproduce the reference outputs").hasMessageContaining("FAILED");
         assertThat(ParityCheck.of(cnn, npz, 0.02).passed()).isTrue();
     }
 

@@ -1,0 +1,360 @@
+package dev.graft.zoo.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graft.zoo.keras.adapters.GraftKerasLayers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.nd4j.linalg.activations.IActivation;
+
+/**
+ * Where a Keras 3 layer needs more than a renamed config to come out right in DL4J 1.0.0-M2.1: a Graft adapter class
+ * ({@link GraftKerasLayers}), a change to the built DL4J layer ({@link LayerFix}), or a refusal naming the layer and
+ * the option. Every case here stands for a wrong result that DL4J's importer gave without complaint (docs/
+ * keras-import.md lists them with the fixture that shows each).
+ */
+final class Keras3Adaptations {
+    /** Keras layers that are the identity at inference. */
+    static final Set<String> IDENTITY_AT_INFERENCE = Set.of("RandomFlip", "RandomRotation", "RandomZoom",
+            "RandomTranslation", "RandomContrast", "RandomBrightness", "ActivityRegularization");
+
+    /** Keras 3 ops (module {@code keras.src.ops...}) with two tensors that DL4J's merge layers compute. */
+    private static final Set<String> MERGE_OPS = Set.of("Add", "Subtract", "Multiply", "Maximum", "Minimum");
+
+    /** Class names of the Keras 3 operations that users write as Python arithmetic on tensors. */
+    private static final Set<String> OP_CLASSES = Set.of("Add", "Subtract", "Multiply", "Divide", "TrueDivide",
+            "Maximum", "Minimum", "Power", "Negative", "Matmul");
+
+    /** Merge layers that need inputs of one shape in DL4J (its ElementWiseVertex does not broadcast). */
+    private static final Set<String> ELEMENTWISE = Set.of("Add", "Subtract", "Multiply", "Maximum", "Minimum",
+            "Average");
+
+    private Keras3Adaptations() {
+    }
+
+    /** A change to a DL4J layer configuration, made after DL4J's importer built it and before the network is. */
+    interface LayerFix {
+        /**
+         * Changes {@code layer} in place.
+         *
+         * @throws KerasImportException if the layer is not of the kind the fix expects
+         */
+        void apply(Layer layer) throws KerasImportException;
+    }
+
+    /**
+     * What to do with one layer.
+     *
+     * @param dl4jClass the class name DL4J's importer should see instead of the Keras one, or null to keep it
+     * @param problem why the layer cannot be imported, or null
+     * @param fixes changes to the built DL4J layer
+     */
+    record Adaptation(String dl4jClass, String problem, List<LayerFix> fixes) {
+        static Adaptation refuse(String problem) {
+            return new Adaptation(null, problem, List.of());
+        }
+    }
+
+    /**
+     * Decides how {@code layer} (its raw Keras 3 JSON) is imported; may rewrite {@code inner}, the cleaned config
+     * DL4J will read.
+     */
+    static Adaptation adapt(String cls, JsonNode layer, ObjectNode inner) {
+        String module = layer.path("module").asText("");
+        if (isOpNode(cls, module, layer)) {
+            return opNode(cls, module.isEmpty() ? "keras.src.ops" : module, layer, inner);
+        }
+        List<LayerFix> fixes = new ArrayList<>();
+        for (String key : new String[] {"activation", "recurrent_activation"}) {
+            JsonNode v = inner.get(key);
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            if (!v.isTextual()) {
+                return Adaptation.refuse(key + " is a serialized function (" + shorten(v) + "), not a built-in "
+                        + "Keras activation; use one of: " + KerasActivations.supportedNames());
+            }
+            if (!KerasActivations.supported(v.asText())) {
+                return Adaptation.refuse(key + " '" + v.asText() + "' has no DL4J equivalent in Graft; use one of: "
+                        + KerasActivations.supportedNames());
+            }
+            KerasActivations.Mapped m = KerasActivations.map(v.asText());
+            inner.put(key, m.dl4jName());
+            if (m.override() != null) {
+                fixes.add(activationFix(key, v.asText(), m.override()));
+            }
+        }
+        if (IDENTITY_AT_INFERENCE.contains(cls)) {
+            return new Adaptation(GraftKerasLayers.IDENTITY, null, fixes);
+        }
+        switch (cls) {
+            case "Rescaling":
+                return rescaling(inner, fixes);
+            case "Normalization":
+                return normalization(inner, fixes);
+            case "BatchNormalization":
+                // DL4J's importer fails on center=False / scale=False (a null beta / gamma); Graft gives it
+                // beta = 0 / gamma = 1 (Keras3Weights), which is what Keras computes without them
+                inner.put("center", true);
+                inner.put("scale", true);
+                break;
+            case "AveragePooling1D":
+                // DL4J's Subsampling1DLayer.Builder(PoolingType) drops its argument: average became max
+                fixes.add(l -> {
+                    if (!(l instanceof Subsampling1DLayer)) {
+                        throw new KerasImportException("expected DL4J's Subsampling1DLayer for AveragePooling1D, got "
+                                + l.getClass().getSimpleName());
+                    }
+                    ((Subsampling1DLayer) l).setPoolingType(PoolingType.AVG);
+                });
+                break;
+            case "Dense": {
+                int rank = inputRank(layer);
+                if (rank > 3) {
+                    return Adaptation.refuse("Dense on a rank-" + rank + " input (Keras applies it to the last axis "
+                            + "of every position) is not supported; put a Flatten or GlobalAveragePooling before it");
+                }
+                if (rank == 3) {
+                    return new Adaptation(GraftKerasLayers.DENSE_ON_SEQUENCE, null, fixes);
+                }
+                break;
+            }
+            case "Embedding":
+                if (inner.path("mask_zero").asBoolean(false)) {
+                    return Adaptation.refuse("mask_zero=True: DL4J's import does not carry Keras masks, so padded "
+                            + "steps would be computed as data; save the model with mask_zero=False (same weights) "
+                            + "and trim padding yourself, or use a model without masking");
+                }
+                break;
+            default:
+                break;
+        }
+        if (ELEMENTWISE.contains(cls)) {
+            String mismatch = shapeMismatch(tensorArgs(layer));
+            if (mismatch != null) {
+                return Adaptation.refuse("broadcasting " + cls + " of inputs with shapes " + mismatch + " is not "
+                        + "supported (DL4J's merge needs equal shapes)");
+            }
+        }
+        return new Adaptation(null, null, fixes);
+    }
+
+    private static Adaptation rescaling(ObjectNode inner, List<LayerFix> fixes) {
+        Double scale = scalar(inner.get("scale"));
+        Double offset = scalar(inner.get("offset"));
+        if (scale == null || offset == null) {
+            return Adaptation.refuse("Rescaling with per-channel scale or offset (" + shorten(inner.get("scale"))
+                    + ", " + shorten(inner.get("offset")) + ") is not supported; only scalars are");
+        }
+        inner.put("graft_scale", scale);
+        inner.put("graft_offset", offset);
+        return new Adaptation(GraftKerasLayers.SCALAR_AFFINE, null, fixes);
+    }
+
+    private static Adaptation normalization(ObjectNode inner, List<LayerFix> fixes) {
+        if (inner.path("invert").asBoolean(false)) {
+            return Adaptation.refuse("Normalization(invert=True) is not supported");
+        }
+        JsonNode axis = inner.get("axis");
+        boolean lastAxis = axis == null || axis.isNull() || (axis.isInt() && axis.asInt() == -1)
+                || (axis.isArray() && axis.size() == 1 && axis.get(0).asInt() == -1);
+        if (!lastAxis) {
+            return Adaptation.refuse("Normalization over axis " + axis + " is not supported; only the last "
+                    + "(channel) axis is");
+        }
+        if (inner.hasNonNull("mean") && inner.hasNonNull("variance")) {
+            inner.set("graft_mean", inner.get("mean").deepCopy());
+            inner.set("graft_variance", inner.get("variance").deepCopy());
+        } // else KerasImporter fills them from the adapted weights
+        return new Adaptation(GraftKerasLayers.NORMALIZATION, null, fixes);
+    }
+
+    /**
+     * Whether a layer entry is a Keras 3 operation node rather than a layer: its module is {@code keras.src.ops...}
+     * ({@code .keras} files), or, where the module is not recorded (Keras-3-written {@code .h5}), it has an
+     * operation's class name and is called with two positional arguments ({@code [x, 3.0]}), where the merge layer
+     * of the same name takes one list ({@code [[a, b]]}).
+     */
+    static boolean isOpNode(String cls, String module, JsonNode layer) {
+        if (module.startsWith("keras.src.ops")) {
+            return true;
+        }
+        JsonNode nodes = layer.path("inbound_nodes");
+        return module.isEmpty() && OP_CLASSES.contains(cls) && nodes.size() > 0 && nodes.get(0).isObject()
+                && nodes.get(0).path("args").size() >= 2;
+    }
+
+    /** A Keras 3 op node ({@code x + 3.0}, {@code keras.ops.multiply(a, b)}, ...). */
+    private static Adaptation opNode(String cls, String module, JsonNode layer, ObjectNode inner) {
+        JsonNode nodes = layer.path("inbound_nodes");
+        if (nodes.size() != 1) {
+            return Adaptation.refuse("the operation is applied " + nodes.size() + " times (shared), which DL4J "
+                    + "graphs cannot express");
+        }
+        JsonNode node = nodes.get(0);
+        if (node.path("kwargs").size() > 0) {
+            return Adaptation.refuse("Keras 3 operation " + cls + " (" + module + ") with keyword arguments "
+                    + shorten(node.path("kwargs")) + " is not supported");
+        }
+        List<JsonNode> args = new ArrayList<>();
+        node.path("args").forEach(args::add);
+        List<JsonNode> tensors = tensorArgs(layer);
+        if (args.size() == 2 && tensors.size() == 1) {
+            boolean constantFirst = !isTensor(args.get(0));
+            Double c = scalar(args.get(constantFirst ? 0 : 1));
+            if (c == null) {
+                return Adaptation.refuse("Keras 3 operation " + cls + " with a non-scalar constant ("
+                        + shorten(args.get(constantFirst ? 0 : 1)) + ") is not supported");
+            }
+            double[] affine = affine(cls, c, constantFirst);
+            if (affine == null) {
+                return Adaptation.refuse("Keras 3 operation " + cls + (constantFirst ? " of a constant and a tensor"
+                        : " of a tensor and a constant") + " is not supported; supported with a scalar constant: "
+                        + "Add, Subtract, Multiply, and Divide by a constant");
+            }
+            inner.put("graft_scale", affine[0]);
+            inner.put("graft_offset", affine[1]);
+            return new Adaptation(GraftKerasLayers.SCALAR_AFFINE, null, List.of());
+        }
+        if (args.size() == 2 && tensors.size() == 2 && MERGE_OPS.contains(cls)) {
+            String mismatch = shapeMismatch(tensors);
+            if (mismatch != null) {
+                return Adaptation.refuse("broadcasting " + cls + " of tensors with shapes " + mismatch + " is not "
+                        + "supported (DL4J's merge needs equal shapes)");
+            }
+            return new Adaptation(cls, null, List.of()); // the Keras merge layer of the same name
+        }
+        return Adaptation.refuse("Keras 3 operation " + cls + " (" + module + ", " + args.size() + " arguments) has "
+                + "no DL4J equivalent in Graft; express it with Keras layers, or cut the model before it");
+    }
+
+    /** {@code [scale, offset]} of {@code x op c} (or {@code c op x}), or null when it is not affine in x. */
+    private static double[] affine(String op, double c, boolean constantFirst) {
+        switch (op) {
+            case "Add":
+                return new double[] {1, c};
+            case "Subtract":
+                return constantFirst ? new double[] {-1, c} : new double[] {1, -c};
+            case "Multiply":
+                return new double[] {c, 0};
+            case "Divide":
+            case "TrueDivide":
+                return constantFirst || c == 0 ? null : new double[] {1 / c, 0};
+            default:
+                return null;
+        }
+    }
+
+    private static LayerFix activationFix(String key, String kerasName, Supplier<IActivation> fn) {
+        return l -> {
+            Layer target = l instanceof BaseWrapperLayer ? ((BaseWrapperLayer) l).getUnderlying() : l;
+            if (key.equals("recurrent_activation")) {
+                if (!(target instanceof LSTM)) {
+                    throw new KerasImportException("recurrent_activation '" + kerasName + "' is supported on LSTM "
+                            + "layers only, found DL4J " + target.getClass().getSimpleName());
+                }
+                ((LSTM) target).setGateActivationFn(fn.get());
+            } else if (target instanceof ActivationLayer) {
+                ((ActivationLayer) target).setActivationFn(fn.get());
+            } else if (target instanceof BaseLayer) {
+                ((BaseLayer) target).setActivationFn(fn.get());
+            } else {
+                throw new KerasImportException("activation '" + kerasName + "' cannot be set on DL4J "
+                        + target.getClass().getSimpleName());
+            }
+        };
+    }
+
+    /** Rank of the layer's (first) input, batch dimension included; 0 when not recorded. */
+    static int inputRank(JsonNode layer) {
+        JsonNode s = layer.path("build_config").path("input_shape");
+        if (s.isArray() && s.size() > 0 && !s.get(0).isArray()) {
+            return s.size();
+        }
+        List<JsonNode> t = tensorArgs(layer);
+        return t.isEmpty() ? 0 : t.get(0).path("config").path("shape").size();
+    }
+
+    /** The Keras tensors among a layer's call arguments (first call), in order. */
+    static List<JsonNode> tensorArgs(JsonNode layer) {
+        List<JsonNode> out = new ArrayList<>();
+        JsonNode nodes = layer.path("inbound_nodes");
+        if (nodes.size() > 0) {
+            collect(nodes.get(0).path("args"), out);
+        }
+        return out;
+    }
+
+    private static void collect(JsonNode n, List<JsonNode> out) {
+        if (isTensor(n)) {
+            out.add(n);
+        } else if (n.isArray()) {
+            n.forEach(x -> collect(x, out));
+        }
+    }
+
+    private static boolean isTensor(JsonNode n) {
+        return n.isObject() && n.path("class_name").asText().equals("__keras_tensor__");
+    }
+
+    /** "a and b" when the tensors' shapes (batch excluded) differ, else null. */
+    private static String shapeMismatch(List<JsonNode> tensors) {
+        String first = null;
+        for (JsonNode t : tensors) {
+            JsonNode shape = t.path("config").path("shape");
+            if (!shape.isArray()) {
+                return null;
+            }
+            ArrayNode rest = ((ArrayNode) shape).deepCopy();
+            if (rest.size() > 0) {
+                rest.remove(0);
+            }
+            String s = rest.toString();
+            if (first == null) {
+                first = s;
+            } else if (!first.equals(s)) {
+                return first + " and " + s;
+            }
+        }
+        return null;
+    }
+
+    /** A number, a one-element list, a list of equal numbers, or a serialized NumPy scalar; else null. */
+    static Double scalar(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (n.isNumber()) {
+            return n.asDouble();
+        }
+        if (n.isObject() && n.path("class_name").asText().equals("__numpy__")) {
+            return scalar(n.path("config").path("value"));
+        }
+        if (n.isArray() && n.size() > 0) {
+            Double first = scalar(n.get(0));
+            for (JsonNode x : n) {
+                Double v = scalar(x);
+                if (v == null || first == null || v.doubleValue() != first.doubleValue()) {
+                    return null;
+                }
+            }
+            return first;
+        }
+        return null;
+    }
+
+    private static String shorten(JsonNode n) {
+        String s = String.valueOf(n);
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    }
+}

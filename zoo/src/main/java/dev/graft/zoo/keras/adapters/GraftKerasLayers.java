@@ -1,0 +1,43 @@
+package dev.graft.zoo.keras.adapters;
+
+import java.util.Map;
+import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
+
+/**
+ * The Graft adapters and the class names the translator writes for them. {@link #register()} adds them to DL4J's
+ * custom Keras layer table; the names start with {@code Graft>} so that no Keras class can collide with them.
+ */
+public final class GraftKerasLayers {
+    /** Inference-time identity (Keras augmentation layers: RandomFlip, RandomRotation, ...). */
+    public static final String IDENTITY = "Graft>Identity";
+    /** {@code x * scale + offset} with scalars (Keras 3 ops with a constant, Rescaling). */
+    public static final String SCALAR_AFFINE = "Graft>ScalarAffine";
+    /** Per-channel fixed {@code (x - mean) / sqrt(variance)} (Keras Normalization). */
+    public static final String NORMALIZATION = "Graft>Normalization";
+    /** Dense applied to the last axis of a sequence {@code [N, T, C]}. */
+    public static final String DENSE_ON_SEQUENCE = "Graft>DenseOnSequence";
+
+    private static final Map<String, Class<? extends KerasLayer>> ADAPTERS = Map.of(
+            IDENTITY, KerasIdentity.class,
+            SCALAR_AFFINE, KerasScalarAffine.class,
+            NORMALIZATION, KerasChannelNormalization.class,
+            DENSE_ON_SEQUENCE, KerasDenseOnSequence.class);
+
+    private GraftKerasLayers() {
+    }
+
+    /** Registers every adapter with DL4J (idempotent; affects only the {@code Graft>} class names). */
+    public static synchronized void register() {
+        ADAPTERS.forEach(KerasLayer::registerCustomLayer);
+    }
+
+    /** Adapter class per Graft class name (what DL4J's layer factory takes as its custom-layer table). */
+    public static Map<String, Class<? extends KerasLayer>> adapters() {
+        return ADAPTERS;
+    }
+
+    /** Whether {@code className} is one of Graft's adapter names. */
+    public static boolean isAdapter(String className) {
+        return ADAPTERS.containsKey(className);
+    }
+}

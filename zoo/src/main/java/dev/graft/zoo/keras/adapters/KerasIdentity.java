@@ -1,0 +1,33 @@
+package dev.graft.zoo.keras.adapters;
+
+import java.util.Map;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
+import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
+import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * A layer that is the identity at inference: Keras' augmentation layers (RandomFlip, RandomRotation, RandomZoom,
+ * RandomTranslation, RandomContrast, RandomBrightness) and ActivityRegularization. Imported as a DL4J identity
+ * {@code ActivationLayer}, any input shape. (Keras applies the augmentations only with {@code training=True}, which
+ * featurizing and prediction never use; Graft's own augmentation is configured on the feature cache.)
+ */
+public class KerasIdentity extends KerasLayer {
+    /** Called by DL4J's importer with the layer's config. */
+    public KerasIdentity(Map<String, Object> layerConfig)
+            throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
+        super(layerConfig, false);
+        this.layer = new ActivationLayer.Builder().name(layerName).activation(Activation.IDENTITY).build();
+    }
+
+    @Override
+    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
+        if (inputType.length != 1) {
+            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
+                    + inputType.length);
+        }
+        return inputType[0];
+    }
+}

@@ -1,0 +1,45 @@
+package dev.graft.zoo.keras.adapters;
+
+import dev.graft.zoo.layers.Affine;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
+import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
+import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
+
+/**
+ * {@code y = scale * x + offset} with scalar {@code scale} and {@code offset} read from the config keys
+ * {@code graft_scale} and {@code graft_offset} (written by Graft's translator): Keras 3 op nodes with a Python
+ * constant ({@code x + 3.0}, {@code x * (1/6)}, {@code x - c}, {@code x / c}) and {@code Rescaling(scale, offset)}
+ * with scalars. Imported as a DL4J {@code ActivationLayer} with Graft's {@link Affine}, any input shape.
+ */
+public class KerasScalarAffine extends KerasLayer {
+    /** Called by DL4J's importer with the layer's config. */
+    public KerasScalarAffine(Map<String, Object> layerConfig)
+            throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
+        super(layerConfig, false);
+        Map<?, ?> c = (Map<?, ?>) layerConfig.get("config");
+        double scale = number(c, "graft_scale");
+        double offset = number(c, "graft_offset");
+        this.layer = new ActivationLayer.Builder().name(layerName).activation(Affine.of(scale, offset)).build();
+    }
+
+    static double number(Map<?, ?> config, String key) throws InvalidKerasConfigurationException {
+        Object v = config == null ? null : config.get(key);
+        if (!(v instanceof Number)) {
+            throw new InvalidKerasConfigurationException("layer config lacks the number '" + key + "' (got " + v
+                    + "); it is written by Graft's Keras 3 translator");
+        }
+        return ((Number) v).doubleValue();
+    }
+
+    @Override
+    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
+        if (inputType.length != 1) {
+            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
+                    + inputType.length);
+        }
+        return inputType[0];
+    }
+}
