@@ -58,8 +58,13 @@ final class Keras3Adaptations {
      * @param dl4jClass the class name DL4J's importer should see instead of the Keras one, or null to keep it
      * @param problem why the layer cannot be imported, or null
      * @param fixes changes to the built DL4J layer
+     * @param swapInputs whether the layer's two inputs must be given to DL4J in the other order
      */
-    record Adaptation(String dl4jClass, String problem, List<LayerFix> fixes) {
+    record Adaptation(String dl4jClass, String problem, List<LayerFix> fixes, boolean swapInputs) {
+        Adaptation(String dl4jClass, String problem, List<LayerFix> fixes) {
+            this(dl4jClass, problem, fixes, false);
+        }
+
         static Adaptation refuse(String problem) {
             return new Adaptation(null, problem, List.of());
         }
@@ -129,6 +134,48 @@ final class Keras3Adaptations {
                 }
                 break;
             }
+            case "GlobalAveragePooling2D":
+            case "GlobalMaxPooling2D":
+                if (inner.path("keepdims").asBoolean(false)) {
+                    inner.put("graft_pooling", cls.startsWith("GlobalMax") ? "max" : "avg");
+                    return new Adaptation(GraftKerasLayers.GLOBAL_POOLING_KEEPDIMS, null, fixes);
+                }
+                break;
+            case "LayerNormalization": {
+                JsonNode axis = inner.get("axis");
+                int rank = inputRank(layer);
+                boolean last = axis == null || (axis.isInt() && (axis.asInt() == -1 || axis.asInt() == rank - 1))
+                        || (axis.isArray() && axis.size() == 1
+                            && (axis.get(0).asInt() == -1 || axis.get(0).asInt() == rank - 1));
+                if (!last || inner.path("rms_scaling").asBoolean(false)) {
+                    return Adaptation.refuse("LayerNormalization over axis " + axis + (last ? " with rms_scaling"
+                            : "") + " is not supported; only the last (channel) axis, without rms_scaling");
+                }
+                return new Adaptation(GraftKerasLayers.LAYER_NORMALIZATION, null, fixes);
+            }
+            case "LayerScale":
+                return new Adaptation(GraftKerasLayers.LAYER_SCALE, null, fixes);
+            case "Conv2D":
+                if (inner.path("groups").asInt(1) != 1) {
+                    return groupedConvolution(layer, inner, fixes);
+                }
+                break;
+            case "DepthwiseConv2D": {
+                JsonNode shape = layer.path("build_config").path("input_shape");
+                int channels = shape.isArray() && shape.size() == 4 ? shape.get(3).asInt(-1) : -1;
+                if (channels > 0) {
+                    inner.put("graft_in_channels", channels);
+                    return new Adaptation(GraftKerasLayers.DEPTHWISE_CONV2D, null, fixes);
+                }
+                break; // DL4J's own importer finds the channels from the layers before
+            }
+            case "PReLU":
+                return Adaptation.refuse("DL4J 1.0.0-M2.1's PReLU does not reproduce Keras (measured on a Dense -> "
+                        + "PReLU model: positive inputs came out as 0); use ReLU or LeakyReLU, or cut the model "
+                        + "before it");
+            case "UpSampling2D":
+                return Adaptation.refuse("DL4J 1.0.0-M2.1's UpSampling2D on channels-last images returns the wrong "
+                        + "shape (measured: [N, 2, 5, 3] for Keras' [N, 5, 5, 2]); cut the model before it");
             case "Embedding":
                 if (inner.path("mask_zero").asBoolean(false)) {
                     return Adaptation.refuse("mask_zero=True: DL4J's import does not carry Keras masks, so padded "
@@ -140,10 +187,10 @@ final class Keras3Adaptations {
                 break;
         }
         if (ELEMENTWISE.contains(cls)) {
-            String mismatch = shapeMismatch(tensorArgs(layer));
+            List<JsonNode> tensors = tensorArgs(layer);
+            String mismatch = shapeMismatch(tensors);
             if (mismatch != null) {
-                return Adaptation.refuse("broadcasting " + cls + " of inputs with shapes " + mismatch + " is not "
-                        + "supported (DL4J's merge needs equal shapes)");
+                return broadcast(cls, tensors, mismatch, fixes);
             }
         }
         return new Adaptation(null, null, fixes);
@@ -229,13 +276,64 @@ final class Keras3Adaptations {
         if (args.size() == 2 && tensors.size() == 2 && MERGE_OPS.contains(cls)) {
             String mismatch = shapeMismatch(tensors);
             if (mismatch != null) {
-                return Adaptation.refuse("broadcasting " + cls + " of tensors with shapes " + mismatch + " is not "
-                        + "supported (DL4J's merge needs equal shapes)");
+                return broadcast(cls, tensors, mismatch, List.of());
             }
             return new Adaptation(cls, null, List.of()); // the Keras merge layer of the same name
         }
         return Adaptation.refuse("Keras 3 operation " + cls + " (" + module + ", " + args.size() + " arguments) has "
                 + "no DL4J equivalent in Graft; express it with Keras layers, or cut the model before it");
+    }
+
+    /**
+     * A merge of two tensors of different shapes: an image batch times a per-channel gate ({@code [H, W, C]} and
+     * {@code [1, 1, C]}, either order) is Graft's broadcast multiply; anything else is refused.
+     */
+    private static Adaptation broadcast(String cls, List<JsonNode> tensors, String mismatch, List<LayerFix> fixes) {
+        if (cls.equals("Multiply") && tensors.size() == 2) {
+            JsonNode a = tensors.get(0).path("config").path("shape");
+            JsonNode b = tensors.get(1).path("config").path("shape");
+            if (isGateOf(b, a)) {
+                return new Adaptation(GraftKerasLayers.BROADCAST_MULTIPLY, null, fixes, false);
+            }
+            if (isGateOf(a, b)) {
+                return new Adaptation(GraftKerasLayers.BROADCAST_MULTIPLY, null, fixes, true);
+            }
+        }
+        return Adaptation.refuse("broadcasting " + cls + " of inputs with shapes " + mismatch + " is not supported "
+                + "(DL4J's merge needs equal shapes; Graft broadcasts only Multiply of [H, W, C] by [1, 1, C])");
+    }
+
+    /** Whether {@code gate} is {@code [batch, 1, 1, C]} for {@code image} {@code [batch, H, W, C]}. */
+    private static boolean isGateOf(JsonNode gate, JsonNode image) {
+        return gate.size() == 4 && image.size() == 4 && gate.get(1).asInt(-1) == 1 && gate.get(2).asInt(-1) == 1
+                && gate.get(3).asInt(-1) > 0 && gate.get(3).asInt() == image.get(3).asInt(-2);
+    }
+
+    /**
+     * A Conv2D with {@code groups} equal to its input channels is a depthwise convolution with
+     * {@code depth_multiplier = filters / groups}: its kernel {@code [kh, kw, 1, F]} read as {@code [kh, kw, C, M]}
+     * (output channel {@code c*M + m} belongs to group {@code c}) is exactly the depthwise kernel
+     * ({@link Keras3Weights} reshapes it). Other groupings (ResNeXt) have no DL4J layer.
+     */
+    private static Adaptation groupedConvolution(JsonNode layer, ObjectNode inner, List<LayerFix> fixes) {
+        int groups = inner.path("groups").asInt();
+        int filters = inner.path("filters").asInt();
+        JsonNode shape = layer.path("build_config").path("input_shape");
+        int channels = shape.isArray() && shape.size() == 4 ? shape.get(3).asInt(-1) : -1;
+        if (channels != groups || filters % groups != 0) {
+            return Adaptation.refuse("grouped convolution (groups=" + groups + ", " + channels + " input channels) "
+                    + "has no DL4J equivalent; only groups equal to the input channels (depthwise) is imported");
+        }
+        inner.put("depth_multiplier", filters / groups);
+        for (String part : new String[] {"initializer", "regularizer", "constraint"}) {
+            if (inner.has("kernel_" + part)) {
+                inner.set("depthwise_" + part, inner.get("kernel_" + part));
+            }
+        }
+        inner.remove("groups");
+        inner.remove("filters");
+        inner.put("graft_in_channels", channels);
+        return new Adaptation(GraftKerasLayers.DEPTHWISE_CONV2D, null, fixes);
     }
 
     /** {@code [scale, offset]} of {@code x op c} (or {@code c op x}), or null when it is not affine in x. */

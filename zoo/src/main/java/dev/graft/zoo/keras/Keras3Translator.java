@@ -117,7 +117,19 @@ final class Keras3Translator {
             }
             out.set("config", inner);
             if (!sequential) {
-                out.set("inbound_nodes", inboundNodes(layer.path("inbound_nodes")));
+                ArrayNode nodes = inboundNodes(layer.path("inbound_nodes"));
+                if (a.swapInputs() && nodes.size() == 1 && nodes.get(0).size() == 2) {
+                    ArrayNode n = (ArrayNode) nodes.get(0);
+                    JsonNode first = n.remove(0);
+                    n.add(first);
+                }
+                out.set("inbound_nodes", nodes);
+            } else if (!layers2.isEmpty()) {
+                // DL4J's DepthwiseConv2D importer looks for its input among the layers built before it at
+                // construction, by inbound name; a Sequential layer has none until DL4J assigns the previous one
+                String before = layers2.get(layers2.size() - 1).path("name").asText();
+                out.set("inbound_nodes", NODES.arrayNode().add(NODES.arrayNode().add(
+                        NODES.arrayNode().add(before).add(0).add(0).add(NODES.objectNode()))));
             }
             layers2.add(out);
 
@@ -157,10 +169,7 @@ final class Keras3Translator {
             return "the layer is applied " + layer.path("inbound_nodes").size()
                     + " times (shared weights), which DL4J graphs cannot express";
         }
-        if (lc.path("groups").asInt(1) != 1) {
-            return "grouped convolution (groups=" + lc.path("groups").asInt() + ") has no DL4J equivalent";
-        }
-        if (cls.startsWith("Global") && lc.path("keepdims").asBoolean(false)) {
+        if (cls.startsWith("Global") && !cls.endsWith("2D") && lc.path("keepdims").asBoolean(false)) {
             return "keepdims=True is not supported by DL4J's global pooling import";
         }
         if (lc.path("return_state").asBoolean(false)) {
@@ -216,6 +225,17 @@ final class Keras3Translator {
                 return p;
             case "Embedding":
                 p.add("embeddings");
+                return p;
+            case "LayerNormalization":
+                if (lc.path("scale").asBoolean(true)) {
+                    p.add("gamma");
+                }
+                if (lc.path("center").asBoolean(true)) {
+                    p.add("beta");
+                }
+                return p;
+            case "LayerScale":
+                p.add("gamma");
                 return p;
             case "LSTM": case "SimpleRNN": case "GRU":
                 p.add("kernel");

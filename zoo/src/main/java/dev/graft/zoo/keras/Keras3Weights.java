@@ -39,6 +39,9 @@ final class Keras3Weights {
             if (l.className().equals("BatchNormalization")) {
                 completeBatchNorm(w);
             }
+            if (l.className().equals("Conv2D") && l.keras3Config().path("groups").asInt(1) > 1) {
+                asDepthwise(w, l.keras3Config().path("groups").asInt());
+            }
             out.put(l.name(), w);
         }
         return out;
@@ -79,6 +82,10 @@ final class Keras3Weights {
             String stored = l.className().equals("DepthwiseConv2D") && name.equals("depthwise_kernel")
                     && !found.containsKey(name) ? "kernel" : name;
             String where = found.get(stored);
+            if (where == null && found.size() == 1 && l.paramNames().size() == 1) {
+                // a custom layer's single weight made without a name (ConvNeXt's LayerScale: "variable")
+                where = found.values().iterator().next();
+            }
             if (where == null) {
                 throw new KerasImportException("layer '" + l.name() + "' (" + l.className() + ") in " + file
                         + " has no weight '" + stored + "'; it has " + found.keySet());
@@ -104,6 +111,17 @@ final class Keras3Weights {
         }
         w.computeIfAbsent("gamma", k -> Nd4j.onesLike(mean));
         w.computeIfAbsent("beta", k -> Nd4j.zerosLike(mean));
+    }
+
+    /**
+     * A Conv2D with {@code groups} equal to its input channels, as the depthwise convolution the translator made
+     * of it: kernel {@code [kh, kw, 1, C*M]} becomes {@code depthwise_kernel [kh, kw, C, M]}, the same values in the
+     * same order (output channel {@code c*M + m} is group {@code c}'s {@code m}-th filter in both).
+     */
+    static void asDepthwise(Map<String, INDArray> w, int groups) {
+        INDArray k = w.remove("kernel");
+        long[] s = k.shape();
+        w.put("depthwise_kernel", k.dup('c').reshape('c', s[0], s[1], groups, s[3] / groups));
     }
 
     /** Finds every data set below a group; keys are weight names without a {@code :0} suffix, values paths. */

@@ -10,6 +10,7 @@ import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
 import dev.graft.zoo.SourceKind;
 import dev.graft.zoo.keras.adapters.GraftKerasLayers;
+import dev.graft.zoo.layers.InputSafeActivationLayer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
@@ -206,6 +208,12 @@ public final class KerasImporter {
     }
 
     private Model network(KerasModel km) throws KerasImportException {
+        for (KerasLayer l : km.getLayers().values()) {
+            // DL4J's activation layer writes into the caller's input array when it comes first (InputSafe...)
+            if (l.getLayer() != null && l.getLayer().getClass() == ActivationLayer.class) {
+                l.setLayer(InputSafeActivationLayer.of((ActivationLayer) l.getLayer()));
+            }
+        }
         try {
             return km instanceof KerasSequentialModel ? ((KerasSequentialModel) km).getMultiLayerNetwork(true)
                     : km.getComputationGraph(true);

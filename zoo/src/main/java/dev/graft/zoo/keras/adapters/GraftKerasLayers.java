@@ -17,11 +17,28 @@ public final class GraftKerasLayers {
     /** Dense applied to the last axis of a sequence {@code [N, T, C]}. */
     public static final String DENSE_ON_SEQUENCE = "Graft>DenseOnSequence";
 
+    /** Global pooling keeping the spatial axes as 1 (keepdims=True). */
+    public static final String GLOBAL_POOLING_KEEPDIMS = "Graft>GlobalPoolingKeepDims";
+    /** Multiply of an image batch and a per-channel gate (squeeze-and-excitation). */
+    public static final String BROADCAST_MULTIPLY = "Graft>BroadcastMultiply";
+    /** LayerNormalization over the channel axis. */
+    public static final String LAYER_NORMALIZATION = "Graft>LayerNormalization";
+    /** ConvNeXt's LayerScale. */
+    public static final String LAYER_SCALE = "Graft>LayerScale";
+
+    /** DepthwiseConv2D with its input channels from the config. */
+    public static final String DEPTHWISE_CONV2D = "Graft>DepthwiseConv2D";
+
     private static final Map<String, Class<? extends KerasLayer>> ADAPTERS = Map.of(
             IDENTITY, KerasIdentity.class,
             SCALAR_AFFINE, KerasScalarAffine.class,
             NORMALIZATION, KerasChannelNormalization.class,
-            DENSE_ON_SEQUENCE, KerasDenseOnSequence.class);
+            DENSE_ON_SEQUENCE, KerasDenseOnSequence.class,
+            GLOBAL_POOLING_KEEPDIMS, KerasGlobalPoolingKeepDims.class,
+            BROADCAST_MULTIPLY, KerasBroadcastMultiply.class,
+            LAYER_NORMALIZATION, KerasLayerNormalization.class,
+            LAYER_SCALE, KerasLayerScale.class,
+            DEPTHWISE_CONV2D, KerasDepthwiseConv2D.class);
 
     private GraftKerasLayers() {
     }

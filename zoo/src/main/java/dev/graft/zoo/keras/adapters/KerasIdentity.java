@@ -1,12 +1,12 @@
 package dev.graft.zoo.keras.adapters;
 
+import dev.graft.zoo.layers.InputSafeActivationLayer;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
-import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 
 /**
  * A layer that is the identity at inference: Keras' augmentation layers (RandomFlip, RandomRotation, RandomZoom,
@@ -19,7 +19,9 @@ public class KerasIdentity extends KerasLayer {
     public KerasIdentity(Map<String, Object> layerConfig)
             throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
         super(layerConfig, false);
-        this.layer = new ActivationLayer.Builder().name(layerName).activation(Activation.IDENTITY).build();
+        InputSafeActivationLayer l = new InputSafeActivationLayer(new ActivationIdentity());
+        l.setLayerName(layerName);
+        this.layer = l;
     }
 
     @Override

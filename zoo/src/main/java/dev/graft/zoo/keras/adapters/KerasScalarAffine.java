@@ -1,9 +1,9 @@
 package dev.graft.zoo.keras.adapters;
 
 import dev.graft.zoo.layers.Affine;
+import dev.graft.zoo.layers.InputSafeActivationLayer;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfig
  * {@code y = scale * x + offset} with scalar {@code scale} and {@code offset} read from the config keys
  * {@code graft_scale} and {@code graft_offset} (written by Graft's translator): Keras 3 op nodes with a Python
  * constant ({@code x + 3.0}, {@code x * (1/6)}, {@code x - c}, {@code x / c}) and {@code Rescaling(scale, offset)}
- * with scalars. Imported as a DL4J {@code ActivationLayer} with Graft's {@link Affine}, any input shape.
+ * with scalars. Imported as a {@link InputSafeActivationLayer} with Graft's {@link Affine}, any input shape.
  */
 public class KerasScalarAffine extends KerasLayer {
     /** Called by DL4J's importer with the layer's config. */
@@ -22,7 +22,9 @@ public class KerasScalarAffine extends KerasLayer {
         Map<?, ?> c = (Map<?, ?>) layerConfig.get("config");
         double scale = number(c, "graft_scale");
         double offset = number(c, "graft_offset");
-        this.layer = new ActivationLayer.Builder().name(layerName).activation(Affine.of(scale, offset)).build();
+        InputSafeActivationLayer l = new InputSafeActivationLayer(Affine.of(scale, offset));
+        l.setLayerName(layerName);
+        this.layer = l;
     }
 
     static double number(Map<?, ?> config, String key) throws InvalidKerasConfigurationException {
