@@ -117,6 +117,10 @@ class ChannelAffineLayerTest {
                     org.nd4j.linalg.indexing.NDArrayIndex.point(c));
             assertThat(LayerChecks.maxAbsDiff(got, want) / want.amaxNumber().doubleValue()).isLessThan(1e-12);
         }
+        MultiLayerNetwork invert = single(ChannelAffineLayer.normalization(mean, var, true),
+                InputType.convolutional(4, 4, 3), DataType.DOUBLE);
+        assertThat(LayerChecks.maxAbsDiff(invert.output(y), x) / 255).as("inverted normalization undoes it")
+                .isLessThan(1e-12);
         ChannelAffineLayer fixed = ChannelAffineLayer.normalization(new double[] {1, 2, 3, 4}, new double[] {4});
         MultiLayerNetwork trained = net(CNN2DFormat.NCHW, fixed, DataType.FLOAT);
         assertThat(trained.getLayer(1).numParams()).isZero();
