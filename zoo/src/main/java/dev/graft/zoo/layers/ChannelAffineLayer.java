@@ -163,7 +163,9 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         ChannelAffineLayer c = (ChannelAffineLayer) conf.getLayer();
-        c.checkChannels(c.getNIn());
+        if (c.getNIn() > 0) {
+            c.checkChannels(c.getNIn());
+        }
         Impl layer = new Impl(conf, networkDataType);
         layer.setListeners(listeners);
         layer.setIndex(layerIndex);
@@ -280,6 +282,7 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
         protected INDArray forward(INDArray x) {
             ChannelAffineLayer c = layerConf();
             int axis = channelAxis(x);
+            c.checkChannels(x.size(axis));
             INDArray y = applyScale(x, vector(SCALE, c.trainableScale, c.scale), axis);
             INDArray o = vector(OFFSET, c.trainableOffset, c.offset);
             return o.length() == 1 ? y.addi(o.getDouble(0)) : addAlongInPlace(y, o, axis);

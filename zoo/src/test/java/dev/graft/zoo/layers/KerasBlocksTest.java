@@ -18,6 +18,8 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +147,32 @@ class KerasBlocksTest {
             off.setParams(on.params().dup());
             INDArray x = input(on, DataType.FLOAT, 4);
             assertThat(LayerChecks.maxAbsDiff(on.outputSingle(x), off.outputSingle(x))).isLessThan(1e-6);
+        }
+    }
+
+    @Test
+    void frozenBlocksKeepTheirParametersWhileANewHeadTrains(@TempDir File dir) throws Exception {
+        String[][] cuts = {{"layer_scale", "ln"}, {"se_multiply", "se_expand"}};
+        for (int b = 0; b < BLOCKS.length; b++) {
+            ComputationGraph base = BLOCKS[b].apply(DataType.FLOAT);
+            ComputationGraph net = new TransferLearning.GraphBuilder(base)
+                    .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-2)).build())
+                    .setFeatureExtractor(cuts[b][0])
+                    .removeVertexAndConnections("out")
+                    .addLayer("new_out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(3)
+                            .activation(Activation.SOFTMAX).build(), "pool")
+                    .setOutputs("new_out").build();
+            LayerChecks.jsonRoundTrip(net.getConfiguration());
+            String inside = cuts[b][1];
+            INDArray frozenBefore = net.getLayer(inside).params().dup();
+            INDArray headBefore = net.getLayer("new_out").params().dup();
+            INDArray x = input(net, DataType.FLOAT, 6);
+            for (int i = 0; i < 5; i++) {
+                net.fit(new MultiDataSet(x, LayerChecks.oneHot(DataType.FLOAT, 6, 3)));
+            }
+            assertThat(net.getLayer(inside).params()).as(inside).isEqualTo(frozenBefore);
+            assertThat(net.getLayer("new_out").params()).isNotEqualTo(headBefore);
+            LayerChecks.saveLoad(net, dir, x);
         }
     }
 
