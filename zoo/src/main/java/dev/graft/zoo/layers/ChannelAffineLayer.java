@@ -25,8 +25,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *   <li>{@link #layerScale} — ConvNeXt's {@code LayerScale} ({@code applications/convnext.py}):
  *       {@code x * gamma}, gamma trainable, no offset;</li>
  *   <li>{@link #rescaling} — {@code preprocessing/rescaling.py}: {@code x * scale + offset}, fixed;</li>
- *   <li>{@link #normalization} — {@code preprocessing/normalization.py} (not inverted):
- *       {@code (x - mean) / maximum(sqrt(variance), epsilon())} with Keras' {@code epsilon() = 1e-7}, fixed.</li>
+ *   <li>{@link #normalization} — {@code preprocessing/normalization.py}:
+ *       {@code (x - mean) / maximum(sqrt(variance), epsilon())} with Keras' {@code epsilon() = 1e-7}, fixed
+ *       (or, inverted, {@code mean + x * maximum(sqrt(variance), epsilon())}).</li>
  * </ul>
  * Example: {@code ChannelAffineLayer.layerScale(768, 1e-6)}.
  */
@@ -78,6 +79,17 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
      * @throws IllegalArgumentException if the lengths differ (one of them may be 1) or a variance is negative
      */
     public static ChannelAffineLayer normalization(double[] mean, double[] variance) {
+        return normalization(mean, variance, false);
+    }
+
+    /**
+     * Keras' Normalization; with {@code invert} (Keras {@code invert=True}) the de-normalization
+     * {@code mean + x * max(sqrt(variance), 1e-7)}. Source: {@code keras/src/layers/preprocessing/normalization.py},
+     * {@code call}.
+     *
+     * @throws IllegalArgumentException if the lengths differ (one of them may be 1) or a variance is negative
+     */
+    public static ChannelAffineLayer normalization(double[] mean, double[] variance, boolean invert) {
         int n = Math.max(mean.length, variance.length);
         if (mean.length == 0 || variance.length == 0 || (mean.length != n && mean.length != 1)
                 || (variance.length != n && variance.length != 1)) {
@@ -91,8 +103,10 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
             if (!(v >= 0)) {
                 throw new IllegalArgumentException("variance must be >= 0, got " + v + " at channel " + i);
             }
-            s[i] = 1.0 / Math.max(Math.sqrt(v), KERAS_EPSILON);
-            o[i] = -mean[mean.length == 1 ? 0 : i] * s[i];
+            double sd = Math.max(Math.sqrt(v), KERAS_EPSILON);
+            double m = mean[mean.length == 1 ? 0 : i];
+            s[i] = invert ? sd : 1.0 / sd;
+            o[i] = invert ? m : -m / sd;
         }
         return new Builder().scale(s).offset(o).build();
     }
@@ -149,7 +163,9 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         ChannelAffineLayer c = (ChannelAffineLayer) conf.getLayer();
-        c.checkChannels(c.getNIn());
+        if (c.getNIn() > 0) {
+            c.checkChannels(c.getNIn());
+        }
         Impl layer = new Impl(conf, networkDataType);
         layer.setListeners(listeners);
         layer.setIndex(layerIndex);
@@ -266,6 +282,7 @@ public final class ChannelAffineLayer extends ChannelwiseLayer {
         protected INDArray forward(INDArray x) {
             ChannelAffineLayer c = layerConf();
             int axis = channelAxis(x);
+            c.checkChannels(x.size(axis));
             INDArray y = applyScale(x, vector(SCALE, c.trainableScale, c.scale), axis);
             INDArray o = vector(OFFSET, c.trainableOffset, c.offset);
             return o.length() == 1 ? y.addi(o.getDouble(0)) : addAlongInPlace(y, o, axis);

@@ -88,6 +88,11 @@ final class ChannelParamInitializer implements ParamInitializer {
             return Collections.emptyMap();
         }
         long c = of(layer).getNIn();
+        if (c <= 0) {
+            throw new IllegalStateException(layer.getClass().getSimpleName() + " '" + layer.getLayerName()
+                    + "' has per-channel parameters " + keys + " but no channel count: set channels(C) on its builder "
+                    + "or give the network an InputType");
+        }
         if (flat == null || flat.length() != keys.size() * c) {
             throw new IllegalStateException("layer '" + layer.getLayerName() + "' expects " + keys.size() * c
                     + " parameters (" + keys + ", " + c + " channels each), got "

@@ -72,9 +72,9 @@ abstract class ChannelwiseLayerImpl<T extends ChannelwiseLayer> extends BaseLaye
         return x;
     }
 
-    /** Checks that x has C = nIn channels along its channel axis. */
+    /** Checks that x has C = nIn channels along its channel axis (when the layer knows C). */
     protected void checkChannels(INDArray x, int axis) {
-        if (x.size(axis) != layerConf().getNIn()) {
+        if (layerConf().getNIn() > 0 && x.size(axis) != layerConf().getNIn()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " '" + layerConf().getLayerName()
                     + "' was configured for " + layerConf().getNIn() + " channels (" + layerConf().getDataFormat()
                     + " for 4-d input) but got shape " + java.util.Arrays.toString(x.shape())

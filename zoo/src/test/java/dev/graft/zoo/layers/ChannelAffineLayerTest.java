@@ -117,6 +117,10 @@ class ChannelAffineLayerTest {
                     org.nd4j.linalg.indexing.NDArrayIndex.point(c));
             assertThat(LayerChecks.maxAbsDiff(got, want) / want.amaxNumber().doubleValue()).isLessThan(1e-12);
         }
+        MultiLayerNetwork invert = single(ChannelAffineLayer.normalization(mean, var, true),
+                InputType.convolutional(4, 4, 3), DataType.DOUBLE);
+        assertThat(LayerChecks.maxAbsDiff(invert.output(y), x) / 255).as("inverted normalization undoes it")
+                .isLessThan(1e-12);
         ChannelAffineLayer fixed = ChannelAffineLayer.normalization(new double[] {1, 2, 3, 4}, new double[] {4});
         MultiLayerNetwork trained = net(CNN2DFormat.NCHW, fixed, DataType.FLOAT);
         assertThat(trained.getLayer(1).numParams()).isZero();
@@ -139,6 +143,14 @@ class ChannelAffineLayerTest {
                 .hasMessageContaining("2 and 3");
         assertThatThrownBy(() -> ChannelAffineLayer.normalization(new double[] {1}, new double[] {-1}))
                 .hasMessageContaining("-1.0");
+        MultiLayerNetwork noCount = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new ChannelAffineLayer.Builder().scale(1, 2, 3).build()).build());
+        noCount.init(); // no InputType, no channels(C): fixed values are checked against the input
+        assertThat(noCount.output(Nd4j.ones(DataType.FLOAT, 2, 3)).getFloat(1, 2)).isEqualTo(3f);
+        assertThatThrownBy(() -> noCount.output(Nd4j.ones(DataType.FLOAT, 2, 4))).hasMessageContaining("channel count 4");
+        assertThatThrownBy(() -> new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new ChannelAffineLayer.Builder().trainableScale(true).build()).build()).init())
+                .hasMessageContaining("no channel count").hasMessageContaining("channels(C)");
         MultiLayerNetwork nchw = single(ChannelAffineLayer.layerScale(3, 1), InputType.convolutional(4, 4, 3),
                 DataType.FLOAT);
         assertThatThrownBy(() -> nchw.output(Nd4j.rand(DataType.FLOAT, 1, 4, 4, 3)))

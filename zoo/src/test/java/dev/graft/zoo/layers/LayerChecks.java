@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.graft.zoo.Engine;
 import java.io.File;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -109,9 +110,11 @@ final class LayerChecks {
         return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
     }
 
-    /** Random uniform values in [lo, hi). */
+    private static final AtomicLong SEEDS = new AtomicLong(20261130);
+
+    /** Random uniform values in [lo, hi), from a fixed sequence of seeds (the same arrays on every run). */
     static INDArray uniform(DataType type, double lo, double hi, long... shape) {
-        return Nd4j.rand(type, shape).muli(hi - lo).addi(lo);
+        return Nd4j.rand(Nd4j.createUninitialized(type, shape), SEEDS.getAndIncrement()).muli(hi - lo).addi(lo);
     }
 
     /** One-hot labels, example i in class i % classes. */
