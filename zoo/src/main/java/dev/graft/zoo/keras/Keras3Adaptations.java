@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.zoo.keras.adapters.GraftKerasLayers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -39,6 +43,8 @@ final class Keras3Adaptations {
     private static final Set<String> ELEMENTWISE = Set.of("Add", "Subtract", "Multiply", "Maximum", "Minimum",
             "Average");
 
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
     private Keras3Adaptations() {
     }
 
@@ -59,10 +65,16 @@ final class Keras3Adaptations {
      * @param problem why the layer cannot be imported, or null
      * @param fixes changes to the built DL4J layer
      * @param swapInputs whether the layer's two inputs must be given to DL4J in the other order
+     * @param weights how the layer's weights (Keras 2 names) change for the DL4J layer, or null
      */
-    record Adaptation(String dl4jClass, String problem, List<LayerFix> fixes, boolean swapInputs) {
+    record Adaptation(String dl4jClass, String problem, List<LayerFix> fixes, boolean swapInputs,
+                      UnaryOperator<Map<String, INDArray>> weights) {
         Adaptation(String dl4jClass, String problem, List<LayerFix> fixes) {
-            this(dl4jClass, problem, fixes, false);
+            this(dl4jClass, problem, fixes, false, null);
+        }
+
+        Adaptation(String dl4jClass, String problem, List<LayerFix> fixes, boolean swapInputs) {
+            this(dl4jClass, problem, fixes, swapInputs, null);
         }
 
         static Adaptation refuse(String problem) {
@@ -106,7 +118,7 @@ final class Keras3Adaptations {
             case "Rescaling":
                 return rescaling(inner, fixes);
             case "Normalization":
-                return normalization(inner, fixes);
+                return normalization(layer, inner, fixes);
             case "BatchNormalization":
                 // DL4J's importer fails on center=False / scale=False (a null beta / gamma); Graft gives it
                 // beta = 0 / gamma = 1 (Keras3Weights), which is what Keras computes without them
@@ -125,7 +137,10 @@ final class Keras3Adaptations {
                 break;
             case "Dense": {
                 int rank = inputRank(layer);
-                if (rank > 3) {
+                if (rank == 4) {
+                    return denseAsPointwiseConvolution(inner, fixes);
+                }
+                if (rank > 4) {
                     return Adaptation.refuse("Dense on a rank-" + rank + " input (Keras applies it to the last axis "
                             + "of every position) is not supported; put a Flatten or GlobalAveragePooling before it");
                 }
@@ -161,8 +176,7 @@ final class Keras3Adaptations {
                 }
                 break;
             case "DepthwiseConv2D": {
-                JsonNode shape = layer.path("build_config").path("input_shape");
-                int channels = shape.isArray() && shape.size() == 4 ? shape.get(3).asInt(-1) : -1;
+                int channels = inputChannels(layer);
                 if (channels > 0) {
                     inner.put("graft_in_channels", channels);
                     return new Adaptation(GraftKerasLayers.DEPTHWISE_CONV2D, null, fixes);
@@ -208,13 +222,16 @@ final class Keras3Adaptations {
         return new Adaptation(GraftKerasLayers.SCALAR_AFFINE, null, fixes);
     }
 
-    private static Adaptation normalization(ObjectNode inner, List<LayerFix> fixes) {
+    private static Adaptation normalization(JsonNode layer, ObjectNode inner, List<LayerFix> fixes) {
         if (inner.path("invert").asBoolean(false)) {
             return Adaptation.refuse("Normalization(invert=True) is not supported");
         }
         JsonNode axis = inner.get("axis");
-        boolean lastAxis = axis == null || axis.isNull() || (axis.isInt() && axis.asInt() == -1)
-                || (axis.isArray() && axis.size() == 1 && axis.get(0).asInt() == -1);
+        int rank = inputRank(layer);
+        boolean lastAxis = axis == null || axis.isNull()
+                || (axis.isInt() && (axis.asInt() == -1 || axis.asInt() == rank - 1))
+                || (axis.isArray() && axis.size() == 1
+                    && (axis.get(0).asInt() == -1 || axis.get(0).asInt() == rank - 1));
         if (!lastAxis) {
             return Adaptation.refuse("Normalization over axis " + axis + " is not supported; only the last "
                     + "(channel) axis is");
@@ -310,6 +327,28 @@ final class Keras3Adaptations {
     }
 
     /**
+     * A Dense on an image batch {@code [N, H, W, C]} (ConvNeXt's pointwise layers) applies its kernel at every
+     * position: a 1x1 convolution with the same kernel, {@code [C, units]} read as {@code [1, 1, C, units]}.
+     */
+    private static Adaptation denseAsPointwiseConvolution(ObjectNode inner, List<LayerFix> fixes) {
+        inner.put("filters", inner.path("units").asInt());
+        inner.remove("units");
+        inner.set("kernel_size", NODES.arrayNode().add(1).add(1));
+        inner.set("strides", NODES.arrayNode().add(1).add(1));
+        inner.set("dilation_rate", NODES.arrayNode().add(1).add(1));
+        inner.put("padding", "valid");
+        inner.put("data_format", "channels_last");
+        inner.put("groups", 1);
+        return new Adaptation("Conv2D", null, fixes, false, w -> {
+            INDArray k = w.get("kernel");
+            if (k != null && k.rank() == 2) {
+                w.put("kernel", k.reshape('c', 1, 1, k.size(0), k.size(1)));
+            }
+            return w;
+        });
+    }
+
+    /**
      * A Conv2D with {@code groups} equal to its input channels is a depthwise convolution with
      * {@code depth_multiplier = filters / groups}: its kernel {@code [kh, kw, 1, F]} read as {@code [kh, kw, C, M]}
      * (output channel {@code c*M + m} belongs to group {@code c}) is exactly the depthwise kernel
@@ -318,8 +357,7 @@ final class Keras3Adaptations {
     private static Adaptation groupedConvolution(JsonNode layer, ObjectNode inner, List<LayerFix> fixes) {
         int groups = inner.path("groups").asInt();
         int filters = inner.path("filters").asInt();
-        JsonNode shape = layer.path("build_config").path("input_shape");
-        int channels = shape.isArray() && shape.size() == 4 ? shape.get(3).asInt(-1) : -1;
+        int channels = inputChannels(layer);
         if (channels != groups || filters % groups != 0) {
             return Adaptation.refuse("grouped convolution (groups=" + groups + ", " + channels + " input channels) "
                     + "has no DL4J equivalent; only groups equal to the input channels (depthwise) is imported");
@@ -375,12 +413,28 @@ final class Keras3Adaptations {
 
     /** Rank of the layer's (first) input, batch dimension included; 0 when not recorded. */
     static int inputRank(JsonNode layer) {
+        JsonNode s = inputShape(layer);
+        return s == null ? 0 : s.size();
+    }
+
+    /**
+     * The layer's (first) input shape, batch first: its {@code build_config} ({@code .keras} files) or the shape of
+     * its first input tensor (functional {@code .h5} files record no build config); null when neither is there.
+     */
+    static JsonNode inputShape(JsonNode layer) {
         JsonNode s = layer.path("build_config").path("input_shape");
         if (s.isArray() && s.size() > 0 && !s.get(0).isArray()) {
-            return s.size();
+            return s;
         }
         List<JsonNode> t = tensorArgs(layer);
-        return t.isEmpty() ? 0 : t.get(0).path("config").path("shape").size();
+        JsonNode shape = t.isEmpty() ? null : t.get(0).path("config").path("shape");
+        return shape != null && shape.isArray() ? shape : null;
+    }
+
+    /** The channels (last axis) of a 4-d input, or -1. */
+    private static int inputChannels(JsonNode layer) {
+        JsonNode s = inputShape(layer);
+        return s != null && s.size() == 4 ? s.get(3).asInt(-1) : -1;
     }
 
     /** The Keras tensors among a layer's call arguments (first call), in order. */

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Rewrites a Keras 3 model config into the Keras 2 form that DL4J 1.0.0-M2.1's importer reads.
@@ -35,8 +37,8 @@ final class Keras3Translator {
             "ConvLSTM2D", "ConvLSTM3D");
 
     /** One layer of the translated model. */
-    record LayerSpec(String name, String className, String weightKey, ObjectNode keras3Config,
-                     List<String> paramNames) {
+    record LayerSpec(String name, String className, String weightKey, String legacyPath, ObjectNode keras3Config,
+                     List<String> paramNames, UnaryOperator<Map<String, INDArray>> weightTransform) {
         /** True when the layer has weights to import. */
         boolean hasWeights() {
             return paramNames != null && !paramNames.isEmpty();
@@ -69,9 +71,14 @@ final class Keras3Translator {
     }
 
     /** Translates a Keras 3 model config. */
-    static Translation translate(ObjectNode keras3) {
-        String modelClass = keras3.path("class_name").asText();
+    static Translation translate(ObjectNode model) {
+        String modelClass = model.path("class_name").asText();
         boolean sequential = modelClass.equals("Sequential");
+        ObjectNode keras3 = !sequential && NestedModels.hasNested(model.path("config"))
+                ? NestedModels.inline(model) : model;
+        if (!sequential && Keras3Rewrites.applies(keras3.path("config"))) {
+            keras3 = Keras3Rewrites.rewrite(keras3);
+        }
         JsonNode cfg = keras3.path("config");
         String modelName = cfg.path("name").asText("model");
         List<LayerSpec> specs = new ArrayList<>();
@@ -96,7 +103,7 @@ final class Keras3Translator {
             String name = lc.path("name").asText(layer.path("name").asText());
             String key = snakeCase(cls);
             int seen = keyCounts.merge(key, 1, Integer::sum) - 1;
-            String weightKey = seen == 0 ? key : key + "_" + seen;
+            String weightKey = stored.path("graft_weight_key").asText(seen == 0 ? key : key + "_" + seen);
 
             ObjectNode out = NODES.objectNode();
             out.put("class_name", cls);
@@ -134,7 +141,8 @@ final class Keras3Translator {
             layers2.add(out);
 
             List<String> params = paramNames(cls, lc);
-            specs.add(new LayerSpec(name, cls, weightKey, (ObjectNode) lc, params));
+            String legacyPath = layer.path("graft_legacy_path").asText(name);
+            specs.add(new LayerSpec(name, cls, weightKey, legacyPath, (ObjectNode) lc, params, a.weights()));
             String problem = a.problem() != null ? a.problem() : problem(cls, lc, layer, sequential);
             if (problem != null) {
                 unsupported.add(new UnsupportedLayer(name, cls, problem));
@@ -159,7 +167,9 @@ final class Keras3Translator {
     /** What stops a layer from being translated, or null. DL4J's own objections are found separately. */
     private static String problem(String cls, JsonNode lc, JsonNode layer, boolean sequential) {
         if (MODEL_CLASSES.contains(cls)) {
-            return "a nested model; DL4J imports flat models only -- rebuild it with the inner model's layers inline";
+            String why = sequential ? null : NestedModels.problem(layer, Set.of());
+            return (why != null ? why : "a nested " + cls + " model; Graft inlines nested functional models only")
+                    + " -- rebuild it with the inner model's layers inline";
         }
         if (UNTRANSLATED.contains(cls)) {
             return "Graft does not translate Keras 3 " + cls + " layers (their config and weight layout changed "

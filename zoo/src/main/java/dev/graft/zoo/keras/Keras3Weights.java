@@ -42,6 +42,9 @@ final class Keras3Weights {
             if (l.className().equals("Conv2D") && l.keras3Config().path("groups").asInt(1) > 1) {
                 asDepthwise(w, l.keras3Config().path("groups").asInt());
             }
+            if (l.weightTransform() != null) {
+                w = l.weightTransform().apply(w);
+            }
             out.put(l.name(), w);
         }
         return out;
@@ -49,7 +52,7 @@ final class Keras3Weights {
 
     private static Map<String, INDArray> readNative(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
             throws KerasImportException {
-        if (!h5.hasGroup("layers", l.weightKey())) {
+        if (!hasPath(h5, "layers/" + l.weightKey())) {
             throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
                     + file + ": expected group /layers/" + l.weightKey());
         }
@@ -71,12 +74,12 @@ final class Keras3Weights {
 
     private static Map<String, INDArray> readLegacy(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
             throws KerasImportException {
-        if (!h5.hasGroup("model_weights", l.name())) {
+        if (!hasPath(h5, "model_weights/" + l.legacyPath())) {
             throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
-                    + file + ": expected group /model_weights/" + l.name());
+                    + file + ": expected group /model_weights/" + l.legacyPath());
         }
         Map<String, String> found = new HashMap<>();
-        collect(h5, "model_weights/" + l.name(), found);
+        collect(h5, "model_weights/" + l.legacyPath(), found);
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (String name : l.paramNames()) {
             String stored = l.className().equals("DepthwiseConv2D") && name.equals("depthwise_kernel")
@@ -122,6 +125,18 @@ final class Keras3Weights {
         INDArray k = w.remove("kernel");
         long[] s = k.shape();
         w.put("depthwise_kernel", k.dup('c').reshape('c', s[0], s[1], groups, s[3] / groups));
+    }
+
+    /** Whether the group {@code a/b/c} exists, each step checked from the root. */
+    private static boolean hasPath(Hdf5File h5, String path) throws KerasImportException {
+        String parent = "";
+        for (String part : path.split("/")) {
+            if (!h5.hasGroup(parent, part)) {
+                return false;
+            }
+            parent = parent.isEmpty() ? part : parent + "/" + part;
+        }
+        return true;
     }
 
     /** Finds every data set below a group; keys are weight names without a {@code :0} suffix, values paths. */
