@@ -60,6 +60,50 @@ class ParityCheckTest {
     }
 
     @Test
+    void aNaNOrInfinityInTheOutputFailsWhateverTheTolerance() {
+        INDArray expected = Nd4j.createFromArray(new float[][] {{1f, 2f, 3f}});
+        INDArray got = Nd4j.createFromArray(new float[][] {{1f, Float.NaN, 3f}});
+        ParityReport p = ParityCheck.compare("network", got, expected, new Tolerance(1e9, 1));
+        assertThat(p.passed()).isFalse();
+        assertThat(p.nonFinite()).isEqualTo(1);
+        assertThat(p.worstIndex()).isEqualTo(1);
+        assertThat(p.toString()).contains("NaN or infinite").contains("element 1");
+        INDArray inf = Nd4j.createFromArray(new float[][] {{1f, 2f, Float.NEGATIVE_INFINITY}});
+        assertThat(ParityCheck.compare("network", inf, expected, new Tolerance(1e9, 1)).passed()).isFalse();
+    }
+
+    @Test
+    void theBoundIsAbsolutePlusRelativeToEachReferenceValue() {
+        INDArray expected = Nd4j.createFromArray(new float[][] {{0.001f, 1000f}});
+        Tolerance t = new Tolerance(1e-4, 1e-3);
+        // 1000 +- 0.9 is inside 1e-4 + 1e-3 * 1000 = 1.0001; 0.001 + 0.0002 is outside 1e-4 + 1e-6
+        assertThat(ParityCheck.compare("n", Nd4j.createFromArray(new float[][] {{0.001f, 1000.9f}}), expected, t)
+                .passed()).isTrue();
+        ParityReport small = ParityCheck.compare("n", Nd4j.createFromArray(new float[][] {{0.0012f, 1000f}}),
+                expected, t);
+        assertThat(small.passed()).isFalse();
+        assertThat(small.failing()).isEqualTo(1);
+        assertThat(small.worstIndex()).isZero();
+        assertThat(ParityCheck.compare("n", Nd4j.createFromArray(new float[][] {{0.001f, 1001.2f}}), expected, t)
+                .passed()).isFalse();
+    }
+
+    @Test
+    void outputsOfAnotherShapeAreReportedAsAShapeMismatch() {
+        INDArray expected = Nd4j.rand(3, 5, 3);
+        assertThatThrownBy(() -> ParityCheck.compare("network", Nd4j.rand(15, 3), expected, Tolerance.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shape mismatch")
+                .hasMessageContaining("[15, 3]").hasMessageContaining("[3, 5, 3]");
+    }
+
+    @Test
+    void toleranceRejectsNegativeAndNonFiniteBounds() {
+        assertThatThrownBy(() -> new Tolerance(-1e-4, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1.0E-4");
+        assertThatThrownBy(() -> new Tolerance(1e-4, Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void referenceWithoutOutputArrayIsExplained() throws Exception {
         Path npz = npz("no-output.npz", Map.of("input", ref.get("input")));
         assertThatThrownBy(() -> ParityCheck.of(cnn, npz, 1e-4)).isInstanceOf(IOException.class)
