@@ -74,12 +74,13 @@ final class Keras3Weights {
 
     private static Map<String, INDArray> readLegacy(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)
             throws KerasImportException {
-        if (!hasPath(h5, "model_weights/" + l.legacyPath())) {
+        String group = legacyGroup(h5, l.legacyPath());
+        if (group == null) {
             throw new KerasImportException("weights of layer '" + l.name() + "' (" + l.className() + ") not found in "
                     + file + ": expected group /model_weights/" + l.legacyPath());
         }
         Map<String, String> found = new HashMap<>();
-        collect(h5, "model_weights/" + l.legacyPath(), found);
+        collect(h5, group, found);
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (String name : l.paramNames()) {
             String stored = l.className().equals("DepthwiseConv2D") && name.equals("depthwise_kernel")
@@ -125,6 +126,28 @@ final class Keras3Weights {
         INDArray k = w.remove("kernel");
         long[] s = k.shape();
         w.put("depthwise_kernel", k.dup('c').reshape('c', s[0], s[1], groups, s[3] / groups));
+    }
+
+    /**
+     * The group holding a layer's weights in a legacy {@code .h5}: {@code model_weights/<path>}, where a layer of a
+     * nested model has the path {@code <model>/<layer>}. Keras writes a nested Sequential's layers one level deeper,
+     * under {@code <model>/<model>/<layer>}; that form is tried second. Null when neither exists.
+     */
+    private static String legacyGroup(Hdf5File h5, String legacyPath) throws KerasImportException {
+        String direct = "model_weights/" + legacyPath;
+        if (hasPath(h5, direct)) {
+            return direct;
+        }
+        int slash = legacyPath.lastIndexOf('/');
+        if (slash > 0) {
+            String parent = legacyPath.substring(0, slash);
+            String model = parent.substring(parent.lastIndexOf('/') + 1);
+            String doubled = "model_weights/" + parent + "/" + model + legacyPath.substring(slash);
+            if (hasPath(h5, doubled)) {
+                return doubled;
+            }
+        }
+        return null;
     }
 
     /** Whether the group {@code a/b/c} exists, each step checked from the root. */
