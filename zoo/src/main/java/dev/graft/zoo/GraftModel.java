@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import dev.graft.zoo.layers.AxisKeepingMergeVertex;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -42,6 +43,7 @@ public final class GraftModel {
         this.network = network;
         this.card = Objects.requireNonNull(card, "card");
         Engine.attachHelpers(network); // oneDNN helpers, fed dense inputs (DenseInputHelpers)
+        AxisKeepingMergeVertex.keepAxes(network); // DL4J's MergeVertex.clone() forgets its axis
     }
 
     /** Wraps a network and its card. */
