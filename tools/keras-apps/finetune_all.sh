@@ -28,8 +28,10 @@ echo "| model | import --verify | finetune (cut, 1 unfreeze stage) | seconds |"
 echo "|---|---|---|---|"
 for k in "$dir"/*.keras; do
   name=$(basename "$k" .keras)
+  [ -f "$dir/$name.npz" ] || continue
   start=$(date +%s)
-  imp=$(timeout 600 "$graft" import "$k" --out "$out/$name.zip" --verify "$dir/$name.npz" 2>&1)
+  ref="$dir/$name.npz"; [ -f "$dir/$name.f64.npz" ] && ref="$dir/$name.f64.npz"   # float64_reference.py
+  imp=$(timeout 600 "$graft" import "$k" --out "$out/$name.zip" --verify "$ref" 2>&1)
   irc=$?
   if [ $irc -ne 0 ]; then
     echo "| $name | FAIL ($irc): $(echo "$imp" | tail -1 | cut -c1-160) | - | $(( $(date +%s) - start )) |"; continue
