@@ -14,9 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,9 +55,28 @@ class KerasLayerFixturesTest {
         return out.stream();
     }
 
+    /** Outcome per case and format, written as the support matrix of docs/keras-import.md. */
+    private static final Map<String, String> OUTCOMES = new TreeMap<>();
+
     @AfterEach
     void helpersBackOn() {
         System.setProperty(Engine.HELPERS_DISABLE, "false");
+    }
+
+    /**
+     * Writes {@code target/keras-layer-support.md}: one row per case with what it covers and the outcome in each
+     * format. docs/keras-import.md's support matrix is this file, pasted.
+     */
+    @AfterAll
+    static void writeSupportMatrix() throws Exception {
+        JsonNode cases = new ObjectMapper().readTree(Files.readString(Fixtures.keras3("layers/cases.json")));
+        StringBuilder md = new StringBuilder("| case | what it covers | .keras | .h5 |\n|---|---|---|---|\n");
+        cases.fieldNames().forEachRemaining(n -> md.append("| ").append(n).append(" | ")
+                .append(cases.path(n).path("description").asText().replace("|", "\\|")).append(" | ")
+                .append(OUTCOMES.getOrDefault(n + ".keras", "not run")).append(" | ")
+                .append(OUTCOMES.getOrDefault(n + ".h5", "not run")).append(" |\n"));
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "keras-layer-support.md"), md.toString());
     }
 
     @ParameterizedTest(name = "{0}{1}")
@@ -68,6 +89,7 @@ class KerasLayerFixturesTest {
                     () -> KerasImporter.builder(file).build().importModel())
                     .isInstanceOf(UnsupportedKerasModelException.class)
                     .hasMessageContaining(REFUSED.get(name)));
+            OUTCOMES.put(name + ext, "refused: " + REFUSED.get(name));
             return;
         }
         GraftModel fast = assertTimeoutPreemptively(Duration.ofSeconds(60),
@@ -83,6 +105,7 @@ class KerasLayerFixturesTest {
         ParityReport same = ParityCheck.compare("helpers on vs off", output(fast, x.dup()), output(plain, x.dup()),
                 new Tolerance(1e-6, 1e-5));
         assertThat(same.passed()).as(name + ext + " with DL4J's native helpers on and off: " + same).isTrue();
+        OUTCOMES.put(name + ext, String.format(java.util.Locale.ROOT, "parity (max diff %.1e)", p.maxAbsDiff()));
     }
 
     @Test
