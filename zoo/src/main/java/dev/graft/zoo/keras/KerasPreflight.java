@@ -71,15 +71,53 @@ final class KerasPreflight {
                 if (kerasMajor == 2) {
                     m.put("backend", keras2Config.path("backend").asText("tensorflow"));
                 }
-                KerasLayer k = KerasLayerUtils.getKerasLayerFromConfig(m, false, conf,
-                        new HashMap<>(GraftKerasLayers.adapters()),
-                        new HashMap<>(), previous);
+                KerasLayer k = withinTimeLimit(name, LAYER_CHECK_SECONDS, () -> KerasLayerUtils.getKerasLayerFromConfig(m, false, conf,
+                        new HashMap<>(GraftKerasLayers.adapters()), new HashMap<>(), previous));
                 previous.put(k.getLayerName(), k);
             } catch (Exception | LinkageError e) {
                 out.add(new UnsupportedLayer(name, cls, reason(cls, e)));
             }
         }
         return out;
+    }
+
+    /** How long DL4J's factory may take over one layer's config before the layer is reported instead. */
+    static final long LAYER_CHECK_SECONDS = 10;
+
+    /** DL4J's layer factory call, as a task that may throw. */
+    interface Dl4jCall<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * Runs one DL4J factory call on its own daemon thread and gives up after {@code seconds}: DL4J
+     * code that loops (as {@code KerasLayer.getNInFromConfig} did) then costs the preflight seconds and names the
+     * layer instead of hanging the import. The runaway thread cannot be interrupted (DL4J's loop does not look);
+     * it is a daemon, so it does not keep the JVM alive.
+     *
+     * @throws TimeoutException naming the layer when the call did not finish in time
+     */
+    static <T> T withinTimeLimit(String layer, long seconds, Dl4jCall<T> call) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(call::call);
+        Thread t = new Thread(task, "graft-preflight-" + layer);
+        t.setDaemon(true);
+        t.start();
+        try {
+            return task.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+            throw new java.util.concurrent.TimeoutException("DL4J's importer did not finish checking the layer within "
+                    + seconds + " s (it loops on some configs); import the model up to the layer before");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof Exception) {
+                throw (Exception) c;
+            }
+            if (c instanceof Error) {
+                throw (Error) c;
+            }
+            throw e;
+        }
     }
 
     /**
@@ -120,6 +158,9 @@ final class KerasPreflight {
                 .orElse("").trim();
         if (msg.startsWith("Unsupported keras layer type")) {
             return "DL4J 1.0.0-M2.1 has no importer for Keras " + cls + " layers";
+        }
+        if (e instanceof java.util.concurrent.TimeoutException) {
+            return msg;
         }
         if (msg.startsWith("No SameDiff Lambda layer found")) {
             return "a Lambda layer holds Python code, which cannot be imported; replace it with built-in layers";

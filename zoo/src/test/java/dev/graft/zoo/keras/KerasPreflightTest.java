@@ -94,6 +94,17 @@ class KerasPreflightTest {
     }
 
     @Test
+    void dl4jCodeThatNeverReturnsIsReportedAfterTheTimeLimit() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> KerasPreflight.withinTimeLimit("spin", 1, () -> {
+            while (true) {
+                Thread.onSpinWait(); // like DL4J's getNInFromConfig loop: never looks at interrupts
+            }
+        })).isInstanceOf(java.util.concurrent.TimeoutException.class).hasMessageContaining("within 1 s");
+        assertThat((System.nanoTime() - start) / 1e9).isLessThan(5);
+    }
+
+    @Test
     void aDepthwiseConvolutionAfterAnUnsupportedLayerIsPreflightedInSeconds() throws Exception {
         // Keras 2 form, DL4J's own path: DL4J's KerasLayer.getNInFromConfig looped forever on the depthwise layer
         // when the layer before it was not built
