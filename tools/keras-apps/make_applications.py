@@ -1,6 +1,7 @@
 """Builds keras.applications models (random weights) to check Graft's Keras import on real architectures.
 
     /opt/kvenv/bin/python tools/keras-apps/make_applications.py [OUT_DIR] [--only NAME,NAME]
+    /opt/kvenv/bin/python tools/keras-apps/make_applications.py --check-min   # each model at its minimum and -1
 
 OUT_DIR defaults to /tmp/keras-apps. These files are large (up to ~200 MB each) and are not committed.
 For each model NAME it writes NAME.keras (Keras 3 zip), NAME.h5 (legacy HDF5 written by Keras 3) and
@@ -17,8 +18,8 @@ have their kernels scaled layer by layer to unit output variance; where the logi
 the last Dense layer is scaled down so the largest is 5 (printed as "classifier xF"), so that an absolute
 tolerance of 1e-4 means about the same relative precision for every model.
 
-Input sizes are the smallest each model accepts with weights=None (MIN_SIZE below; checked against
-keras.applications' own input-shape checks and by building the model).
+Input sizes are the smallest each model accepts with weights=None (the sides in MODELS below; --check-min builds
+each at that size and one pixel smaller).
 """
 import os
 import sys
@@ -180,7 +181,24 @@ def build_guide():
     return model, x, n, tame_logits(model, x)
 
 
+def check_minimums():
+    """Builds each model at its MIN_SIZE and one pixel smaller; prints whether Keras accepts each."""
+    for name, (ctor, side, _, extra) in MODELS.items():
+        row = []
+        for s in (side, side - 1):
+            try:
+                ctor(weights=None, input_shape=(s, s, 3), include_top=True, classes=10, **extra)
+                row.append(f"{s}: builds")
+            except Exception as e:  # noqa: BLE001
+                row.append(f"{s}: {type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}")
+            keras.backend.clear_session()
+        print(f"{name}: " + " | ".join(row), flush=True)
+
+
 def main():
+    if "--check-min" in sys.argv:
+        check_minimums()
+        return
     args = [a for a in sys.argv[1:] if not a.startswith("--only")]
     only = None
     for i, a in enumerate(sys.argv[1:]):
