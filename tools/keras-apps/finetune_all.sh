@@ -39,9 +39,11 @@ for k in "$dir"/*.keras; do
   cut=$("$graft" inspect "$out/$name.zip" --json 2>/dev/null | python3 -c "
 import json, sys
 j = json.load(sys.stdin)
-last = j['layers'][-1]['name'] if 'layers' in j else None
+rows = j['layers']
+last = rows[-1]['name']
+pooled = [r['name'] for r in rows if r['cutPoint'] and 'GlobalPooling' in r['type'] and r['name'] != last]
 cuts = [c for c in j['cutPoints'] if c != last]
-print(cuts[-1] if cuts else j['cutPoints'][-1])")
+print(pooled[-1] if pooled else cuts[-1] if cuts else j['cutPoints'][-1])")   # the pooled features
   ft=$(timeout 900 "$graft" finetune "$out/$name.zip" --cut "$cut" --data "images:$out/img" --out "$out/$name-tuned.zip" \
         --epochs 2 --batch 4 --val-fraction 0.25 --unfreeze 1:1@0.1 2>&1)
   frc=$?
