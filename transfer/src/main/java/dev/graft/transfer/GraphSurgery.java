@@ -242,6 +242,7 @@ final class GraphSurgery {
         conf.setCacheMode(oc.getCacheMode());
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
+        Engine.attachHelpers(g);
         for (String n : order) {
             if (fresh.contains(n) || affected.contains(n) || tweaks.containsKey(n) || old.getLayer(n) == null) {
                 continue;

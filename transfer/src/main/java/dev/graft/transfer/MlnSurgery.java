@@ -185,6 +185,7 @@ final class MlnSurgery {
                 .cacheMode(oc.getCacheMode()).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
+        Engine.attachHelpers(net);
         for (int i = 0; i < keep; i++) {
             if (tweaks.containsKey(i) || affected.contains(i)) {
                 continue;

@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.zoo.Engine;
 import dev.graft.zoo.GraftModel;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -49,6 +50,7 @@ final class GraphFeaturizer extends AbstractFeaturizer {
             conf.setTopologicalOrderStr(null);
             ComputationGraph view = new ComputationGraph(conf);
             view.init(graph.params(), false); // the added identity layer has no parameters: same layout, shared
+            Engine.attachHelpers(view); // a new network: its helpers fed dense inputs, as the model's
             cutView = view;
         }
         return cutView;

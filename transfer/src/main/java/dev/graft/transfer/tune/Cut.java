@@ -131,6 +131,7 @@ public final class Cut {
                     .inferenceWorkspaceMode(oc.getInferenceWorkspaceMode()).build();
             MultiLayerNetwork top = new MultiLayerNetwork(conf);
             top.init();
+            Engine.attachHelpers(top);
             copyInto(top);
             return top;
         }
@@ -146,6 +147,7 @@ public final class Cut {
         gb.setOutputs(oc.getNetworkOutputs().toArray(new String[0]));
         ComputationGraph top = new ComputationGraph(gb.build());
         top.init();
+        Engine.attachHelpers(top);
         copyInto(top);
         return top;
     }

@@ -38,6 +38,7 @@ public final class LrFinder {
     /** Runs the sweep on a copy of {@code network}, cycling through {@code data} as often as needed. */
     public Result run(Model network, DataSetIterator data) {
         Model net = network instanceof MultiLayerNetwork ? ((MultiLayerNetwork) network).clone() : ((ComputationGraph) network).clone();
+        Engine.attachHelpers(net);
         return Engine.training(net, () -> sweep(net, data));
     }
 

@@ -1,5 +1,6 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.zoo.Engine;
 import dev.graft.transfer.Networks;
 import java.util.HashSet;
 import java.util.List;
@@ -33,6 +34,7 @@ final class Reconfigure {
             }
             MultiLayerNetwork out = new MultiLayerNetwork(c);
             out.init(m.params().dup(), false);
+            Engine.attachHelpers(out);
             return out;
         }
         ComputationGraph g = (ComputationGraph) net;
@@ -45,6 +47,7 @@ final class Reconfigure {
         }
         ComputationGraph out = new ComputationGraph(c);
         out.init(g.params().dup(), false);
+        Engine.attachHelpers(out);
         return out;
     }
 }
