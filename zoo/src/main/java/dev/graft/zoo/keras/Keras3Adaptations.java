@@ -170,6 +170,28 @@ final class Keras3Adaptations {
             }
             case "LayerScale":
                 return new Adaptation(GraftKerasLayers.LAYER_SCALE, null, fixes);
+            case "Reshape": {
+                // Reshape((C,)) of a [1, 1, C] map (MobileNet's top) is a Flatten; DL4J's reshape preprocessor
+                // gets the NHWC gradient's layout wrong on the way back ([N, 1, C, 1] for [N, C, 1, 1]), its
+                // flatten does not
+                JsonNode in = inputShape(layer);
+                JsonNode target = inner.path("target_shape");
+                if (in != null && in.size() == 4 && in.get(1).asInt(-1) == 1 && in.get(2).asInt(-1) == 1
+                        && target.isArray() && target.size() == 1 && target.get(0).asInt() == in.get(3).asInt(-2)) {
+                    return new Adaptation("Flatten", null, fixes);
+                }
+                break;
+            }
+            case "Concatenate": {
+                // DL4J keeps Keras' axis -1 as the merge axis: the forward pass works, the backward pass indexes
+                // the shape with -1 and fails (NASNet and DenseNet fine-tuned above a concat); give it the index
+                int axis = inner.path("axis").asInt(-1);
+                int rank = inputRank(layer);
+                if (axis < 0 && rank > 0) {
+                    inner.put("axis", rank + axis);
+                }
+                break;
+            }
             case "Conv2D":
                 if (inner.path("groups").asInt(1) != 1) {
                     return groupedConvolution(layer, inner, fixes);
