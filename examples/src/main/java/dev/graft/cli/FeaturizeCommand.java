@@ -75,7 +75,7 @@ final class FeaturizeCommand implements Callable<Integer> {
         if (views != null && augment == null) {
             throw new IllegalArgumentException("--views needs --augment (e.g. --augment noise:0.5 --views " + views + ")");
         }
-        GraftModel m = GraftModel.load(model);
+        GraftModel m = Models.load(model, spec);
         Featurizer featurizer = Featurizers.cut(m, cut);
         LabeledData source = DataSpec.load(data);
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)

@@ -99,7 +99,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
-        GraftModel base = GraftModel.load(model);
+        GraftModel base = Models.load(model, spec);
         DataSource all = DataSpec.source(data, base.card());
         DataSource train;
         DataSource val;

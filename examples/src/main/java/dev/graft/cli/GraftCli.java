@@ -1,6 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.zoo.Engine;
+import dev.graft.zoo.InputFiles;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -71,11 +72,12 @@ public final class GraftCli implements Callable<Integer> {
         if (System.getenv("GRAFT_DEBUG") != null) {
             e.printStackTrace(err);
         }
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String msg = e instanceof java.io.IOException io ? InputFiles.describe(io)
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         err.println("graft " + cl.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
         err.flush();
         boolean userError = e instanceof IllegalArgumentException || e instanceof java.io.IOException
-                || e instanceof IllegalStateException;
+                || e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException;
         return userError ? 2 : 1;
     }
 }

@@ -1,0 +1,36 @@
+package dev.graft.cli;
+
+import dev.graft.zoo.GraftModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** How the verbs load a model file: {@link GraftModel#load(Path)}, with what loading assumed printed as warnings. */
+final class Models {
+    private Models() {
+    }
+
+    /**
+     * Loads a model file and prints each of its {@link GraftModel#warnings()} as a {@code warning:} line on stderr.
+     *
+     * @throws IOException as {@link GraftModel#load(Path)} does
+     */
+    static GraftModel load(Path file, CommandSpec spec) throws IOException {
+        GraftModel m = GraftModel.load(file);
+        printWarnings(m, spec);
+        return m;
+    }
+
+    /** Prints a model's load warnings as {@code warning:} lines on stderr. */
+    static void printWarnings(GraftModel m, CommandSpec spec) {
+        m.warnings().forEach(w -> warn(spec, w));
+    }
+
+    /** Prints one {@code warning: ...} line on the command's stderr. */
+    static void warn(CommandSpec spec, String line) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("warning: " + line);
+        err.flush();
+    }
+}
