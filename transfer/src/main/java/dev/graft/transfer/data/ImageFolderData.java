@@ -245,6 +245,8 @@ public final class ImageFolderData implements DataSource {
         }
         Random rnd = new Random(seed);
         boolean[] test = new boolean[files.size()];
+        int[] total = new int[classes.size()];
+        int[] held = new int[classes.size()];
         for (int c = 0; c < classes.size(); c++) {
             List<Integer> members = new ArrayList<>();
             for (int i = 0; i < labels.length; i++) {
@@ -257,7 +259,10 @@ public final class ImageFolderData implements DataSource {
             for (int i = 0; i < n; i++) {
                 test[members.get(i)] = true;
             }
+            total[c] = members.size();
+            held[c] = n;
         }
+        Splits.requireBothSides(classes, total, held, testFraction, describe());
         String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
         return new ImageFolderData[] {subset(test, false, tag + " train"), subset(test, true, tag + " test")};
     }
