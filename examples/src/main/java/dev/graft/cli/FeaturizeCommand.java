@@ -78,6 +78,7 @@ final class FeaturizeCommand implements Callable<Integer> {
         GraftModel m = Models.load(model, spec);
         Featurizer featurizer = Featurizers.cut(m, cut);
         LabeledData source = DataSpec.load(data);
+        Models.requireDataFits(m, model, source, data);
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
                 .progress(quiet ? Progress.none() : Progress.console());

@@ -109,6 +109,7 @@ final class FinetuneCommand implements Callable<Integer> {
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
         GraftModel base = Models.load(model, spec);
         DataSource all = DataSpec.source(data, base.card());
+        Models.requireDataFits(base, model, all, data);
         if (all.numClasses() < 2) {
             throw new IllegalArgumentException("data " + data + " has only one class (" + String.join(",", all.labels())
                     + "); a classifier needs at least two — add examples of another class or select more classes");

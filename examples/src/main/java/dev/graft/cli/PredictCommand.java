@@ -47,6 +47,7 @@ final class PredictCommand implements Callable<Integer> {
         for (String in : inputs) {
             if (in.matches("^(digits|csv:|images:).*")) {
                 DataSource src = DataSpec.source(in, m.card());
+                Models.requireDataFits(m, model, src, in);
                 List<String> known = new ArrayList<>();
                 List<String> unknown = new ArrayList<>();
                 for (String l : src.labels()) {
@@ -83,9 +84,10 @@ final class PredictCommand implements Callable<Integer> {
                 }
             } else {
                 Path file = Path.of(in);
-                if (!java.nio.file.Files.isRegularFile(file)) {
+                if (!java.nio.file.Files.exists(file)) {
                     throw new java.io.FileNotFoundException("input " + in + " is neither a file nor a data spec (digits, csv:FILE, images:DIR)");
                 }
+                dev.graft.zoo.InputFiles.requireReadableFile(file, "input image");
                 INDArray p = m.predict(ImageFolderData.readImage(file, m.card()));
                 requireProbabilities(p, in);
                 o.println(in + "\t" + format(p.getRow(0), labels));

@@ -179,10 +179,15 @@ class MalformedInputTest {
             "--out", dir.resolve("o.zip").toString(), "--widths", "100000000", "--quiet"},
                 new String[] {"--widths 100000000", "parameters", "use narrower layers"}));
         cases.add(new Case("validation share too small", dir -> {
-            Path f = Files.writeString(dir.resolve("tiny.csv"), "1,1,a\n2,2,b\n" + "1,1,a\n2,2,b\n".repeat(0));
+            Path f = Files.writeString(dir.resolve("tiny.csv"), "1,".repeat(64) + "a\n" + "2,".repeat(64) + "b\n");
             return new String[] {"finetune", model.toString(), "--cut", "fc1", "--data", "csv:" + f, "--out",
                 dir.resolve("o.zip").toString()};
         }, new String[] {"tiny.csv", "validation share", "--val-fraction"}));
+        cases.add(new Case("data of another shape than the card's", dir -> {
+            Path f = Files.writeString(dir.resolve("narrow.csv"), "1,2,a\n3,4,b\n");
+            return new String[] {"featurize", model.toString(), "--cut", "fc1", "--data", "csv:" + f, "--cache",
+                dir.resolve("cache").toString()};
+        }, new String[] {"narrow.csv", "has examples of shape [2]", "takes [64]", "use data with that shape"}));
         cases.add(new Case("--report is a file", dir -> {
             Path f = Files.writeString(dir.resolve("report.txt"), "x");
             return new String[] {"finetune", model.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out",
