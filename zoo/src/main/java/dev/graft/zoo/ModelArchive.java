@@ -65,13 +65,25 @@ final class ModelArchive {
                 ZipEntry e = entries.nextElement();
                 MessageDigest md = Checksums.newSha256();
                 java.io.ByteArrayOutputStream keep = e.getName().equals(CARD_ENTRY) ? new java.io.ByteArrayOutputStream() : null;
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                long size = 0;
                 try (InputStream in = zf.getInputStream(e)) {
                     int n;
                     while ((n = in.read(buf)) > 0) {
+                        size += n;
                         md.update(buf, 0, n);
+                        crc.update(buf, 0, n);
                         if (keep != null) {
                             keep.write(buf, 0, n);
                         }
+                    }
+                    // ZipFile does not check CRCs itself (ZipInputStream does): a changed byte must not pass
+                    if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+                        throw new ZipException(String.format("invalid entry CRC (expected 0x%08x but got 0x%08x)",
+                                e.getCrc(), crc.getValue()));
+                    }
+                    if (e.getSize() != -1 && e.getSize() != size) {
+                        throw new ZipException("entry should be " + e.getSize() + " bytes, read " + size);
                     }
                 } catch (IOException ex) {
                     throw damaged(file, e.getName(), ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage(), ex);
