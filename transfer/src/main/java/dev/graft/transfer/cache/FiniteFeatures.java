@@ -24,31 +24,51 @@ public final class FiniteFeatures {
      */
     public static void require(float[] features, int featureLength, long firstExample, int view, Featurizer featurizer,
                                DataSource source, Precision precision) {
+        int i = firstBad(features, precision);
+        if (i >= 0) {
+            long example = firstExample + i / featureLength;
+            throw failure("example " + example + " of " + source.describe() + (view > 0 ? " (augmented view " + view + ")" : ""),
+                    features[i], i % featureLength, featurizer, precision);
+        }
+    }
+
+    /**
+     * Index of the first value that is NaN, infinite, or beyond the precision's range; -1 if there is none.
+     */
+    public static int firstBad(float[] features, Precision precision) {
         float limit = precision == Precision.FLOAT16 ? 65504f : Float.MAX_VALUE;
         for (int i = 0; i < features.length; i++) {
             float x = features[i];
-            if (Float.isFinite(x) && Math.abs(x) > limit) {
-                long example = firstExample + i / featureLength;
-                throw new NonFiniteFeaturesException("the features of example " + example + " of " + source.describe()
-                        + " at " + featurizer.describe() + " reach " + x + ", beyond float16's largest value 65504; "
-                        + "build the cache with --precision float32");
-            }
-            if (!Float.isFinite(x)) {
-                long example = firstExample + i / featureLength;
-                throw new NonFiniteFeaturesException("the features of example " + example + " of " + source.describe()
-                        + (view > 0 ? " (augmented view " + view + ")" : "") + " are not finite (" + x + " at feature "
-                        + (i % featureLength) + ") at " + featurizer.describe()
-                        + "; nothing was cached for it: the base's weights overflow or are broken for this input — "
-                        + "check the model (an untrained network can overflow), its normalization, or cut lower");
+            if (!Float.isFinite(x) || Math.abs(x) > limit) {
+                return i;
             }
         }
+        return -1;
+    }
+
+    /**
+     * The exception for a bad value found by {@link #firstBad}.
+     *
+     * @param what which example, e.g. {@code "example 17 of csv:train.csv"} or {@code "row 17 of the Spark input"}
+     */
+    public static NonFiniteFeaturesException failure(String what, float value, int feature, Featurizer featurizer,
+                                                     Precision precision) {
+        if (Float.isFinite(value)) {
+            return new NonFiniteFeaturesException("the features of " + what + " at " + featurizer.describe() + " reach "
+                    + value + ", beyond float16's largest value 65504; build the cache with --precision float32");
+        }
+        return new NonFiniteFeaturesException("the features of " + what + " are not finite (" + value + " at feature "
+                + feature + ") at " + featurizer.describe() + "; nothing was cached for it: the base's weights overflow "
+                + "or are broken for this input — check the model (an untrained network can overflow), its "
+                + "normalization, or cut lower");
     }
 
     /** Features that are NaN or infinite; the message names the example, the data and the cut. */
     public static final class NonFiniteFeaturesException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        NonFiniteFeaturesException(String message) {
+        /** An exception with a one-line message. */
+        public NonFiniteFeaturesException(String message) {
             super(message);
         }
     }
