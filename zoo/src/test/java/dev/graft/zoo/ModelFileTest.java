@@ -154,4 +154,22 @@ class ModelFileTest {
             }
         }
     }
+
+    @Test
+    void anEmbeddingsVocabularyIsNotTakenForTheInputSize(@TempDir Path dir) throws Exception {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+                new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+                        .layer(new org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer.Builder().nIn(50).nOut(4)
+                                .inputLength(12).build())
+                        .layer(new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder().build())
+                        .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(4).nOut(2)
+                                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                        .build());
+        net.init();
+        ModelCard card = ModelCard.builder("text").input(InputLayout.FLAT, 12).labels(List.of("ham", "spam")).build();
+        GraftModel.of(net, card).save(dir.resolve("text.zip"));
+        GraftModel back = GraftModel.load(dir.resolve("text.zip"));
+        assertThat(back.card().inputShape()).containsExactly(12);
+        assertThat(back.card().labels()).containsExactly("ham", "spam");
+    }
 }

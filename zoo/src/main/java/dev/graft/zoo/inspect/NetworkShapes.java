@@ -54,10 +54,17 @@ public final class NetworkShapes {
         return null;
     }
 
-    /** The input type the first layer implies (a dense or recurrent layer's nIn, a flat-to-CNN preprocessor), or null. */
+    /**
+     * The input type the first layer implies (a dense or recurrent layer's nIn, a flat-to-CNN preprocessor), or null
+     * when it does not say (an embedding's nIn is a vocabulary size, not an input size).
+     */
     public static InputType impliedInputType(Model model) {
         FirstLayer f = firstLayer(model);
-        return f == null ? null : ModelInspector.inferFrom(f.preProcessor(), f.layer());
+        if (f == null || f.layer() instanceof org.deeplearning4j.nn.conf.layers.EmbeddingLayer
+                || f.layer() instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer) {
+            return null;
+        }
+        return ModelInspector.inferFrom(f.preProcessor(), f.layer());
     }
 
     /** The nOut of the network's (first) output layer, or -1 when the configuration does not say. */
