@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code graft} command line. Each verb is its own class in this package, registered below.
  * Errors a user can fix (bad data spec, missing file, checksum mismatch) print one line and exit 2;
- * set {@code GRAFT_DEBUG=1} to see the stack trace.
+ * set {@code GRAFT_DEBUG=1} to see the stack trace. What a verb assumed instead (e.g. a card inferred for a plain
+ * DL4J zip) is a {@code warning:} line on stderr, and the verb goes on.
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, version = "graft 0.1.0",
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",

@@ -165,6 +165,10 @@ class MalformedInputTest {
         cases.add(rewritten("card with input [63]", null, cardWith(c -> c.input(InputLayout.FLAT, 63)),
                 "input [63]", "first layer takes 64", "fix the card's inputShape"));
         cases.add(rewritten("card that is not JSON", null, "{not json", "card entry 'graft-card.json' is not valid"));
+        cases.add(new Case("import --labels a,b on a model with more outputs", dir -> new String[] {"import",
+            Path.of("../zoo/src/test/resources/keras/keras3/mlp.keras").toString(), "--labels", "a,b", "--out",
+            dir.resolve("o.zip").toString()},
+                new String[] {"mlp.keras", "names 2 labels (a, b)", "outputs", "give exactly one label per output"}));
         // 6. schedules and sizes for finetune and pretrain, refused before training
         cases.add(new Case("unfreeze 3:99@0.1", dir -> new String[] {"finetune", model.toString(), "--cut", "fc1", "--data",
             "digits:5-9", "--out", dir.resolve("o.zip").toString(), "--unfreeze", "3:99@0.1"},

@@ -127,7 +127,8 @@ public final class GraftModel {
      * @throws IOException if the file cannot be written
      */
     public GraftModel save(Path zip) throws IOException {
-        requireCardFits(network, card, "model '" + card.name() + "'");
+        requireCardFits(network, card, "cannot save model '" + card.name() + "'"
+                + (card.origin() != null ? " (from " + card.origin().replaceFirst(" \\(.*", "") + ")" : "") + " to " + zip);
         Path dir = zip.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path raw = Files.createTempFile(dir, zip.getFileName().toString(), ".dl4j.tmp");
