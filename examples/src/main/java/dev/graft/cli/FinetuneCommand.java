@@ -32,6 +32,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    InputShapeOption input;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card beside it)")
     Path model;
 
@@ -107,7 +110,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
-        GraftModel base = Models.load(model, spec);
+        GraftModel base = Models.load(model, spec, input);
         DataSource all = DataSpec.source(data, base.card());
         Models.requireDataFits(base, model, all, data);
         if (all.numClasses() < 2) {

@@ -17,7 +17,21 @@ final class Models {
      * @throws IOException as {@link GraftModel#load(Path)} does
      */
     static GraftModel load(Path file, CommandSpec spec) throws IOException {
+        return load(file, spec, null);
+    }
+
+    /**
+     * Loads a model file, applies {@code --input-shape} when it was given (plain DL4J zips only), and prints the
+     * warnings.
+     *
+     * @throws IOException as {@link GraftModel#load(Path)} does
+     * @throws IllegalArgumentException for a bad or unfitting {@code --input-shape}
+     */
+    static GraftModel load(Path file, CommandSpec spec, InputShapeOption input) throws IOException {
         GraftModel m = GraftModel.load(file);
+        if (input != null) {
+            m = input.apply(m, file);
+        }
         printWarnings(m, spec);
         return m;
     }

@@ -27,6 +27,9 @@ final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    InputShapeOption input;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "Graft model zip")
     Path model;
 
@@ -42,7 +45,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--top must be positive, got " + top);
         }
         PrintWriter o = spec.commandLine().getOut();
-        GraftModel m = Models.load(model, spec);
+        GraftModel m = Models.load(model, spec, input);
         List<String> labels = m.card().labels();
         for (String in : inputs) {
             if (in.matches("^(digits|csv:|images:).*")) {

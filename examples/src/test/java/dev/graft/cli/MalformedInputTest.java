@@ -169,6 +169,14 @@ class MalformedInputTest {
             Path.of("../zoo/src/test/resources/keras/keras3/mlp.keras").toString(), "--labels", "a,b", "--out",
             dir.resolve("o.zip").toString()},
                 new String[] {"mlp.keras", "names 2 labels (a, b)", "outputs", "give exactly one label per output"}));
+        cases.add(new Case("--input-shape the first layer cannot take", dir -> {
+            Path plain = dir.resolve("plain.zip");
+            ModelSerializer.writeModel(net(Activation.SOFTMAX, LossFunction.MCXENT), plain.toFile(), true);
+            return new String[] {"predict", plain.toString(), "digits:0-4", "--input-shape", "63"};
+        }, new String[] {"plain.zip", "--input-shape [63]", "first layer takes 64"}));
+        cases.add(new Case("--input-shape on a model with a card", dir -> new String[] {"predict", model.toString(),
+            "digits:0-4", "--input-shape", "64"},
+                new String[] {"digits04.zip", "has a model card", "only for plain DL4J zips"}));
         // 6. schedules and sizes for finetune and pretrain, refused before training
         cases.add(new Case("unfreeze 3:99@0.1", dir -> new String[] {"finetune", model.toString(), "--cut", "fc1", "--data",
             "digits:5-9", "--out", dir.resolve("o.zip").toString(), "--unfreeze", "3:99@0.1"},
@@ -237,6 +245,11 @@ class MalformedInputTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err().strip()).startsWith("warning: " + plain + " has no model card")
                 .contains("flat input of 64 values").contains("no input normalization").doesNotContain("\n");
+        CliRun stated = CliRun.of("predict", plain.toString(), "digits:0-4", "--input-shape", "64", "--layout", "flat");
+        assertThat(stated.code()).as(stated.err()).isZero();
+        assertThat(stated.err().strip()).isEqualTo("warning: " + plain + " has no model card (a plain DL4J zip): using input "
+                + "[64] FLAT as stated, no input normalization, 5 unnamed outputs");
+        assertThat(stated.out()).isEqualTo(r.out());
     }
 
     @Test

@@ -39,12 +39,13 @@ public final class GraftModel {
     private final Model network;
     private final ModelCard card;
     private final List<String> warnings;
+    private final boolean cardInferred;
 
     private GraftModel(Model network, ModelCard card) {
-        this(network, card, List.of());
+        this(network, card, List.of(), false);
     }
 
-    private GraftModel(Model network, ModelCard card, List<String> warnings) {
+    private GraftModel(Model network, ModelCard card, List<String> warnings, boolean cardInferred) {
         if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
             throw new IllegalArgumentException("a Graft model wraps a MultiLayerNetwork or a ComputationGraph, got "
                     + (network == null ? "null" : network.getClass().getName()));
@@ -52,6 +53,7 @@ public final class GraftModel {
         this.network = network;
         this.card = Objects.requireNonNull(card, "card");
         this.warnings = List.copyOf(warnings);
+        this.cardInferred = cardInferred;
     }
 
     /** Wraps a network and its card. */
@@ -169,7 +171,8 @@ public final class GraftModel {
         List<String> warnings = new ArrayList<>();
         ModelCard card = archive.card(warnings);
         Model net = readNetwork(zip);
-        if (card == null) {
+        boolean inferred = card == null;
+        if (inferred) {
             card = inferCard(net, zip, warnings);
         }
         try {
@@ -177,7 +180,32 @@ public final class GraftModel {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        return new GraftModel(net, card, warnings);
+        return new GraftModel(net, card, warnings, inferred);
+    }
+
+    /** True if {@link #load(Path)} found no card (a plain DL4J zip) and inferred this one from the network. */
+    public boolean cardInferred() {
+        return cardInferred;
+    }
+
+    /**
+     * For a model whose card was inferred: the same model with the input shape the user states, checked against the
+     * network's first layer; {@link #warnings()} then says this shape was used.
+     *
+     * @throws IllegalStateException if the model has a card of its own (its card says the shape)
+     * @throws IllegalArgumentException if the first layer cannot take that shape
+     */
+    public GraftModel withStatedInput(Path file, InputLayout layout, long... shape) {
+        if (!cardInferred) {
+            throw new IllegalStateException("model file " + file + " has a model card (input " + Arrays.toString(card.inputShape())
+                    + " " + card.layout() + "); --input-shape is only for plain DL4J zips without one");
+        }
+        ModelCard stated = card.toBuilder().input(layout, shape).build();
+        requireCardFits(network, stated, "model file " + file + " with --input-shape " + Arrays.toString(shape) + " " + layout);
+        long outputs = NetworkShapes.outputSize(network);
+        return new GraftModel(network, stated, List.of(file + " has no model card (a plain DL4J zip): using input "
+                + Arrays.toString(shape) + " " + layout + " as stated, no input normalization, "
+                + (outputs > 0 ? outputs + " unnamed outputs" : "unnamed outputs")), true);
     }
 
     /** Name of the zip entry holding the model card in a Graft model file. */
