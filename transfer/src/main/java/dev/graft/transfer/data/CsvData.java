@@ -71,6 +71,7 @@ public final class CsvData {
         List<float[]> rows = new ArrayList<>();
         List<String> labelText = new ArrayList<>();
         int columns = expectedColumns;
+        boolean first = true;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             int lineNo = 0;
@@ -94,8 +95,9 @@ public final class CsvData {
                     throw new DataSpecException(name + " line " + lineNo + " has " + cells.length + " columns, expected "
                             + columns + " (" + (columns - 1) + " features, then the label)");
                 }
-                if (rows.isEmpty() && labelText.isEmpty() && isHeader(cells)) {
-                    labelText.add(null); // marks the header as seen: only the first non-blank line can be one
+                boolean header = first && isHeader(cells); // only the first non-blank line can be a header
+                first = false;
+                if (header) {
                     continue;
                 }
                 float[] f = new float[columns - 1];
@@ -111,7 +113,6 @@ public final class CsvData {
                 labelText.add(canonicalLabel(label));
             }
         }
-        labelText.removeIf(java.util.Objects::isNull);
         if (rows.isEmpty()) {
             throw new DataSpecException(name + " has no data rows");
         }
