@@ -8,12 +8,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import dev.graft.zoo.inspect.NetworkShapes;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import dev.graft.zoo.inspect.NetworkShapes;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -35,6 +35,9 @@ public final class GraftModel {
     static {
         Engine.configure(); // DL4J's native layer helpers on before any network is built
     }
+
+    /** Name of the zip entry holding the model card in a Graft model file. */
+    public static final String CARD_ENTRY = ModelArchive.CARD_ENTRY;
 
     private final Model network;
     private final ModelCard card;
@@ -207,9 +210,6 @@ public final class GraftModel {
                 + Arrays.toString(shape) + " " + layout + " as stated, no input normalization, "
                 + (outputs > 0 ? outputs + " unnamed outputs" : "unnamed outputs")), true);
     }
-
-    /** Name of the zip entry holding the model card in a Graft model file. */
-    public static final String CARD_ENTRY = ModelArchive.CARD_ENTRY;
 
     /**
      * What loading assumed or noticed, one line each (e.g. the card inferred for a plain DL4J zip); empty for a model
