@@ -126,15 +126,10 @@ final class PretrainCommand implements Callable<Integer> {
         }
 
         Integer save(Pretrained p, String task) throws java.io.IOException {
-            for (int k = 0; k < p.losses().size(); k++) {
-                double[] l = p.losses().get(k);
-                for (int e = 0; e < l.length; e++) {
-                    if (!Double.isFinite(l[e])) {
-                        throw new IllegalStateException("pretraining " + task + (p.losses().size() > 1 ? " layer " + (k + 1) : "")
-                                + " diverged: loss " + l[e] + " at epoch " + (e + 1) + " on " + data + "; nothing was saved to "
-                                + out + " — lower --lr (now " + lr + ") or rescale the data (--scale)");
-                    }
-                }
+            String diverged = p.divergence();
+            if (diverged != null) {
+                throw new IllegalStateException("pretraining " + task + " diverged: " + diverged + " on " + data
+                        + "; nothing was saved to " + out + " — lower --lr (now " + lr + ") or rescale the data (--scale)");
             }
             GraftModel saved = p.save(out);
             System.out.println("saved " + task + " base '" + saved.card().name() + "' (" + saved.card().architecture() + ") to "

@@ -98,4 +98,14 @@ class LayerwiseAutoencodersTest {
         assertThatThrownBy(() -> LayerwiseAutoencoders.builder(64).widths(8, 0).build()).hasMessageContaining("[8, 0]");
         assertThatThrownBy(() -> Training.builder().epochs(0).build()).hasMessage("epochs must be at least 1, got 0");
     }
+
+    @Test
+    void aBaseWhoseTrainingDivergedIsNeverSaved(@TempDir Path dir) throws Exception {
+        Pretrained p = small().widths(24).normalization(Normalization.scale(1e37)).build().pretrain(digits(64)); // up to 1.6e38
+        assertThat(p.divergence()).startsWith("loss ").contains("at epoch 1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.save(dir.resolve("nan.zip")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("pretraining diverged")
+                .hasMessageContaining("nothing was saved to " + dir.resolve("nan.zip"));
+        assertThat(dir.resolve("nan.zip")).doesNotExist();
+    }
 }
