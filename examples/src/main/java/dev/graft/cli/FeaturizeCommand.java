@@ -29,6 +29,9 @@ final class FeaturizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    InputShapeOption input;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip")
     Path model;
 
@@ -75,9 +78,10 @@ final class FeaturizeCommand implements Callable<Integer> {
         if (views != null && augment == null) {
             throw new IllegalArgumentException("--views needs --augment (e.g. --augment noise:0.5 --views " + views + ")");
         }
-        GraftModel m = GraftModel.load(model);
+        GraftModel m = Models.load(model, spec, input);
         Featurizer featurizer = Featurizers.cut(m, cut);
         LabeledData source = DataSpec.load(data);
+        Models.requireDataFits(m, model, source, data);
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
                 .progress(quiet ? Progress.none() : Progress.console());

@@ -32,6 +32,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    InputShapeOption input;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card beside it)")
     Path model;
 
@@ -97,10 +100,34 @@ final class FinetuneCommand implements Callable<Integer> {
         if (!out.getFileName().toString().endsWith(".zip")) {
             throw new IllegalArgumentException("--out must name a .zip file, got " + out);
         }
+        Path reportDir = report != null ? report : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.zip$", "") + "-report");
+        if (java.nio.file.Files.exists(reportDir) && !java.nio.file.Files.isDirectory(reportDir)) {
+            throw new IllegalArgumentException("report folder " + reportDir + " is a file; name a folder with --report DIR "
+                    + "(nothing was trained or saved)");
+        }
+        if (java.nio.file.Files.isRegularFile(out.toAbsolutePath().getParent())) {
+            throw new IllegalArgumentException("--out " + out + " is inside a file, not a folder");
+        }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
-        GraftModel base = GraftModel.load(model);
+        GraftModel base = Models.load(model, spec, input);
         DataSource all = DataSpec.source(data, base.card());
+        Models.requireDataFits(base, model, all, data);
+        if (all.numClasses() < 2) {
+            throw new IllegalArgumentException("data " + data + " has only one class (" + String.join(",", all.labels())
+                    + "); a classifier needs at least two — add examples of another class or select more classes");
+        }
+        if (hidden != null) {
+            if (hidden <= 0) {
+                throw new IllegalArgumentException("--hidden must be positive, got " + hidden);
+            }
+            long features = 1;
+            for (long d : dev.graft.transfer.cache.Featurizers.cut(base, cut).featureShape()) {
+                features = dev.graft.zoo.ParamBudget.times(features, d);
+            }
+            dev.graft.zoo.ParamBudget.require(dev.graft.zoo.ParamBudget.denseStack(features, hidden, all.numClasses()),
+                    "--hidden " + hidden + " on " + features + " features at --cut " + cut, "use a narrower hidden layer");
+        }
         DataSource train;
         DataSource val;
         if (all instanceof LabeledData) {
@@ -139,8 +166,14 @@ final class FinetuneCommand implements Callable<Integer> {
         FineTuneResult r = ft.build().run();
         GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
                 + " --data " + data).build()).save(out);
-        Path reportDir = report != null ? report : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.zip$", "") + "-report");
-        TrainingReport.Files files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data);
+        TrainingReport.Files files;
+        try {
+            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data);
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("the model was saved to " + out + ", but its report could not be written in "
+                    + reportDir + " (" + dev.graft.zoo.InputFiles.describe(e) + "); free space there or choose another "
+                    + "folder with --report DIR", e);
+        }
         if (r.evaluation() != null) {
             o.printf(Locale.ROOT, "validation accuracy %.4f (epoch %d kept)%n", r.evaluation().accuracy(), r.bestEpoch());
         }

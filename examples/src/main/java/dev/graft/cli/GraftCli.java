@@ -1,6 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.zoo.Engine;
+import dev.graft.zoo.InputFiles;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code graft} command line. Each verb is its own class in this package, registered below.
  * Errors a user can fix (bad data spec, missing file, checksum mismatch) print one line and exit 2;
- * set {@code GRAFT_DEBUG=1} to see the stack trace.
+ * set {@code GRAFT_DEBUG=1} to see the stack trace. What a verb assumed instead (e.g. a card inferred for a plain
+ * DL4J zip) is a {@code warning:} line on stderr, and the verb goes on.
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, version = "graft 0.1.0",
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",
@@ -71,11 +73,12 @@ public final class GraftCli implements Callable<Integer> {
         if (System.getenv("GRAFT_DEBUG") != null) {
             e.printStackTrace(err);
         }
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String msg = e instanceof java.io.IOException io ? InputFiles.describe(io)
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         err.println("graft " + cl.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
         err.flush();
         boolean userError = e instanceof IllegalArgumentException || e instanceof java.io.IOException
-                || e instanceof IllegalStateException;
+                || e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException;
         return userError ? 2 : 1;
     }
 }

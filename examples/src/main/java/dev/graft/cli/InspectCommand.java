@@ -57,6 +57,7 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             m = zoo.open(model);
         }
+        Models.printWarnings(m, spec);
         Inspection i = ModelInspector.inspect(m);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -27,6 +27,9 @@ final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    InputShapeOption input;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "Graft model zip")
     Path model;
 
@@ -42,17 +45,33 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--top must be positive, got " + top);
         }
         PrintWriter o = spec.commandLine().getOut();
-        GraftModel m = GraftModel.load(model);
+        GraftModel m = Models.load(model, spec, input);
         List<String> labels = m.card().labels();
         for (String in : inputs) {
             if (in.matches("^(digits|csv:|images:).*")) {
                 DataSource src = DataSpec.source(in, m.card());
+                Models.requireDataFits(m, model, src, in);
+                List<String> known = new ArrayList<>();
+                List<String> unknown = new ArrayList<>();
+                for (String l : src.labels()) {
+                    (labels.contains(l) || (labels.isEmpty() && l.matches("\\d+")) ? known : unknown).add(l);
+                }
+                boolean scored = !known.isEmpty();
+                if (!scored) {
+                    Models.warn(spec, "none of " + in + "'s labels (" + abbreviate(src.labels()) + ") is a label of model "
+                            + model + " (" + (labels.isEmpty() ? "outputs 0.." + (outputs(m) - 1) : abbreviate(labels))
+                            + "); accuracy is not computed — check that the data belongs to this model");
+                } else if (!unknown.isEmpty()) {
+                    Models.warn(spec, in + " has labels that model " + model + " cannot predict (" + abbreviate(unknown)
+                            + "); their examples count as wrong in the accuracy");
+                }
                 DataSetIterator it = src.iterator(64);
                 int i = 0;
                 int correct = 0;
                 while (it.hasNext()) {
                     DataSet ds = it.next();
                     INDArray p = m.predict(ds.getFeatures());
+                    requireProbabilities(p, in + "#" + i);
                     for (int r = 0; r < p.rows(); r++, i++) {
                         int truth = ds.getLabels().getRow(r).argMax().getInt(0);
                         int best = p.getRow(r).argMax().getInt(0);
@@ -61,18 +80,70 @@ final class PredictCommand implements Callable<Integer> {
                         o.println(in + "#" + i + "\t" + format(p.getRow(r), labels) + "\t(label " + t + ")");
                     }
                 }
-                o.printf(Locale.ROOT, "%s: accuracy %.4f on %d examples%n", in, i == 0 ? 0.0 : correct / (double) i, i);
+                if (scored) {
+                    o.printf(Locale.ROOT, "%s: accuracy %.4f on %d examples%n", in, i == 0 ? 0.0 : correct / (double) i, i);
+                } else {
+                    o.printf(Locale.ROOT, "%s: %d examples predicted; no accuracy (none of its labels is the model's)%n", in, i);
+                }
             } else {
                 Path file = Path.of(in);
-                if (!java.nio.file.Files.isRegularFile(file)) {
+                if (!java.nio.file.Files.exists(file)) {
                     throw new java.io.FileNotFoundException("input " + in + " is neither a file nor a data spec (digits, csv:FILE, images:DIR)");
                 }
+                dev.graft.zoo.InputFiles.requireReadableFile(file, "input image");
                 INDArray p = m.predict(ImageFolderData.readImage(file, m.card()));
+                requireProbabilities(p, in);
                 o.println(in + "\t" + format(p.getRow(0), labels));
             }
         }
         o.flush();
         return 0;
+    }
+
+    /**
+     * Refuses an output that is not one probability distribution per row: NaN or infinite values (broken weights or
+     * input), or scores outside [0, 1] / not summing to 1 (a base without a softmax classifier head).
+     */
+    private void requireProbabilities(INDArray p, String firstInput) {
+        for (int r = 0; r < p.rows(); r++) {
+            double sum = 0;
+            for (int c = 0; c < p.columns(); c++) {
+                double v = p.getDouble(r, c);
+                if (!Double.isFinite(v)) {
+                    throw new IllegalStateException("model " + model + " gives " + v + " for " + rowName(firstInput, r)
+                            + "; its weights or this input are broken (non-finite output) — check the model and the input");
+                }
+                if (v < -1e-6 || v > 1 + 1e-6) {
+                    throw notDistribution("a score of " + String.format(Locale.ROOT, "%.4g", v), firstInput, r);
+                }
+                sum += v;
+            }
+            if (Math.abs(sum - 1) > 1e-3) {
+                throw notDistribution(String.format(Locale.ROOT, "scores summing to %.4g", sum), firstInput, r);
+            }
+        }
+    }
+
+    private IllegalStateException notDistribution(String what, String firstInput, int r) {
+        return new IllegalStateException("model " + model + " does not output class probabilities (" + what + " for "
+                + rowName(firstInput, r) + "): it has no softmax classifier head; put one on it first with "
+                + "graft finetune " + model + " --cut LAYER --data SPEC --out OUT.zip");
+    }
+
+    private static String rowName(String firstInput, int r) {
+        int hash = firstInput.lastIndexOf('#');
+        if (hash < 0 || !firstInput.substring(hash + 1).matches("\\d+")) {
+            return firstInput;
+        }
+        return firstInput.substring(0, hash) + "#" + (Integer.parseInt(firstInput.substring(hash + 1)) + r);
+    }
+
+    private static long outputs(GraftModel m) {
+        return m.outputSize();
+    }
+
+    private static String abbreviate(List<String> l) {
+        return l.size() <= 8 ? String.join(", ", l) : String.join(", ", l.subList(0, 8)) + ", ... (" + l.size() + ")";
     }
 
     private String format(INDArray probs, List<String> labels) {

@@ -97,7 +97,27 @@ final class PretrainCommand implements Callable<Integer> {
             if (shape.length != 1) {
                 throw new IllegalArgumentException("the CLI's MLP base needs flat examples, got shape " + java.util.Arrays.toString(shape));
             }
+            requireWidthsFit(shape[0]);
             return BaseNet.mlp((int) shape[0], activation(), widths);
+        }
+
+        /**
+         * Checks --widths before anything is allocated: positive, and a base (with a decoder or task head of about
+         * the same size) that fits in memory.
+         */
+        void requireWidthsFit(long inputs) {
+            if (widths.length == 0) {
+                throw new IllegalArgumentException("--widths needs at least one width, e.g. --widths 128,64");
+            }
+            for (int w : widths) {
+                if (w <= 0) {
+                    throw new IllegalArgumentException("--widths must be positive, got " + w + " in --widths "
+                            + java.util.Arrays.toString(widths).replaceAll("[\\[\\] ]", ""));
+                }
+            }
+            dev.graft.zoo.ParamBudget.require(dev.graft.zoo.ParamBudget.times(2, dev.graft.zoo.ParamBudget.denseStack(inputs, widths)),
+                    "--widths " + java.util.Arrays.toString(widths).replaceAll("[\\[\\] ]", "") + " on " + inputs + " inputs",
+                    "use narrower layers");
         }
 
         Training training() {
@@ -106,6 +126,11 @@ final class PretrainCommand implements Callable<Integer> {
         }
 
         Integer save(Pretrained p, String task) throws java.io.IOException {
+            String diverged = p.divergence();
+            if (diverged != null) {
+                throw new IllegalStateException("pretraining " + task + " diverged: " + diverged + " on " + data
+                        + "; nothing was saved to " + out + " — lower --lr (now " + lr + ") or rescale the data (--scale)");
+            }
             GraftModel saved = p.save(out);
             System.out.println("saved " + task + " base '" + saved.card().name() + "' (" + saved.card().architecture() + ") to "
                     + out + " with card " + dev.graft.zoo.ModelCard.besides(out));
@@ -141,6 +166,7 @@ final class PretrainCommand implements Callable<Integer> {
             if (shape.length != 1) {
                 throw new IllegalArgumentException("autoencoders need flat examples, got shape " + java.util.Arrays.toString(shape));
             }
+            c.requireWidthsFit(shape[0]);
             Pretrained p = LayerwiseAutoencoders.builder((int) shape[0]).widths(c.widths).activation(c.activation())
                     .corruptor(corruptor(corrupt, d)).normalization(c.normalization()).training(c.training()).cacheDir(cache)
                     .name(stem(c.out)).build().pretrain(d);

@@ -59,4 +59,24 @@ class PretrainCommandTest {
         assertThat(err.toString()).contains("unknown pairing 'twins'; use same-class or same-example");
         assertThat(Files.exists(dir.resolve("b.zip"))).isFalse();
     }
+
+    @Test
+    void aBaseWhoseLossDivergesIsNotSaved(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder();
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < 64; i++) {
+            for (int j = 0; j < 8; j++) {
+                csv.append(rnd.nextFloat() * 3e38f).append(',');
+            }
+            csv.append(i % 2).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("huge.csv"), csv);
+        Path out = dir.resolve("huge.zip");
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "pretrain", "autoencoder", "--data", "csv:" + data, "--out", out.toString(), "--epochs", "2",
+                "--widths", "4", "--quiet")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("graft autoencoder: error: pretraining autoencoder diverged: loss ")
+                .contains("csv:" + data).contains("nothing was saved").contains("--scale").doesNotContain("\n");
+        assertThat(out).doesNotExist();
+    }
 }

@@ -49,8 +49,34 @@ public final class Pretrained {
         return losses.stream().map(double[]::clone).toList();
     }
 
-    /** Saves the base (zip + card beside it). */
+    /**
+     * Where training diverged, e.g. {@code "loss NaN at epoch 3 of layer 2"}, or null when every recorded loss is
+     * finite.
+     */
+    public String divergence() {
+        for (int k = 0; k < losses.size(); k++) {
+            double[] l = losses.get(k);
+            for (int e = 0; e < l.length; e++) {
+                if (!Double.isFinite(l[e])) {
+                    return "loss " + l[e] + " at epoch " + (e + 1) + (losses.size() > 1 ? " of layer " + (k + 1) : "");
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Saves the base (one zip with its card inside, and a copy of the card beside it).
+     *
+     * @throws IllegalStateException if training diverged ({@link #divergence()}): a base with NaN or infinite
+     *     weights is never saved
+     */
     public GraftModel save(Path zip) throws IOException {
+        String diverged = divergence();
+        if (diverged != null) {
+            throw new IllegalStateException("pretraining diverged (" + diverged + "); nothing was saved to " + zip
+                    + " — lower the learning rate or rescale the data");
+        }
         return base.save(zip);
     }
 

@@ -56,7 +56,7 @@ class LayerwiseAutoencodersTest {
         assertThat(back.card().normalization()).isEqualTo(Normalization.scale(1 / 16.0));
         assertThat(back.card().origin()).contains("greedy layer-wise denoising autoencoders [24, 12]", "mask(0.20)");
         assertThat(back.predict(digits(5).features())).isEqualTo(codes);
-        assertThat(saved.card().sha256()).containsKey("ae.zip");
+        assertThat(saved.card().sha256()).containsKeys("configuration.json", "coefficients.bin"); // per zip entry, not per file name
     }
 
     @Test
@@ -97,5 +97,15 @@ class LayerwiseAutoencodersTest {
         assertThatThrownBy(() -> LayerwiseAutoencoders.builder(64).widths().build()).hasMessageContaining("at least one layer width");
         assertThatThrownBy(() -> LayerwiseAutoencoders.builder(64).widths(8, 0).build()).hasMessageContaining("[8, 0]");
         assertThatThrownBy(() -> Training.builder().epochs(0).build()).hasMessage("epochs must be at least 1, got 0");
+    }
+
+    @Test
+    void aBaseWhoseTrainingDivergedIsNeverSaved(@TempDir Path dir) throws Exception {
+        Pretrained p = small().widths(24).normalization(Normalization.scale(1e37)).build().pretrain(digits(64)); // up to 1.6e38
+        assertThat(p.divergence()).startsWith("loss ").contains("at epoch 1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.save(dir.resolve("nan.zip")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("pretraining diverged")
+                .hasMessageContaining("nothing was saved to " + dir.resolve("nan.zip"));
+        assertThat(dir.resolve("nan.zip")).doesNotExist();
     }
 }

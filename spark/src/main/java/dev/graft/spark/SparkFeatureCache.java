@@ -2,6 +2,7 @@ package dev.graft.spark;
 
 import dev.graft.transfer.cache.CacheShards;
 import dev.graft.transfer.cache.FeatureCache;
+import dev.graft.transfer.cache.FiniteFeatures;
 import dev.graft.zoo.GraftModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -270,7 +271,14 @@ public final class SparkFeatureCache {
             shape[0] = n;
             System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
             INDArray out = frozen.featurizer().featurize(Nd4j.create(x, shape, 'c'));
-            return ExampleRow.floats(out);
+            float[] features = ExampleRow.floats(out);
+            int bad = FiniteFeatures.firstBad(features, plan.precision());
+            if (bad >= 0) {
+                int fl = features.length / n;
+                throw FiniteFeatures.failure("row " + batch.get(bad / fl)._1() + " of the cache", features[bad], bad % fl,
+                        frozen.featurizer(), plan.precision());
+            }
+            return features;
         }
     }
 

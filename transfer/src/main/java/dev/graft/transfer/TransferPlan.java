@@ -104,7 +104,8 @@ public final class TransferPlan {
 
     /**
      * Applies the plan: a new model (the given one is not modified) with the same card, its labels replaced
-     * if the plan sets labels.
+     * if the plan sets labels. A new head of another width without labels leaves the card with none (outputs
+     * unnamed): the old head's labels would name the wrong outputs.
      *
      * @throws TransferPlanException if the plan does not fit the network; nothing is changed then
      */
@@ -127,6 +128,8 @@ public final class TransferPlan {
         ModelCard card = model.card();
         if (labels != null) {
             card = card.toBuilder().labels(labels).build();
+        } else if (head != null && card.labels().size() != head.nOut()) {
+            card = card.toBuilder().labels(List.of()).build();
         }
         return GraftModel.of(out, card);
     }

@@ -5,12 +5,16 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import dev.graft.zoo.inspect.NetworkShapes;
 import dev.graft.zoo.layers.AxisKeepingMergeVertex;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -19,8 +23,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A DL4J network together with its {@link ModelCard}: the unit Graft saves, loads and predicts with.
  *
- * <p>On disk a Graft model is a DL4J ModelSerializer zip plus the card as JSON beside it
- * ({@code m.zip} + {@code m.card.json}); the card records the zip's sha256, checked on load.
+ * <p>On disk a Graft model is one file: a DL4J ModelSerializer zip with the card as an extra entry
+ * ({@value #CARD_ENTRY}); the card records the sha256 of every other entry, checked on load, so the file can be
+ * copied, renamed or served alone. A readable copy of the card is written beside it ({@code m.card.json}).
  * <pre>{@code
  * GraftModel m = GraftModel.of(net, card);
  * m.save(Path.of("digits.zip"));
@@ -32,16 +37,27 @@ public final class GraftModel {
         Engine.configure(); // DL4J's native layer helpers on before any network is built
     }
 
+    /** Name of the zip entry holding the model card in a Graft model file. */
+    public static final String CARD_ENTRY = ModelArchive.CARD_ENTRY;
+
     private final Model network;
     private final ModelCard card;
+    private final List<String> warnings;
+    private final boolean cardInferred;
 
     private GraftModel(Model network, ModelCard card) {
+        this(network, card, List.of(), false);
+    }
+
+    private GraftModel(Model network, ModelCard card, List<String> warnings, boolean cardInferred) {
         if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
             throw new IllegalArgumentException("a Graft model wraps a MultiLayerNetwork or a ComputationGraph, got "
                     + (network == null ? "null" : network.getClass().getName()));
         }
         this.network = network;
         this.card = Objects.requireNonNull(card, "card");
+        this.warnings = List.copyOf(warnings);
+        this.cardInferred = cardInferred;
         Engine.attachHelpers(network); // oneDNN helpers, fed dense inputs (DenseInputHelpers)
         AxisKeepingMergeVertex.keepAxes(network); // DL4J's MergeVertex.clone() forgets its axis
     }
@@ -108,56 +124,171 @@ public final class GraftModel {
     }
 
     /**
-     * Saves the network (with updater state) to {@code zip} and the card, with the zip's sha256, beside it.
-     * Both are written to temp files and renamed, so a crash never leaves a half-written model.
+     * Saves the network (with updater state) to {@code zip}, with the card inside it as the entry
+     * {@value #CARD_ENTRY} and a readable copy beside it ({@code m.card.json}). The card records the sha256 of every
+     * other entry of the zip (not of the file, so a copy under another name still checks). Written to a temp file
+     * and renamed, so a crash never leaves a half-written model.
      *
-     * @return the model as saved (its card now carries the sha256)
+     * @return the model as saved (its card now carries the entries' sha256)
+     * @throws IllegalArgumentException if the card does not fit the network (label count vs outputs, input shape vs
+     *     first layer)
+     * @throws IOException if the file cannot be written
      */
     public GraftModel save(Path zip) throws IOException {
+        requireCardFits(network, card, "cannot save model '" + card.name() + "'"
+                + (card.origin() != null ? " (from " + card.origin().replaceFirst(" \\(.*", "") + ")" : "") + " to " + zip);
         Path dir = zip.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        Path raw = Files.createTempFile(dir, zip.getFileName().toString(), ".dl4j.tmp");
         Path tmp = Files.createTempFile(dir, zip.getFileName().toString(), ".tmp");
         try {
-            ModelSerializer.writeModel(network, tmp.toFile(), true);
-            String sha = Checksums.sha256(tmp);
+            ModelSerializer.writeModel(network, raw.toFile(), true);
+            ModelCard saved = ModelArchive.repackWithCard(raw, tmp, card);
             Files.move(tmp, zip, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            ModelCard saved = card.toBuilder().sha256(zip.getFileName().toString(), sha).build();
             saved.write(ModelCard.besides(zip));
             return new GraftModel(network, saved);
         } finally {
+            Files.deleteIfExists(raw);
             Files.deleteIfExists(tmp);
         }
     }
 
     /**
-     * Loads a Graft model: the zip, and the card beside it. The zip's sha256 is checked against the card.
-     * A plain DL4J ModelSerializer zip without a card loads with a minimal card (source {@link SourceKind#DL4J_ZIP}).
+     * Loads a model file. Every entry of the zip is read with its CRC checked. Then, by what the file holds:
+     * <ul>
+     *   <li>a Graft zip: the card inside ({@value #CARD_ENTRY}); every entry must match the sha256 the card records
+     *       (the file's name does not matter: a renamed copy without its sidecar loads the same);</li>
+     *   <li>an older Graft zip with only the sidecar card ({@code m.card.json}): the whole file's sha256 is checked
+     *       against the card's;</li>
+     *   <li>a plain DL4J ModelSerializer zip: a card is inferred from the network (input size from the first layer,
+     *       no normalization, outputs unnamed) and {@link #warnings()} says what was assumed.</li>
+     * </ul>
+     * Then the card is checked against the network: one label per output, the input shape the first layer takes.
      *
-     * @throws IOException if the file is missing, unreadable, not a DL4J model, or fails its checksum
+     * @throws java.io.FileNotFoundException if the file is missing or a folder
+     * @throws java.nio.file.AccessDeniedException if it cannot be read
+     * @throws IOException if it is not a zip, an entry is damaged (CRC, truncation) or fails its checksum, a Graft
+     *     zip lacks its card, the card is invalid or does not fit the network, or DL4J cannot read the network;
+     *     every message names the file (and the entry) and says what to do
      */
     public static GraftModel load(Path zip) throws IOException {
-        if (!Files.isRegularFile(zip)) {
-            throw new java.io.FileNotFoundException("model file " + zip + " does not exist");
+        InputFiles.requireReadableFile(zip, "model file");
+        ModelArchive archive = ModelArchive.read(zip);
+        List<String> warnings = new ArrayList<>();
+        ModelCard card = archive.card(warnings);
+        Model net = readNetwork(zip);
+        boolean inferred = card == null;
+        if (inferred) {
+            card = inferCard(net, zip, warnings);
         }
-        Path cardFile = ModelCard.besides(zip);
-        ModelCard card;
-        if (Files.isRegularFile(cardFile)) {
-            card = ModelCard.read(cardFile);
-            String expected = card.sha256().get(zip.getFileName().toString());
-            if (expected != null) {
-                String actual = Checksums.sha256(zip);
-                if (!expected.equals(actual)) {
-                    throw new IOException("checksum error: " + zip + " does not match its model card " + cardFile
-                            + " (expected sha256 " + expected + ", actual sha256 " + actual
-                            + "); the file was changed or damaged after it was saved");
-                }
+        try {
+            requireCardFits(net, card, "model file " + zip);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return new GraftModel(net, card, warnings, inferred);
+    }
+
+    /** True if {@link #load(Path)} found no card (a plain DL4J zip) and inferred this one from the network. */
+    public boolean cardInferred() {
+        return cardInferred;
+    }
+
+    /**
+     * For a model whose card was inferred: the same model with the input shape the user states, checked against the
+     * network's first layer; {@link #warnings()} then says this shape was used.
+     *
+     * @throws IllegalStateException if the model has a card of its own (its card says the shape)
+     * @throws IllegalArgumentException if the first layer cannot take that shape
+     */
+    public GraftModel withStatedInput(Path file, InputLayout layout, long... shape) {
+        if (!cardInferred) {
+            throw new IllegalStateException("model file " + file + " has a model card (input " + Arrays.toString(card.inputShape())
+                    + " " + card.layout() + "); --input-shape is only for plain DL4J zips without one");
+        }
+        ModelCard stated = card.toBuilder().input(layout, shape).build();
+        requireCardFits(network, stated, "model file " + file + " with --input-shape " + Arrays.toString(shape) + " " + layout);
+        long outputs = NetworkShapes.outputSize(network);
+        return new GraftModel(network, stated, List.of(file + " has no model card (a plain DL4J zip): using input "
+                + Arrays.toString(shape) + " " + layout + " as stated, no input normalization, "
+                + (outputs > 0 ? outputs + " unnamed outputs" : "unnamed outputs")), true);
+    }
+
+    /**
+     * What loading assumed or noticed, one line each (e.g. the card inferred for a plain DL4J zip); empty for a model
+     * that was not loaded from a file or loaded with nothing to say. The CLI prints them as {@code warning:} lines.
+     */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** The size of the network's output (nOut of its output layer), or -1 when the configuration does not say. */
+    public long outputSize() {
+        return NetworkShapes.outputSize(network);
+    }
+
+    /**
+     * Checks a card against a network: as many labels as outputs (when the card has labels), and an input shape the
+     * first layer can take (a dense layer's inputs, a convolution's or recurrent layer's channels).
+     *
+     * @param what names the model in the message, e.g. {@code "model file m.zip"}
+     * @throws IllegalArgumentException saying what disagrees and what to do
+     */
+    public static void requireCardFits(Model network, ModelCard card, String what) {
+        long outputs = NetworkShapes.outputSize(network);
+        List<String> labels = card.labels();
+        if (!labels.isEmpty() && outputs > 0 && labels.size() != outputs) {
+            throw new IllegalArgumentException(what + ": its card names " + labels.size() + " labels ("
+                    + abbreviate(labels) + ") but the network has " + outputs
+                    + " outputs; the card does not belong to this network — give exactly one label per output");
+        }
+        long[] shape = card.inputShape();
+        NetworkShapes.FirstLayer first = NetworkShapes.firstLayer(network);
+        if (shape.length == 0 || first == null) {
+            return;
+        }
+        if (card.layout() == InputLayout.FLAT) {
+            org.deeplearning4j.nn.conf.inputs.InputType implied = NetworkShapes.impliedInputType(network);
+            long takes = implied == null ? -1 : implied.arrayElementsPerExample();
+            if (implied != null && implied.getType() != org.deeplearning4j.nn.conf.inputs.InputType.Type.RNN
+                    && takes > 0 && takes != card.inputSize()) {
+                throw new IllegalArgumentException(what + ": its card says input " + Arrays.toString(shape)
+                        + " (" + card.inputSize() + " values) but the network's first layer takes " + takes
+                        + "; the card does not belong to this network — fix the card's inputShape");
             }
-        } else {
-            String stem = zip.getFileName().toString().replaceFirst("\\.zip$", "");
-            card = ModelCard.builder(stem).source(SourceKind.DL4J_ZIP).architecture("unknown")
-                    .sha256(zip.getFileName().toString(), Checksums.sha256(zip)).build();
+        } else if (first.preProcessor() == null && first.layer() instanceof FeedForwardLayer ff && ff.getNIn() > 0
+                && (first.layer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer
+                    || first.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer
+                    || first.layer() instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer)
+                && shape[card.layout().channelAxis()] != ff.getNIn()) {
+            throw new IllegalArgumentException(what + ": its card says input " + Arrays.toString(shape) + " "
+                    + card.layout() + " (" + shape[card.layout().channelAxis()] + " channels) but the network's first layer takes "
+                    + ff.getNIn() + " channels; the card does not belong to this network — fix the card's inputShape/layout");
         }
-        return new GraftModel(readNetwork(zip), card);
+    }
+
+    /** A card for a network saved without one: the input shape the first layer implies, no normalization, no labels. */
+    private static ModelCard inferCard(Model net, Path zip, List<String> warnings) {
+        String stem = zip.getFileName().toString().replaceFirst("\\.zip$", "");
+        ModelCard.Builder b = ModelCard.builder(stem).source(SourceKind.DL4J_ZIP).architecture("unknown");
+        org.deeplearning4j.nn.conf.inputs.InputType implied = NetworkShapes.impliedInputType(net);
+        String input;
+        if (implied != null && implied.getType() != org.deeplearning4j.nn.conf.inputs.InputType.Type.RNN) {
+            long n = implied.arrayElementsPerExample();
+            b.input(InputLayout.FLAT, n);
+            input = "flat input of " + n + " values (from the first layer)";
+        } else {
+            input = "no input shape (the first layer does not say; inputs are not checked)";
+        }
+        long outputs = NetworkShapes.outputSize(net);
+        warnings.add(zip + " has no model card (a plain DL4J zip): assumed " + input + ", no input normalization, "
+                + (outputs > 0 ? outputs + " unnamed outputs" : "unnamed outputs")
+                + "; to state them, save it with Graft or write " + ModelCard.besides(zip).getFileName() + " beside it");
+        return b.build();
+    }
+
+    private static String abbreviate(List<String> l) {
+        return l.size() <= 6 ? String.join(", ", l) : String.join(", ", l.subList(0, 6)) + ", ...";
     }
 
     /** Reads a DL4J ModelSerializer zip as a MultiLayerNetwork or ComputationGraph, whichever it holds. */
@@ -178,8 +309,10 @@ public final class GraftModel {
         try {
             return graph ? ModelSerializer.restoreComputationGraph(zip.toFile(), true)
                     : ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), true);
-        } catch (RuntimeException e) {
-            throw new IOException("could not read DL4J model " + zip + ": " + e.getMessage(), e);
+        } catch (RuntimeException | IOException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw new IOException("model file " + zip + " holds a network DL4J cannot read (" + m
+                    + "); the file is damaged or not a DL4J model — copy or save it again", e);
         }
     }
 

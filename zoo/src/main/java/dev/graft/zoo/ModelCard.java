@@ -21,7 +21,8 @@ import java.util.Objects;
 /**
  * What a model is and how to feed it: the preprocessing travels with the weights.
  *
- * <p>Immutable; stored as JSON beside the weights ({@code model.zip} → {@code model.card.json}).
+ * <p>Immutable; stored as JSON inside a Graft model zip (entry {@code graft-card.json}, see {@link GraftModel}) with a
+ * readable copy beside it ({@code model.zip} → {@code model.card.json}).
  * <pre>{@code
  * ModelCard card = ModelCard.builder("digits-0-4").architecture("mlp-5x100")
  *     .source(SourceKind.GRAFT).input(InputLayout.FLAT, 64)
@@ -169,7 +170,10 @@ public final class ModelCard {
         return origin;
     }
 
-    /** sha256 (lowercase hex) of each file of the model, by file name. */
+    /**
+     * sha256 (lowercase hex) by name: in a card inside a Graft model zip, of each other entry of the zip (so the check
+     * does not depend on the file's name); in older cards and zoo files' cards, of each file by file name.
+     */
     @JsonProperty("sha256")
     public Map<String, String> sha256() {
         return sha256;

@@ -203,7 +203,7 @@ public final class Zoo {
         Path target = home.models().resolve(name).resolve(name + ".zip");
         ModelCard card = model.card().toBuilder().name(name).clearSha256().build();
         GraftModel saved = model.withCard(card).save(target);
-        UserRegistry.put(home, name, target.getFileName().toString(), saved.card().sha256().get(name + ".zip"),
+        UserRegistry.put(home, name, target.getFileName().toString(), Checksums.sha256(target),
                 model.isGraph());
         reloadCatalog();
         return saved;

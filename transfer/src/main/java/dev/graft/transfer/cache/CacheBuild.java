@@ -285,6 +285,7 @@ final class CacheBuild {
                                 + " for a batch of " + n + ", expected features " + Arrays.toString(featureShape));
                     }
                     features[v] = floats(f);
+                    FiniteFeatures.require(features[v], featureLength, example, v, cache.featurizer(), source, cache.precision());
                 }
                 INDArray y = ds.getLabels();
                 if (y == null || y.size(0) != n || y.length() != (long) n * numClasses) {

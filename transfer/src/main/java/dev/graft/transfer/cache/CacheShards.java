@@ -43,6 +43,11 @@ public final class CacheShards implements Serializable {
         this.precision = precision;
     }
 
+    /** The precision the shards store features in. */
+    public Precision precision() {
+        return precision;
+    }
+
     /**
      * The shard plan of {@code cache}.
      *

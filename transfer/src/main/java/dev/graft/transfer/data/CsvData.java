@@ -1,6 +1,8 @@
 package dev.graft.transfer.data;
 
 import java.io.BufferedReader;
+import java.math.BigDecimal;
+import java.util.regex.Pattern;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -13,15 +15,31 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
+import dev.graft.zoo.InputFiles;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Reads labelled CSV: numeric feature columns, then the class label in the last column. No header
- * (a first line whose feature columns are not numbers is taken as one and skipped). {@code .gz} is read
- * transparently. Every line must have the same number of columns.
+ * Reads labelled CSV: numeric feature columns, then the class label in the last column. {@code .gz} is read
+ * transparently; a UTF-8 byte order mark is skipped. Every line must have the same number of columns.
+ *
+ * <p>What is accepted, so that bad input never becomes a wrong result:
+ * <ul>
+ *   <li>a feature cell is a plain decimal number ({@code 3}, {@code -0.5}, {@code 1e-3}) whose value fits a float
+ *       and is finite; {@code nan}, {@code inf}, {@code 1e39}, {@code 0x1p3}, {@code 1.5f} or {@code 2d} are
+ *       refused, naming file, line and column;</li>
+ *   <li>the first line is a header only if none of its feature cells is a number (a first line with some numbers
+ *       and some text is a typo, refused as such, not dropped as a header);</li>
+ *   <li>a label is not empty; numeric labels name a class by value, so {@code 2} and {@code 2.0} are one class.</li>
+ * </ul>
  */
 public final class CsvData {
+    /** A plain decimal number: digits, an optional fraction and exponent; no hex, no suffix, no NaN/Infinity. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    /** A decimal without exponent: labels of this form are compared by value. */
+    private static final Pattern PLAIN_DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)");
+
     private CsvData() {
     }
 
@@ -30,16 +48,19 @@ public final class CsvData {
      *
      * @param file            the file ({@code .csv} or {@code .csv.gz})
      * @param expectedColumns number of columns every line must have, or -1 to take the first line's count
-     * @throws DataSpecException for a missing file or a malformed line, naming the file and line
+     * @throws DataSpecException for a missing or unreadable file, or a malformed line or cell (naming the file,
+     *     line and column)
      */
     public static LabeledData read(Path file, int expectedColumns) {
-        if (!Files.isRegularFile(file)) {
-            throw new DataSpecException("CSV file " + file + " does not exist");
+        try {
+            InputFiles.requireReadableFile(file, "CSV file");
+        } catch (IOException e) {
+            throw new DataSpecException(e.getMessage(), e);
         }
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), file.toString().endsWith(".gz"), expectedColumns, "csv:" + file);
         } catch (IOException e) {
-            throw new DataSpecException("cannot read CSV file " + file + ": " + e.getMessage(), e);
+            throw new DataSpecException("cannot read CSV file " + file + ": " + InputFiles.describe(e), e);
         }
     }
 
@@ -50,11 +71,15 @@ public final class CsvData {
         List<float[]> rows = new ArrayList<>();
         List<String> labelText = new ArrayList<>();
         int columns = expectedColumns;
+        boolean first = true;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             int lineNo = 0;
             while ((line = r.readLine()) != null) {
                 lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1); // UTF-8 byte order mark
+                }
                 if (line.isBlank()) {
                     continue;
                 }
@@ -70,37 +95,100 @@ public final class CsvData {
                     throw new DataSpecException(name + " line " + lineNo + " has " + cells.length + " columns, expected "
                             + columns + " (" + (columns - 1) + " features, then the label)");
                 }
+                boolean header = first && isHeader(cells); // only the first non-blank line can be a header
+                first = false;
+                if (header) {
+                    continue;
+                }
                 float[] f = new float[columns - 1];
-                try {
-                    for (int i = 0; i < f.length; i++) {
-                        f[i] = Float.parseFloat(cells[i].trim());
-                    }
-                } catch (NumberFormatException e) {
-                    if (rows.isEmpty() && lineNo == 1) {
-                        continue; // a header line
-                    }
-                    throw new DataSpecException(name + " line " + lineNo + " has a feature that is not a number: "
-                            + e.getMessage());
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = parseCell(cells[i], name, lineNo, i + 1);
+                }
+                String label = cells[columns - 1].trim();
+                if (label.isEmpty()) {
+                    throw new DataSpecException(name + " line " + lineNo + " has an empty label (column " + columns
+                            + "); give every row its class in the last column");
                 }
                 rows.add(f);
-                labelText.add(cells[columns - 1].trim());
+                labelText.add(canonicalLabel(label));
             }
         }
         if (rows.isEmpty()) {
             throw new DataSpecException(name + " has no data rows");
         }
         List<String> names = sortedLabels(labelText);
-        int[] labels = labelText.stream().mapToInt(names::indexOf).toArray();
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            index.put(names.get(k), k);
+        }
+        int[] labels = labelText.stream().mapToInt(index::get).toArray();
         float[][] matrix = rows.toArray(new float[0][]);
         return new LabeledData(Nd4j.create(matrix).castTo(DataType.FLOAT), labels, names, description);
     }
 
-    /** Distinct labels, numerically sorted when all are integers, else alphabetically. */
+    /** A header line: none of its feature cells is a number (one number among text is a typo, not a header). */
+    private static boolean isHeader(String[] cells) {
+        for (int i = 0; i < cells.length - 1; i++) {
+            String c = cells[i].trim();
+            if (c.isEmpty() || DECIMAL.matcher(c).matches() || looksNumeric(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Cells such as {@code nan}, {@code inf}, {@code 0x1p3}, {@code 1.5f}: numbers Java would parse, refused by name. */
+    private static boolean looksNumeric(String c) {
+        try {
+            Double.parseDouble(c);
+            return true;
+        } catch (NumberFormatException e) {
+            return c.equalsIgnoreCase("nan") || c.matches("(?i)[+-]?inf(inity)?");
+        }
+    }
+
+    /**
+     * Parses one feature cell: a plain decimal number whose value is a finite float.
+     *
+     * @throws DataSpecException naming the file, line and column, with the cell's text and what to write instead
+     */
+    static float parseCell(String cell, String name, int lineNo, int column) {
+        String c = cell.trim();
+        String where = name + " line " + lineNo + " column " + column;
+        if (c.isEmpty()) {
+            throw new DataSpecException(where + " is empty; every feature cell needs a number");
+        }
+        if (!DECIMAL.matcher(c).matches()) {
+            throw new DataSpecException(where + " is '" + abbreviate(c) + "', not a finite decimal number; write plain "
+                    + "decimals such as 0.5 or 1e-3 (NaN, Inf, hex and suffixes like 1.5f are refused)");
+        }
+        float v = Float.parseFloat(c);
+        if (Float.isInfinite(v)) {
+            throw new DataSpecException(where + " is " + abbreviate(c) + ", outside the float range (about ±3.4e38); "
+                    + "scale the column down");
+        }
+        return v;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** A label's class name: numeric labels by value ({@code 2.0} → {@code 2}, {@code 1e1} → {@code 10}). */
+    private static String canonicalLabel(String label) {
+        if (PLAIN_DECIMAL.matcher(label).matches() && label.length() <= 64) {
+            String s = new BigDecimal(label).stripTrailingZeros().toPlainString();
+            return s.equals("-0") ? "0" : s;
+        }
+        return label;
+    }
+
+    /** Distinct labels, numerically sorted when all are numbers, else alphabetically. */
     private static List<String> sortedLabels(List<String> labelText) {
         Set<String> distinct = new LinkedHashSet<>(labelText);
         List<String> names = new ArrayList<>(distinct);
-        boolean numeric = names.stream().allMatch(s -> s.matches("-?\\d+"));
-        names.sort(numeric ? Comparator.comparingLong(Long::parseLong) : Comparator.naturalOrder());
+        boolean numeric = names.stream().allMatch(s -> DECIMAL.matcher(s).matches() && s.length() <= 64);
+        names.sort(numeric ? Comparator.comparing(BigDecimal::new) : Comparator.naturalOrder());
         return names;
     }
 }

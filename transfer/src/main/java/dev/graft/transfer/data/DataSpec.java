@@ -28,6 +28,9 @@ public final class DataSpec {
     /** Largest digits pixel value; divide by it to scale to [0, 1]. */
     public static final double DIGITS_MAX = 16.0;
 
+    /** Most classes one spec's class list may name (a range beyond it is a typo, refused before expanding it). */
+    public static final int MAX_CLASSES = 100_000;
+
     private static LabeledData digitsCache;
 
     private DataSpec() {
@@ -95,10 +98,20 @@ public final class DataSpec {
         return digitsCache;
     }
 
+    private static long classNumber(String digits, String spec) {
+        String d = digits.replaceFirst("^0+(?=\\d)", "");
+        if (d.length() > 18) {
+            throw new DataSpecException("data spec '" + spec + "' has a class number " + digits
+                    + " that is too large; write class numbers of at most 18 digits");
+        }
+        return Long.parseLong(d);
+    }
+
     /**
      * Parses a class list: {@code 0-4}, {@code 5,7,9}, {@code 0-2,7} or names {@code cat,dog}.
      *
-     * @throws DataSpecException if the list is empty, a range is reversed, or a class repeats
+     * @throws DataSpecException if the list is empty, a range is reversed or names more than {@link #MAX_CLASSES}
+     *     classes (checked before expanding it), a number is too large, or a class repeats
      */
     public static List<String> parseClasses(String text, String spec) {
         List<String> out = new ArrayList<>();
@@ -108,19 +121,27 @@ public final class DataSpec {
         for (String part : text.split(",")) {
             String p = part.trim();
             if (p.matches("\\d+-\\d+")) {
-                int a = Integer.parseInt(p.substring(0, p.indexOf('-')));
-                int b = Integer.parseInt(p.substring(p.indexOf('-') + 1));
+                long a = classNumber(p.substring(0, p.indexOf('-')), spec);
+                long b = classNumber(p.substring(p.indexOf('-') + 1), spec);
                 if (b < a) {
                     throw new DataSpecException("data spec '" + spec + "' has a reversed class range " + p);
                 }
-                for (int c = a; c <= b; c++) {
-                    out.add(Integer.toString(c));
+                if (b - a + 1 > MAX_CLASSES) {
+                    throw new DataSpecException("data spec '" + spec + "' has a class range " + p + " of " + (b - a + 1)
+                            + " classes, more than the " + MAX_CLASSES + " a spec may name; name only the classes the data has");
+                }
+                for (long c = a; c <= b; c++) {
+                    out.add(Long.toString(c));
                 }
             } else if (!p.isEmpty()) {
                 out.add(p);
             } else {
                 throw new DataSpecException("data spec '" + spec + "' has an empty class in its list");
             }
+        }
+        if (out.size() > MAX_CLASSES) {
+            throw new DataSpecException("data spec '" + spec + "' names " + out.size() + " classes, more than the "
+                    + MAX_CLASSES + " a spec may name");
         }
         if (out.stream().distinct().count() != out.size()) {
             throw new DataSpecException("data spec '" + spec + "' names a class twice");

@@ -82,8 +82,10 @@ public final class ImageFolderData implements DataSource {
 
     /** Scans {@code dir} for images of the given size and layout. */
     public static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width) {
-        if (!Files.isDirectory(dir)) {
-            throw new DataSpecException("image folder " + dir + " does not exist or is not a folder");
+        try {
+            dev.graft.zoo.InputFiles.requireReadableFolder(dir, "image folder");
+        } catch (IOException e) {
+            throw new DataSpecException(e.getMessage(), e);
         }
         List<String> classes = new ArrayList<>();
         List<Path> files = new ArrayList<>();
@@ -91,6 +93,7 @@ public final class ImageFolderData implements DataSource {
         try (Stream<Path> sub = Files.list(dir)) {
             List<Path> dirs = sub.filter(Files::isDirectory).sorted().toList();
             for (Path d : dirs) {
+                dev.graft.zoo.InputFiles.requireReadableFolder(d, "class folder");
                 List<Path> imgs;
                 try (Stream<Path> f = Files.list(d)) {
                     imgs = f.filter(Files::isRegularFile).filter(ImageFolderData::isImage).sorted().toList();
@@ -105,7 +108,7 @@ public final class ImageFolderData implements DataSource {
                 }
             }
         } catch (IOException e) {
-            throw new DataSpecException("cannot list image folder " + dir + ": " + e.getMessage());
+            throw new DataSpecException("cannot list image folder " + dir + ": " + dev.graft.zoo.InputFiles.describe(e), e);
         }
         if (classes.size() < 2) {
             throw new DataSpecException("image folder " + dir + " needs one subfolder per class, at least two; found "
@@ -245,6 +248,8 @@ public final class ImageFolderData implements DataSource {
         }
         Random rnd = new Random(seed);
         boolean[] test = new boolean[files.size()];
+        int[] total = new int[classes.size()];
+        int[] held = new int[classes.size()];
         for (int c = 0; c < classes.size(); c++) {
             List<Integer> members = new ArrayList<>();
             for (int i = 0; i < labels.length; i++) {
@@ -257,7 +262,10 @@ public final class ImageFolderData implements DataSource {
             for (int i = 0; i < n; i++) {
                 test[members.get(i)] = true;
             }
+            total[c] = members.size();
+            held[c] = n;
         }
+        Splits.requireBothSides(classes, total, held, testFraction, describe());
         String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
         return new ImageFolderData[] {subset(test, false, tag + " train"), subset(test, true, tag + " test")};
     }

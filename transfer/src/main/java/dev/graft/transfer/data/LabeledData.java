@@ -172,6 +172,8 @@ public final class LabeledData implements DataSource {
     /**
      * A stratified split: for each class, a {@code testFraction} share of its examples (rounded) goes to
      * the second set, chosen with {@code seed}; order within each set follows the original order.
+     *
+     * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
      */
     public Split stratifiedSplit(double testFraction, long seed) {
         if (!(testFraction > 0 && testFraction < 1)) {
@@ -179,6 +181,8 @@ public final class LabeledData implements DataSource {
         }
         boolean[] test = new boolean[size()];
         Random rnd = new Random(seed);
+        int[] total = new int[numClasses()];
+        int[] held = new int[numClasses()];
         for (int c = 0; c < numClasses(); c++) {
             List<Integer> members = indicesOf(c);
             java.util.Collections.shuffle(members, rnd);
@@ -186,7 +190,10 @@ public final class LabeledData implements DataSource {
             for (int i = 0; i < nTest; i++) {
                 test[members.get(i)] = true;
             }
+            total[c] = members.size();
+            held[c] = nTest;
         }
+        Splits.requireBothSides(labelNames, total, held, testFraction, description);
         List<Integer> a = new ArrayList<>();
         List<Integer> b = new ArrayList<>();
         for (int i = 0; i < size(); i++) {

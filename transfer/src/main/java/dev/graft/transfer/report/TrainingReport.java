@@ -38,7 +38,7 @@ public final class TrainingReport {
     /**
      * Writes the report into {@code dir} (created if needed), replacing files of an earlier report.
      *
-     * @throws IOException if the folder cannot be written
+     * @throws IOException if the folder cannot be written (no temp file is left behind)
      */
     public static Files write(FineTuneResult result, Path dir, String title) throws IOException {
         if (System.getProperty("java.awt.headless") == null) {
@@ -69,8 +69,12 @@ public final class TrainingReport {
         }
         Path html = dir.resolve("index.html");
         Path tmp = java.nio.file.Files.createTempFile(dir, "index", ".tmp");
-        java.nio.file.Files.writeString(tmp, html(result, title, lr != null), StandardCharsets.UTF_8);
-        java.nio.file.Files.move(tmp, html, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            java.nio.file.Files.writeString(tmp, html(result, title, lr != null), StandardCharsets.UTF_8);
+            java.nio.file.Files.move(tmp, html, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
         return new Files(html, loss, acc, lr);
     }
 
@@ -98,8 +102,12 @@ public final class TrainingReport {
 
     private static void save(XYChart c, Path png) throws IOException {
         Path tmp = java.nio.file.Files.createTempFile(png.getParent(), "chart", ".png");
-        BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        java.nio.file.Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            java.nio.file.Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp); // a full disk must not leave chart*.png behind
+        }
     }
 
     static String html(FineTuneResult r, String title, boolean lrChart) {

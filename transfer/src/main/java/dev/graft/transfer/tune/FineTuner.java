@@ -700,7 +700,8 @@ public final class FineTuner {
          * Checks the settings.
          *
          * @throws IllegalArgumentException on missing training data, non-positive epochs/batch size, labels that
-         *                                  differ between training and validation data, or a model without a frozen base
+         *                                  differ between training and validation data, a model without a frozen base,
+         *                                  or an unfreeze stage asking for more layers than are frozen
          */
         public FineTuner build() {
             if (train == null) {
@@ -719,7 +720,30 @@ public final class FineTuner {
                 throw new IllegalArgumentException("training labels " + train.labels() + " differ from validation labels " + validation.labels());
             }
             Cut.of(planned.network());
+            requireUnfreezableLayers();
             return new FineTuner(this);
+        }
+
+        /** An unfreeze stage may not ask for more layers than the base has frozen (counting layers with parameters). */
+        private void requireUnfreezableLayers() {
+            int most = unfreeze.stages().stream().mapToInt(UnfreezeSchedule.Stage::layers).max().orElse(0);
+            if (most == 0) {
+                return;
+            }
+            List<String> withParams = new ArrayList<>();
+            for (String name : dev.graft.transfer.Networks.frozenLayers(planned.network())) {
+                org.deeplearning4j.nn.api.Layer l = Cut.layerOf(planned.network(), name);
+                if (l != null && l.numParams() > 0) {
+                    withParams.add(name);
+                }
+            }
+            if (most > withParams.size()) {
+                throw new IllegalArgumentException("unfreeze schedule " + unfreeze + " unfreezes " + most
+                        + " layers, but the base has only " + withParams.size() + " frozen layer"
+                        + (withParams.size() == 1 ? "" : "s") + " with parameters" + (withParams.isEmpty() ? ""
+                        : " (" + String.join(", ", withParams) + ")") + "; unfreeze at most " + withParams.size()
+                        + " or freeze through a higher layer (--cut)");
+            }
         }
     }
 }

@@ -43,6 +43,10 @@ public final class UnfreezeSchedule {
             }
             int colon = p.indexOf(':');
             int at = p.indexOf('@');
+            if (colon > 9 || at - colon - 1 > 9) {
+                throw new IllegalArgumentException("unfreeze stage '" + p + "' has a number of epochs or layers that is too "
+                        + "large; write EPOCHS:LAYERS@FACTOR, e.g. 3:1@0.1");
+            }
             int epochs = Integer.parseInt(p.substring(0, colon));
             int layers = Integer.parseInt(p.substring(colon + 1, at));
             double factor;

@@ -171,4 +171,26 @@ class FeatureCacheTest {
         assertThatThrownBy(() -> Featurizers.cut(TinyModels.graph(1), "fc3"))
                 .hasMessageContaining("vertex 'fc3' not found").hasMessageContaining("merge");
     }
+
+    @Test
+    void aBaseThatGivesNonFiniteFeaturesIsRefusedNamingTheExampleAndTheCut() throws Exception {
+        GraftModel model = TinyModels.mlp(1);
+        model.multiLayerNetwork().getLayer(2).getParam("b").putScalar(3, Float.NaN); // dense2's bias, feature 3
+        LabeledData data = digits();
+        FeatureCache cache = cache(tmp.resolve("nan"), Featurizers.cut(model, "dense2"), data, 100);
+        assertThatThrownBy(cache::build).isInstanceOf(FiniteFeatures.NonFiniteFeaturesException.class)
+                .hasMessageContaining("example 0 of " + data.describe()).hasMessageContaining("not finite (NaN at feature 3)")
+                .hasMessageContaining("'dense2'").hasMessageNotContaining("\n");
+        assertThat(java.nio.file.Files.exists(tmp.resolve("nan").resolve(ShardFile.name(0)))).isFalse();
+    }
+
+    @Test
+    void featuresBeyondFloat16AreRefusedForAFloat16Cache() throws Exception {
+        GraftModel model = TinyModels.mlp(1);
+        model.multiLayerNetwork().getLayer(0).getParam("b").addi(1e6f);
+        FeatureCache cache = FeatureCache.builder(tmp.resolve("half")).featurizer(Featurizers.cut(model, "dense1"))
+                .source(digits()).shardRows(100).batchSize(32).precision(Precision.FLOAT16).build();
+        assertThatThrownBy(cache::build).hasMessageContaining("beyond float16's largest value 65504")
+                .hasMessageContaining("--precision float32");
+    }
 }

@@ -86,4 +86,90 @@ class DataSpecTest {
         assertThat(d.labelIndices()).containsExactly(0, 1, 0);
         assertThat(DataSpec.load("csv:" + f + "#dog").size()).isEqualTo(1);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"nan", "NaN", "inf", "-Infinity", "1e39", "-4e38", "0x1p3",
+        "1.5f", "2d", "1,5", "", " ", "1e", "--1", "abc"})
+    void aCellThatIsNotAFiniteDecimalIsRefusedNamingFileLineAndColumn(String cell, @TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.csv");
+        Files.write(f, List.of("1,2,0", "3," + cell + ",1", "5,6,0"));
+        assertThatThrownBy(() -> DataSpec.load("csv:" + f)).isInstanceOf(DataSpecException.class)
+                .hasMessageStartingWith(f + " line 2 ").hasMessageNotContaining("\n");
+        if (!cell.contains(",")) {
+            assertThatThrownBy(() -> DataSpec.load("csv:" + f)).hasMessageStartingWith(f + " line 2 column 2 ");
+        }
+    }
+
+    @Test
+    void plainDecimalsInEveryFormLoad(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("ok.csv");
+        Files.write(f, List.of("1, -2.5,0", "+.5,1e-3,1", "3.,1E2,0", "3.4e38,-0,1"));
+        LabeledData d = DataSpec.load("csv:" + f);
+        assertThat(d.features().toFloatMatrix()).isEqualTo(new float[][] {{1, -2.5f}, {0.5f, 0.001f}, {3, 100}, {3.4e38f, -0f}});
+    }
+
+    @Test
+    void aByteOrderMarkIsSkippedAndTheFirstRowKept(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bom.csv");
+        Files.write(f, ("\uFEFF1,2,0\n3,4,1\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(DataSpec.load("csv:" + f).size()).isEqualTo(2);
+        Path h = dir.resolve("bomheader.csv");
+        Files.write(h, ("\uFEFFx,y,label\n3,4,1\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(DataSpec.load("csv:" + h).size()).isEqualTo(1);
+    }
+
+    @Test
+    void aTypoInTheFirstRowIsAnErrorNotAHeader(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("typo.csv");
+        Files.write(f, List.of("1,2o,0", "3,4,1"));
+        assertThatThrownBy(() -> DataSpec.load("csv:" + f)).hasMessageStartingWith(f + " line 1 column 2 is '2o'");
+        Path g = dir.resolve("headertypo.csv");
+        Files.write(g, List.of("a,b,label", "3,x4,1"));
+        assertThatThrownBy(() -> DataSpec.load("csv:" + g)).hasMessageStartingWith(g + " line 2 column 2 is 'x4'");
+    }
+
+    @Test
+    void anEmptyLabelIsAnErrorNamingTheLine(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("nolabel.csv");
+        Files.write(f, List.of("1,2,a", "3,4, ", "5,6,b"));
+        assertThatThrownBy(() -> DataSpec.load("csv:" + f)).isInstanceOf(DataSpecException.class)
+                .hasMessageStartingWith(f + " line 2 has an empty label");
+    }
+
+    @Test
+    void numericLabelsNameAClassByValue(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv");
+        Files.write(f, List.of("1,2,2", "3,4,2.0", "5,6,10", "7,8,02", "9,9,1.50", "1,1,1.5"));
+        LabeledData d = DataSpec.load("csv:" + f);
+        assertThat(d.labels()).containsExactly("1.5", "2", "10");
+        assertThat(d.labelIndices()).containsExactly(1, 1, 2, 1, 0, 0);
+        Path big = dir.resolve("big.csv");
+        Files.write(big, List.of("1,2,99999999999999999999", "3,4,1"));
+        assertThat(DataSpec.load("csv:" + big).labels()).containsExactly("1", "99999999999999999999");
+    }
+
+    @Test
+    void hugeClassRangesAndNumbersAreRefusedBeforeExpanding() {
+        assertThatThrownBy(() -> DataSpec.load("digits:0-2147483647")).isInstanceOf(DataSpecException.class)
+                .hasMessageContaining("class range 0-2147483647 of 2147483648 classes");
+        assertThatThrownBy(() -> DataSpec.load("digits:0-99999999999999999999")).isInstanceOf(DataSpecException.class)
+                .hasMessageContaining("class number 99999999999999999999 that is too large");
+    }
+
+    @Test
+    void anUnreadableFileIsNotReportedAsMissing(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+                "permissions do not apply to root");
+        Path f = Files.write(dir.resolve("secret.csv"), List.of("1,2,0"));
+        f.toFile().setReadable(false);
+        assertThatThrownBy(() -> DataSpec.load("csv:" + f)).hasMessageContaining("cannot be read (permission denied)");
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.write(locked.resolve("in.csv"), List.of("1,2,0"));
+        locked.toFile().setExecutable(false);
+        try {
+            assertThatThrownBy(() -> DataSpec.load("csv:" + locked.resolve("in.csv"))).hasMessageContaining("cannot be searched");
+        } finally {
+            locked.toFile().setExecutable(true);
+        }
+    }
 }

@@ -234,6 +234,17 @@ class FineTunerTest {
         assertThatThrownBy(() -> UnfreezeSchedule.parse("3-1")).hasMessageContaining("write EPOCHS:LAYERS@FACTOR");
         assertThatThrownBy(() -> UnfreezeSchedule.parse("3:2@0.1,1:1@0.1")).hasMessageContaining("fewer layers");
         assertThatThrownBy(() -> UnfreezeSchedule.parse("3:1@2")).hasMessageContaining("0 < factor <= 1");
+        assertThatThrownBy(() -> UnfreezeSchedule.parse("3:99999999999@0.1")).hasMessageContaining("too large")
+                .hasMessageNotContaining("For input string");
+    }
+
+    @Test
+    void anUnfreezeStageAskingForMoreLayersThanAreFrozenIsRefusedBeforeTraining() {
+        GraftModel p = planned(mlpBase(), "fc1"); // one frozen layer with parameters
+        assertThatThrownBy(() -> FineTuner.builder(p).train(data(16, 1)).unfreeze(UnfreezeSchedule.parse("3:99@0.1")).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unfreeze schedule 3:99@0.1 unfreezes 99 layers, but the base has only 1 frozen layer with "
+                        + "parameters (fc1); unfreeze at most 1 or freeze through a higher layer (--cut)");
     }
 
     @Test

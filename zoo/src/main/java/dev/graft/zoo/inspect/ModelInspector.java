@@ -108,7 +108,7 @@ public final class ModelInspector {
         return inferFrom(conf.getInputPreProcess(0), layers[0].conf().getLayer());
     }
 
-    private static InputType inferFrom(InputPreProcessor pre, org.deeplearning4j.nn.conf.layers.Layer first) {
+    static InputType inferFrom(InputPreProcessor pre, org.deeplearning4j.nn.conf.layers.Layer first) {
         if (pre instanceof FeedForwardToCnnPreProcessor) {
             FeedForwardToCnnPreProcessor p = (FeedForwardToCnnPreProcessor) pre;
             return InputType.convolutionalFlat(p.getInputHeight(), p.getInputWidth(), p.getNumChannels());
@@ -221,7 +221,7 @@ public final class ModelInspector {
         return types;
     }
 
-    private static org.deeplearning4j.nn.conf.layers.Layer unwrap(org.deeplearning4j.nn.conf.layers.Layer l) {
+    static org.deeplearning4j.nn.conf.layers.Layer unwrap(org.deeplearning4j.nn.conf.layers.Layer l) {
         while (true) {
             if (l instanceof BaseWrapperLayer) {
                 l = ((BaseWrapperLayer) l).getUnderlying();

@@ -86,7 +86,7 @@ final class KerasSource implements AutoCloseable {
             }
             Path tmp = Files.createTempFile("graft-keras-", ".weights.h5");
             temps.add(tmp);
-            try (InputStream in = zip.getInputStream(weights)) {
+            try (InputStream in = checked(zip, weights)) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
             try {
@@ -227,9 +227,44 @@ final class KerasSource implements AutoCloseable {
     }
 
     private static String read(ZipFile zip, ZipEntry e) throws IOException {
-        try (InputStream in = zip.getInputStream(e)) {
+        try (InputStream in = checked(zip, e)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * An entry's stream that checks the entry's CRC-32 when it reaches the end: {@link ZipFile} does not, so a
+     * changed weight would otherwise import. A mismatch is a {@link ZipException} naming the entry.
+     */
+    private static InputStream checked(ZipFile zip, ZipEntry e) throws IOException {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        return new java.util.zip.CheckedInputStream(zip.getInputStream(e), crc) {
+            private boolean verified;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                verifyAtEnd(n);
+                return n;
+            }
+
+            @Override
+            public int read() throws IOException {
+                int n = super.read();
+                verifyAtEnd(n);
+                return n;
+            }
+
+            private void verifyAtEnd(int n) throws ZipException {
+                if (n < 0 && !verified) {
+                    verified = true;
+                    if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+                        throw new ZipException(String.format("entry %s fails its CRC check (expected 0x%08x, got 0x%08x): "
+                                + "the file was changed after it was written", e.getName(), e.getCrc(), crc.getValue()));
+                    }
+                }
+            }
+        };
     }
 
     static JsonNode parse(String json, String where) throws KerasImportException {
