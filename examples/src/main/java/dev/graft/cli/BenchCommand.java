@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "WORKLOAD",
-            description = "Any of vgg16, resnet50, head, cache, demo (default: all).")
+            description = {"Any of vgg16, resnet50, head, cache, demo (default: all), or model:FILE.zip[@LAYER]: featurize "
+                + "a Graft model file (e.g. an imported Keras model) to its output or LAYER on random input of its "
+                + "card's shape (compare with tools/reference/bench_keras_file.py on the same .keras file)."})
     List<String> workloads = new ArrayList<>();
 
     @Option(names = "--runs", defaultValue = "5", description = "Measured runs per workload (default: ${DEFAULT-VALUE}).")

@@ -33,6 +33,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void anImportedModelFileIsAFeaturizeWorkload() throws Exception {
+        Path zip = tmp.resolve("tiny-resnet.zip");
+        Path keras = Path.of("..", "zoo", "src", "test", "resources", "keras", "keras3", "apps", "TinyResNet.keras");
+        assertThat(CliRun.of("import", keras.toString(), "--out", zip.toString()).code()).isZero();
+        CliRun r = CliRun.of("bench", "model:" + zip, "model:" + zip + "@avg_pool", "--runs", "1", "--warmup", "0",
+                "--batch", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("| model:tiny-resnet.zip | ex/s | ").contains("to 'predictions' [10]")
+                .contains("| model:tiny-resnet.zip@avg_pool | ex/s | ").contains("to 'avg_pool' [128]").contains("input [32, 32, 3] NHWC");
+        CliRun missing = CliRun.of("bench", "model:" + tmp.resolve("nope.zip"));
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.zip does not exist");
+    }
+
+    @Test
     void unknownWorkloadsAndBadCountsAreRefused() {
         CliRun r = CliRun.of("bench", "alexnet");
         assertThat(r.code()).isEqualTo(2);

@@ -26,6 +26,12 @@ public final class Benchmarks {
     /** Workload names in the order they run. */
     public static final List<String> ALL = List.of("vgg16", "resnet50", "head", "cache", "demo");
 
+    /**
+     * Prefix of a featurize workload on a model file: {@code model:FILE.zip} (to the output) or
+     * {@code model:FILE.zip@LAYER} (to a cut); runs before the named workloads.
+     */
+    public static final String MODEL_PREFIX = "model:";
+
     private final Set<String> workloads;
     private final int warmup;
     private final int runs;
@@ -65,6 +71,14 @@ public final class Benchmarks {
         };
         try {
             Timer timer = new Timer(warmup, runs);
+            for (String w : workloads) {
+                if (w.startsWith(MODEL_PREFIX)) {
+                    String spec = w.substring(MODEL_PREFIX.length());
+                    int at = spec.lastIndexOf('@');
+                    Path file = Path.of(at > 0 ? spec.substring(0, at) : spec);
+                    add.accept(FeaturizeBench.runModel(file, at > 0 ? spec.substring(at + 1) : null, batch, timer));
+                }
+            }
             for (String w : ALL) {
                 if (!workloads.contains(w)) {
                     continue;
@@ -155,11 +169,24 @@ public final class Benchmarks {
         private Builder() {
         }
 
-        /** Which of {@link #ALL} to run. */
+        /**
+         * Which of {@link #ALL} to run, and model files ({@link #MODEL_PREFIX}{@code FILE[@LAYER]}).
+         *
+         * @throws IllegalArgumentException for an unknown name, a model file that does not exist, or no workload
+         */
         public Builder workloads(List<String> names) {
             for (String n : names) {
-                if (!ALL.contains(n)) {
-                    throw new IllegalArgumentException("unknown workload '" + n + "'; choose from " + ALL);
+                if (n.startsWith(MODEL_PREFIX)) {
+                    String spec = n.substring(MODEL_PREFIX.length());
+                    int at = spec.lastIndexOf('@');
+                    Path file = Path.of(at > 0 ? spec.substring(0, at) : spec);
+                    if (!Files.isRegularFile(file)) {
+                        throw new IllegalArgumentException("workload '" + n + "': model file " + file
+                                + " does not exist; give a Graft model zip (graft import writes one)");
+                    }
+                } else if (!ALL.contains(n)) {
+                    throw new IllegalArgumentException("unknown workload '" + n + "'; choose from " + ALL
+                            + " or model:FILE.zip[@LAYER]");
                 }
             }
             if (names.isEmpty()) {

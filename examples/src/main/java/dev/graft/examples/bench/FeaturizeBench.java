@@ -1,5 +1,7 @@
 package dev.graft.examples.bench;
 
+import java.nio.file.Path;
+
 import dev.graft.transfer.cache.Featurizer;
 import dev.graft.transfer.cache.Featurizers;
 import dev.graft.zoo.GraftModel;
@@ -54,6 +56,48 @@ final class FeaturizeBench {
         return new Result("featurize-" + workload, "img/s", perSecond, String.format(Locale.ROOT,
                 "%s to '%s' %s, batch %d, 224x224x3, random weights", spec[0], spec[1],
                 java.util.Arrays.toString(f.featureShape()), batch));
+    }
+
+    /**
+     * Featurize throughput of a Graft model file (an imported Keras or ONNX model, a saved fine-tune) from its input
+     * to {@code cut} (its output when null), on random input of the card's shape scaled to [0, 255), batch
+     * {@code batch}. The workload is named {@code model:<file name>}.
+     *
+     * @throws IllegalArgumentException if the card has no input shape or the cut does not exist
+     */
+    static Result runModel(Path file, String cut, int batch, Timer timer) throws Exception {
+        GraftModel model = GraftModel.load(file);
+        long[] in = model.card().inputShape();
+        if (in.length == 0) {
+            throw new IllegalArgumentException("model " + file + " has no input shape in its card; a featurize "
+                    + "benchmark needs one (give it with --input-shape when loading a plain DL4J zip)");
+        }
+        String to = cut != null ? cut : outputOf(model);
+        Featurizer f = Featurizers.cut(model, to);
+        long[] shape = new long[in.length + 1];
+        shape[0] = batch;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        Nd4j.getRandom().setSeed(7);
+        INDArray images = Nd4j.rand(DataType.FLOAT, shape).muli(255);
+        double sum = f.featurize(images).sumNumber().doubleValue();
+        if (!Double.isFinite(sum)) {
+            throw new IllegalStateException(file + " features are not finite (sum " + sum + ")");
+        }
+        double[] perSecond = timer.measure(() -> {
+            f.featurize(images);
+            return batch;
+        });
+        return new Result("model:" + file.getFileName() + (cut != null ? "@" + cut : ""), "ex/s", perSecond, String.format(Locale.ROOT,
+                "%s to '%s' %s, batch %d, input %s %s", model.card().name(), to,
+                java.util.Arrays.toString(f.featureShape()), batch, java.util.Arrays.toString(in),
+                model.card().layout()));
+    }
+
+    private static String outputOf(GraftModel model) {
+        if (model.isGraph()) {
+            return ((ComputationGraph) model.network()).getConfiguration().getNetworkOutputs().get(0);
+        }
+        return Integer.toString(model.multiLayerNetwork().getnLayers() - 1);
     }
 
     /** Redraws every weight matrix/kernel "W" He-normal; biases and batch-norm parameters stay as initialised. */
