@@ -3,8 +3,6 @@ package dev.graft.zoo.keras.adapters;
 import dev.graft.zoo.layers.ChannelAffineLayer;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 
@@ -14,11 +12,11 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfig
  * {@code graft_variance} (one number or one per channel), which Graft's importer fills from the layer's stored
  * weights or its config. Imported as Graft's {@link ChannelAffineLayer#normalization}.
  */
-public class KerasChannelNormalization extends KerasLayer {
+public class KerasChannelNormalization extends SameShapeKerasLayer {
     /** Called by DL4J's importer with the layer's config. */
     public KerasChannelNormalization(Map<String, Object> layerConfig)
             throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
-        super(layerConfig, false);
+        super(layerConfig);
         Map<?, ?> c = (Map<?, ?>) layerConfig.get("config");
         ChannelAffineLayer l = ChannelAffineLayer.normalization(numbers(c, "graft_mean"),
                 numbers(c, "graft_variance"));
@@ -41,14 +39,5 @@ public class KerasChannelNormalization extends KerasLayer {
             out[i] = ((Number) l.get(i)).doubleValue();
         }
         return out;
-    }
-
-    @Override
-    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
-        if (inputType.length != 1) {
-            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
-                    + inputType.length);
-        }
-        return inputType[0];
     }
 }

@@ -2,8 +2,6 @@ package dev.graft.zoo.keras.adapters;
 
 import dev.graft.zoo.layers.InputSafeActivationLayer;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -14,22 +12,13 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
  * {@code ActivationLayer}, any input shape. (Keras applies the augmentations only with {@code training=True}, which
  * featurizing and prediction never use; Graft's own augmentation is configured on the feature cache.)
  */
-public class KerasIdentity extends KerasLayer {
+public class KerasIdentity extends SameShapeKerasLayer {
     /** Called by DL4J's importer with the layer's config. */
     public KerasIdentity(Map<String, Object> layerConfig)
             throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
-        super(layerConfig, false);
+        super(layerConfig);
         InputSafeActivationLayer l = new InputSafeActivationLayer(new ActivationIdentity());
         l.setLayerName(layerName);
         this.layer = l;
-    }
-
-    @Override
-    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
-        if (inputType.length != 1) {
-            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
-                    + inputType.length);
-        }
-        return inputType[0];
     }
 }

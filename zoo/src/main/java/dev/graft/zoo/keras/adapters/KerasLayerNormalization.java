@@ -3,8 +3,6 @@ package dev.graft.zoo.keras.adapters;
 import dev.graft.zoo.layers.LayerNormalization;
 import java.util.HashMap;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,13 +12,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code center} (trainable beta) and {@code scale} (trainable gamma) from the config; weights {@code gamma} and
  * {@code beta}, each {@code [C]}.
  */
-public class KerasLayerNormalization extends KerasLayer {
+public class KerasLayerNormalization extends SameShapeKerasLayer {
     private final int params;
 
     /** Called by DL4J's importer with the layer's config. */
     public KerasLayerNormalization(Map<String, Object> layerConfig)
             throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
-        super(layerConfig, false);
+        super(layerConfig);
         Map<?, ?> c = (Map<?, ?>) layerConfig.get("config");
         boolean center = !Boolean.FALSE.equals(c.get("center"));
         boolean scale = !Boolean.FALSE.equals(c.get("scale"));
@@ -52,14 +50,5 @@ public class KerasLayerNormalization extends KerasLayer {
             throw new InvalidKerasConfigurationException("LayerNormalization '" + layerName + "' expects " + params
                     + " weights (gamma/beta), got " + weights.keySet());
         }
-    }
-
-    @Override
-    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
-        if (inputType.length != 1) {
-            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
-                    + inputType.length);
-        }
-        return inputType[0];
     }
 }

@@ -3,8 +3,6 @@ package dev.graft.zoo.keras.adapters;
 import dev.graft.zoo.layers.ChannelAffineLayer;
 import java.util.HashMap;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,11 +11,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ConvNeXt's {@code LayerScale} ({@code keras.src.applications.convnext}): {@code x * gamma} with a trainable
  * per-channel {@code gamma} ({@code projection_dim} values), as Graft's {@link ChannelAffineLayer#layerScale}.
  */
-public class KerasLayerScale extends KerasLayer {
+public class KerasLayerScale extends SameShapeKerasLayer {
     /** Called by DL4J's importer with the layer's config. */
     public KerasLayerScale(Map<String, Object> layerConfig)
             throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
-        super(layerConfig, false);
+        super(layerConfig);
         Map<?, ?> c = (Map<?, ?>) layerConfig.get("config");
         Object dim = c.get("projection_dim");
         Object init = c.get("init_values");
@@ -45,14 +43,5 @@ public class KerasLayerScale extends KerasLayer {
         }
         this.weights = new HashMap<>();
         this.weights.put(ChannelAffineLayer.SCALE, gamma.reshape(1, gamma.length()));
-    }
-
-    @Override
-    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
-        if (inputType.length != 1) {
-            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
-                    + inputType.length);
-        }
-        return inputType[0];
     }
 }

@@ -3,8 +3,6 @@ package dev.graft.zoo.keras.adapters;
 import dev.graft.zoo.layers.Affine;
 import dev.graft.zoo.layers.InputSafeActivationLayer;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 
@@ -14,11 +12,11 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfig
  * constant ({@code x + 3.0}, {@code x * (1/6)}, {@code x - c}, {@code x / c}) and {@code Rescaling(scale, offset)}
  * with scalars. Imported as a {@link InputSafeActivationLayer} with Graft's {@link Affine}, any input shape.
  */
-public class KerasScalarAffine extends KerasLayer {
+public class KerasScalarAffine extends SameShapeKerasLayer {
     /** Called by DL4J's importer with the layer's config. */
     public KerasScalarAffine(Map<String, Object> layerConfig)
             throws InvalidKerasConfigurationException, UnsupportedKerasConfigurationException {
-        super(layerConfig, false);
+        super(layerConfig);
         Map<?, ?> c = (Map<?, ?>) layerConfig.get("config");
         double scale = number(c, "graft_scale");
         double offset = number(c, "graft_offset");
@@ -34,14 +32,5 @@ public class KerasScalarAffine extends KerasLayer {
                     + "); it is written by Graft's Keras 3 translator");
         }
         return ((Number) v).doubleValue();
-    }
-
-    @Override
-    public InputType getOutputType(InputType... inputType) throws InvalidKerasConfigurationException {
-        if (inputType.length != 1) {
-            throw new InvalidKerasConfigurationException("layer '" + layerName + "' takes one input, got "
-                    + inputType.length);
-        }
-        return inputType[0];
     }
 }
