@@ -113,7 +113,17 @@ final class ImportCommand implements Callable<Integer> {
             o.println("verify: " + p);
             o.flush();
             p.requirePassed();
-            for (ParityReport f : FeaturizingParity.check(m, ParityCheck.reference(verify), tolerance)) {
+            List<ParityReport> paths;
+            try {
+                paths = FeaturizingParity.check(m, ParityCheck.reference(verify), tolerance);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("the imported model reproduces the reference on the plain network "
+                        + "but fails on the featurizing path that featurize and finetune run (" + e.getMessage()
+                        + "); the model was not saved -- report the model to Graft's maintainers", e);
+            }
+            for (ParityReport f : paths) {
                 o.println("verify " + f.path() + ": " + f);
                 o.flush();
                 f.requirePassed();

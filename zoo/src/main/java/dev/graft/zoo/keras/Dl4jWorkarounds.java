@@ -7,9 +7,19 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import dev.graft.zoo.layers.InputSafeActivationLayer;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
+import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
+import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 
 /**
- * Config changes that keep DL4J 1.0.0-M2.1 from failing on things that do not affect the imported model.
+ * Changes that keep DL4J 1.0.0-M2.1's Keras importer from failing, or from building another model than the file
+ * holds: on the config before DL4J reads it, and on the layers DL4J built ({@link #afterBuild}), for Keras 2 and
+ * Keras 3 files alike.
  *
  * <p>Orthogonal initializers: DL4J initializes every parameter before the imported weights overwrite them, and
  * its {@code OrthogonalDistribution} did not finish in minutes for a 50x200 LSTM recurrent kernel (Keras 2's
@@ -20,6 +30,37 @@ final class Dl4jWorkarounds {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Dl4jWorkarounds() {
+    }
+
+    /**
+     * Corrects the layers DL4J's importer built, before the network is assembled from them:
+     * <ul>
+     *   <li>{@code AveragePooling1D} came out as max pooling ({@code Subsampling1DLayer.Builder(PoolingType)} drops
+     *       its argument);</li>
+     *   <li>a concatenation along Keras' axis {@code -1} keeps {@code -1} as its merge axis: the forward pass works,
+     *       the backward pass indexes shapes with it and fails (NASNet fine-tuning); set to the last axis;</li>
+     *   <li>DL4J's activation layer applies its function in place on an input it does not own, the caller's array
+     *       when it comes first (a model starting with Rescaling rescaled the user's batch): replaced by
+     *       {@link InputSafeActivationLayer}.</li>
+     * </ul>
+     */
+    static void afterBuild(KerasModel km) {
+        for (KerasLayer l : km.getLayers().values()) {
+            if (l.getClassName().equals("AveragePooling1D") && l.getLayer() instanceof Subsampling1DLayer) {
+                ((Subsampling1DLayer) l.getLayer()).setPoolingType(PoolingType.AVG);
+            }
+            if (l.getVertex() instanceof MergeVertex && ((MergeVertex) l.getVertex()).getMergeAxis() < 0) {
+                InputType out = km.getOutputTypes().get(l.getLayerName());
+                int rank = out == null ? 0 : out.getShape(true).length;
+                if (rank > 0) {
+                    MergeVertex m = (MergeVertex) l.getVertex();
+                    m.setMergeAxis(rank + m.getMergeAxis());
+                }
+            }
+            if (l.getLayer() != null && l.getLayer().getClass() == ActivationLayer.class) {
+                l.setLayer(InputSafeActivationLayer.of((ActivationLayer) l.getLayer()));
+            }
+        }
     }
 
     /** Replaces orthogonal initializers in a Keras 1/2-form config, in place; returns the keys changed. */

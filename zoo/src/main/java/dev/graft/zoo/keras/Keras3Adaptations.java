@@ -16,8 +16,6 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.nd4j.linalg.activations.IActivation;
 
@@ -124,16 +122,6 @@ final class Keras3Adaptations {
                 // beta = 0 / gamma = 1 (Keras3Weights), which is what Keras computes without them
                 inner.put("center", true);
                 inner.put("scale", true);
-                break;
-            case "AveragePooling1D":
-                // DL4J's Subsampling1DLayer.Builder(PoolingType) drops its argument: average became max
-                fixes.add(l -> {
-                    if (!(l instanceof Subsampling1DLayer)) {
-                        throw new KerasImportException("expected DL4J's Subsampling1DLayer for AveragePooling1D, got "
-                                + l.getClass().getSimpleName());
-                    }
-                    ((Subsampling1DLayer) l).setPoolingType(PoolingType.AVG);
-                });
                 break;
             case "Dense": {
                 int rank = inputRank(layer);

@@ -2,6 +2,7 @@ package dev.graft.zoo.keras;
 
 import dev.graft.zoo.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.zoo.Checksums;
 import dev.graft.zoo.GraftModel;
@@ -10,7 +11,6 @@ import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
 import dev.graft.zoo.SourceKind;
 import dev.graft.zoo.keras.adapters.GraftKerasLayers;
-import dev.graft.zoo.layers.InputSafeActivationLayer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,11 +24,11 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
 import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -182,8 +182,8 @@ public final class KerasImporter {
     }
 
     private static JsonNode numbers(INDArray a) {
-        com.fasterxml.jackson.databind.node.ArrayNode n = KerasSource.JSON.createArrayNode();
-        for (double v : a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble()) {
+        ArrayNode n = KerasSource.JSON.createArrayNode();
+        for (double v : a.castTo(DataType.DOUBLE).data().asDouble()) {
             n.add(v);
         }
         return n;
@@ -208,12 +208,7 @@ public final class KerasImporter {
     }
 
     private Model network(KerasModel km) throws KerasImportException {
-        for (KerasLayer l : km.getLayers().values()) {
-            // DL4J's activation layer writes into the caller's input array when it comes first (InputSafe...)
-            if (l.getLayer() != null && l.getLayer().getClass() == ActivationLayer.class) {
-                l.setLayer(InputSafeActivationLayer.of((ActivationLayer) l.getLayer()));
-            }
-        }
+        Dl4jWorkarounds.afterBuild(km);
         try {
             return km instanceof KerasSequentialModel ? ((KerasSequentialModel) km).getMultiLayerNetwork(true)
                     : km.getComputationGraph(true);
