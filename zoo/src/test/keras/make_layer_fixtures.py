@@ -397,6 +397,45 @@ def bidirectional_lstm():
                name="bidirectional_lstm")
 
 
+def bidirectional_sum_sequences():
+    """Bidirectional(LSTM(3, return_sequences=True), merge_mode="sum") -> Flatten -> Dense(2)."""
+    return seq(layers.Bidirectional(layers.LSTM(3, return_sequences=True), merge_mode="sum", name="bilstm"),
+               layers.Flatten(name="flat"), layers.Dense(2, name="dense"), inp=[(5, 3)],
+               name="bidirectional_sum_sequences")
+
+
+def bidirectional_concat_sequences():
+    """Bidirectional(LSTM(3, return_sequences=True)) (concat) -> Flatten -> Dense(2): DL4J sizes the Dense wrong."""
+    return seq(layers.Bidirectional(layers.LSTM(3, return_sequences=True), name="bilstm"),
+               layers.Flatten(name="flat"), layers.Dense(2, name="dense"), inp=[(5, 3)],
+               name="bidirectional_concat_sequences")
+
+
+def bidirectional_simple_rnn_no_bias():
+    """Bidirectional(SimpleRNN(3, use_bias=False), merge_mode="ave") -> Dense(2)."""
+    return seq(layers.Bidirectional(layers.SimpleRNN(3, use_bias=False), merge_mode="ave", name="birnn"),
+               layers.Dense(2, name="dense"), inp=[(5, 3)], name="bidirectional_simple_rnn_no_bias")
+
+
+def depthwise_after_swish():
+    """Conv2D -> Activation(swish) -> DepthwiseConv2D -> Flatten -> Dense: the preflight hung on this before."""
+    inp = keras.Input((8, 8, 3))
+    x = layers.Conv2D(4, 3, name="conv")(inp)
+    x = layers.Activation("swish", name="swish")(x)
+    x = layers.DepthwiseConv2D(3, depth_multiplier=2, name="dw")(x)
+    x = layers.Flatten(name="flat")(x)
+    return keras.Model(inp, layers.Dense(2, name="dense")(x), name="depthwise_after_swish")
+
+
+def ops_constant_first():
+    """Keras 3 ops with the constant first: 2.0 - x, 3.0 * x, and x / 4.0 (affine in x)."""
+    inp = keras.Input((4,))
+    x = layers.Dense(5, name="dense")(inp)
+    x = 2.0 - x
+    x = 3.0 * x
+    return keras.Model(inp, x / 4.0, name="ops_constant_first")
+
+
 def simple_rnn():
     """SimpleRNN(4) (tanh) -> Dense(2)."""
     return seq(layers.SimpleRNN(4, name="rnn"), layers.Dense(2, name="dense"), inp=[(5, 3)], name="simple_rnn")
@@ -469,6 +508,14 @@ CASES.update({
     "prelu": (prelu, normal(4), "PReLU after Dense"),
     "gru": (gru, normal(5, 3), "GRU(4), reset_after=True"),
     "bidirectional_lstm": (bidirectional_lstm, normal(5, 3), "Bidirectional(LSTM(3))"),
+    "bidirectional_sum_sequences": (bidirectional_sum_sequences, normal(5, 3),
+                                    "Bidirectional(LSTM, return_sequences, merge sum) -> Flatten -> Dense"),
+    "bidirectional_concat_sequences": (bidirectional_concat_sequences, normal(5, 3),
+                                       "Bidirectional(LSTM, return_sequences, concat) -> Flatten -> Dense"),
+    "bidirectional_simple_rnn_no_bias": (bidirectional_simple_rnn_no_bias, normal(5, 3),
+                                         "Bidirectional(SimpleRNN(use_bias=False), merge ave)"),
+    "depthwise_after_swish": (depthwise_after_swish, uniform(8, 8, 3), "Conv2D -> swish -> DepthwiseConv2D"),
+    "ops_constant_first": (ops_constant_first, normal(4), "2.0 - x, 3.0 * x, x / 4.0 as Keras 3 ops"),
     "simple_rnn": (simple_rnn, normal(5, 3), "SimpleRNN(4)"),
     "lstm_return_sequences": (lstm_return_sequences, normal(5, 3), "LSTM(return_sequences) -> LSTM"),
     "dropout_spatialdropout": (dropout_spatialdropout, uniform(5, 5, 2), "SpatialDropout2D + Dropout (identity)"),

@@ -193,6 +193,27 @@ final class Keras3Adaptations {
                 }
                 break; // DL4J's own importer finds the channels from the layers before
             }
+            case "Bidirectional": {
+                JsonNode rnn = inner.path("layer").path("config");
+                if (inner.path("merge_mode").asText("concat").equals("concat")
+                        && rnn.path("return_sequences").asBoolean(false)) {
+                    return Adaptation.refuse("Bidirectional(merge_mode='concat', return_sequences=True): DL4J "
+                            + "1.0.0-M2.1 sizes the layer after it wrong (measured: a Flatten + Dense crashed); use "
+                            + "merge_mode 'sum', 'ave' or 'mul', or return_sequences=False");
+                }
+                for (String key : new String[] {"activation", "recurrent_activation"}) {
+                    String a = rnn.path(key).asText("tanh");
+                    if (!KerasActivations.supported(a) || KerasActivations.map(a).override() != null) {
+                        return Adaptation.refuse("Bidirectional around a layer with " + key + " '" + a + "' is not "
+                                + "supported; DL4J's importer maps only its own activations there");
+                    }
+                }
+                if (!rnn.path("use_bias").asBoolean(true) && inner.path("layer").isObject()) {
+                    // DL4J's LSTM always has a bias; Graft gives it zeros (Keras3Weights)
+                    ((ObjectNode) inner.path("layer").path("config")).put("use_bias", true);
+                }
+                break;
+            }
             case "PReLU":
                 return Adaptation.refuse("DL4J 1.0.0-M2.1's PReLU does not reproduce Keras (measured on a Dense -> "
                         + "PReLU model: positive inputs came out as 0); use ReLU or LeakyReLU, or cut the model "

@@ -33,7 +33,7 @@ final class Keras3Translator {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> MODEL_CLASSES = Set.of("Sequential", "Functional", "Model");
-    private static final Set<String> UNTRANSLATED = Set.of("Bidirectional", "TimeDistributed", "ConvLSTM1D",
+    private static final Set<String> UNTRANSLATED = Set.of("TimeDistributed", "ConvLSTM1D",
             "ConvLSTM2D", "ConvLSTM3D");
 
     /** One layer of the translated model. */
@@ -247,6 +247,20 @@ final class Keras3Translator {
             case "LayerScale":
                 p.add("gamma");
                 return p;
+            case "Bidirectional": {
+                // forward_* and backward_*: the names DL4J's KerasBidirectional splits by direction
+                JsonNode inner = lc.path("layer");
+                String rnn = inner.path("class_name").asText();
+                if (!rnn.equals("LSTM") && !rnn.equals("SimpleRNN")) {
+                    return null;
+                }
+                for (String dir : new String[] {"forward", "backward"}) {
+                    p.add(dir + "_kernel");
+                    p.add(dir + "_recurrent_kernel");
+                    p.add(dir + "_bias"); // zeros when the layer has none (Keras3Weights)
+                }
+                return p;
+            }
             case "LSTM": case "SimpleRNN": case "GRU":
                 p.add("kernel");
                 p.add("recurrent_kernel");

@@ -34,7 +34,8 @@ final class Keras3Weights {
             if (!l.hasWeights()) {
                 continue;
             }
-            Map<String, INDArray> w = legacy ? readLegacy(h5, file, l) : readNative(h5, file, l);
+            Map<String, INDArray> w = l.className().equals("Bidirectional") ? readBidirectional(h5, file, l, legacy)
+                    : legacy ? readLegacy(h5, file, l) : readNative(h5, file, l);
             checkShapes(src, l, w);
             if (l.className().equals("BatchNormalization")) {
                 completeBatchNorm(w);
@@ -48,6 +49,75 @@ final class Keras3Weights {
             out.put(l.name(), w);
         }
         return out;
+    }
+
+    /**
+     * A Bidirectional wrapper's weights: per direction, the wrapped recurrent layer's {@code kernel},
+     * {@code recurrent_kernel}, {@code bias}, named {@code forward_*} / {@code backward_*}. Native files keep them
+     * at {@code layers/<key>/forward_layer/cell/vars/i}; legacy {@code .h5} files under a group whose name starts
+     * with {@code forward_} / {@code backward_} somewhere below the layer's group.
+     */
+    private static Map<String, INDArray> readBidirectional(Hdf5File h5, Path file, Keras3Translator.LayerSpec l,
+            boolean legacy) throws KerasImportException {
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        int perDirection = l.paramNames().size() / 2;
+        for (String dir : new String[] {"forward", "backward"}) {
+            List<String> names = l.paramNames().subList(dir.equals("forward") ? 0 : perDirection,
+                    dir.equals("forward") ? perDirection : 2 * perDirection);
+            Map<String, String> found = new HashMap<>();
+            if (legacy) {
+                String group = legacyGroup(h5, l.legacyPath());
+                if (group == null) {
+                    throw new KerasImportException("weights of layer '" + l.name() + "' (Bidirectional) not found in "
+                            + file + ": expected group /model_weights/" + l.legacyPath());
+                }
+                List<String> paths = new java.util.ArrayList<>();
+                dataSetPaths(h5, group, paths);
+                for (String path : paths) {
+                    if (path.contains("/" + dir + "_")) {
+                        found.put(path.substring(path.lastIndexOf('/') + 1).replaceFirst(":\\d+$", ""), path);
+                    }
+                }
+            } else {
+                String group = "layers/" + l.weightKey() + "/" + dir + "_layer/cell/vars";
+                if (!hasPath(h5, group)) {
+                    throw new KerasImportException("weights of layer '" + l.name() + "' (Bidirectional) not found in "
+                            + file + ": expected group /" + group);
+                }
+                List<String> sets = h5.dataSets(group);
+                String[] order = {"kernel", "recurrent_kernel", "bias"};
+                for (int i = 0; i < sets.size() && i < order.length; i++) {
+                    found.put(order[i], group + "/" + i);
+                }
+            }
+            for (String name : names) {
+                String plain = name.substring(dir.length() + 1);
+                String where = found.get(plain);
+                if (where == null && plain.equals("bias") && found.containsKey("recurrent_kernel")) {
+                    continue; // use_bias=False: zeros below
+                }
+                if (where == null) {
+                    throw new KerasImportException("layer '" + l.name() + "' (Bidirectional) in " + file + " has no "
+                            + dir + " weight '" + plain + "'; it has " + found.keySet());
+                }
+                w.put(name, h5.readFloats(where));
+            }
+            if (!w.containsKey(dir + "_bias")) { // use_bias=False: DL4J's LSTM has a bias; zero is no bias
+                w.put(dir + "_bias", Nd4j.zeros(w.get(dir + "_recurrent_kernel").dataType(),
+                        w.get(dir + "_recurrent_kernel").size(1)));
+            }
+        }
+        return w;
+    }
+
+    /** The full path of every data set below a group. */
+    private static void dataSetPaths(Hdf5File h5, String group, List<String> out) throws KerasImportException {
+        for (String ds : h5.dataSets(group)) {
+            out.add(group + "/" + ds);
+        }
+        for (String g : h5.groups(group)) {
+            dataSetPaths(h5, group + "/" + g, out);
+        }
     }
 
     private static Map<String, INDArray> readNative(Hdf5File h5, Path file, Keras3Translator.LayerSpec l)

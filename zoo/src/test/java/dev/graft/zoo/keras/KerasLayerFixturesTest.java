@@ -43,7 +43,7 @@ class KerasLayerFixturesTest {
             "upsampling2d", "UpSampling2D",
             "prelu", "PReLU",
             "gru", "no importer for Keras GRU",
-            "bidirectional_lstm", "Bidirectional");
+            "bidirectional_concat_sequences", "merge_mode='concat', return_sequences=True");
 
     static Stream<Arguments> cases() throws Exception {
         JsonNode cases = new ObjectMapper().readTree(Files.readString(Fixtures.keras3("layers/cases.json")));
@@ -110,13 +110,17 @@ class KerasLayerFixturesTest {
 
     /**
      * Imported cases that predict right but cannot be trained through, in DL4J 1.0.0-M2.1's backward pass (a
-     * Flatten after a channels-last sequence returns its gradient transposed; SimpleRNN's backward op fails).
+     * Flatten after a channels-last sequence returns its gradient transposed; SimpleRNN's backward op fails; its
+     * Bidirectional wrapper's backward pass fails on the imported shapes).
      * Fine-tuning stops with DL4J's error when such a layer is unfrozen; frozen, they featurize correctly.
      */
     static final Map<String, String> TRAINING_FAILS = Map.of(
             "embedding_flatten", "Shapes must be equal during backprop",
             "embedding_conv1d", "Shapes must be equal during backprop",
-            "simple_rnn", "execution failed");
+            "simple_rnn", "execution failed",
+            "bidirectional_lstm", "cannot get size of dimension 2",
+            "bidirectional_sum_sequences", "execution failed",
+            "bidirectional_simple_rnn_no_bias", "cannot get size of dimension 2");
 
     @ParameterizedTest(name = "{0}{1}")
     @MethodSource("cases")
