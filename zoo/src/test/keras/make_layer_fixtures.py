@@ -417,6 +417,12 @@ def bidirectional_simple_rnn_no_bias():
                layers.Dense(2, name="dense"), inp=[(5, 3)], name="bidirectional_simple_rnn_no_bias")
 
 
+def lstm_no_bias():
+    """LSTM(3, use_bias=False) -> Dense(2)."""
+    return seq(layers.LSTM(3, use_bias=False, name="lstm"), layers.Dense(2, name="dense"), inp=[(5, 3)],
+               name="lstm_no_bias")
+
+
 def depthwise_after_swish():
     """Conv2D -> Activation(swish) -> DepthwiseConv2D -> Flatten -> Dense: the preflight hung on this before."""
     inp = keras.Input((8, 8, 3))
@@ -514,6 +520,7 @@ CASES.update({
                                        "Bidirectional(LSTM, return_sequences, concat) -> Flatten -> Dense"),
     "bidirectional_simple_rnn_no_bias": (bidirectional_simple_rnn_no_bias, normal(5, 3),
                                          "Bidirectional(SimpleRNN(use_bias=False), merge ave)"),
+    "lstm_no_bias": (lstm_no_bias, normal(5, 3), "LSTM(use_bias=False)"),
     "depthwise_after_swish": (depthwise_after_swish, uniform(8, 8, 3), "Conv2D -> swish -> DepthwiseConv2D"),
     "ops_constant_first": (ops_constant_first, normal(4), "2.0 - x, 3.0 * x, x / 4.0 as Keras 3 ops"),
     "simple_rnn": (simple_rnn, normal(5, 3), "SimpleRNN(4)"),

@@ -193,6 +193,11 @@ final class Keras3Adaptations {
                 }
                 break; // DL4J's own importer finds the channels from the layers before
             }
+            case "LSTM":
+            case "SimpleRNN":
+                // DL4J's recurrent layers always have a bias; use_bias=False imports as zeros (Keras3Weights)
+                inner.put("use_bias", true);
+                break;
             case "Bidirectional": {
                 JsonNode rnn = inner.path("layer").path("config");
                 if (inner.path("merge_mode").asText("concat").equals("concat")

@@ -43,6 +43,10 @@ final class Keras3Weights {
             if (l.className().equals("Conv2D") && l.keras3Config().path("groups").asInt(1) > 1) {
                 asDepthwise(w, l.keras3Config().path("groups").asInt());
             }
+            if ((l.className().equals("LSTM") || l.className().equals("SimpleRNN")) && !w.containsKey("bias")
+                    && w.containsKey("recurrent_kernel")) {
+                w.put("bias", Nd4j.zeros(w.get("recurrent_kernel").dataType(), w.get("recurrent_kernel").size(1)));
+            }
             if (l.weightTransform() != null) {
                 w = l.weightTransform().apply(w);
             }
