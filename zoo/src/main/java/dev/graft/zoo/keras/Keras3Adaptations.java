@@ -109,6 +109,10 @@ final class Keras3Adaptations {
                 fixes.add(activationFix(key, v.asText(), m.override()));
             }
         }
+        String unsupportedOption = unsupportedOption(cls, layer, inner);
+        if (unsupportedOption != null) {
+            return Adaptation.refuse(unsupportedOption);
+        }
         if (IDENTITY_AT_INFERENCE.contains(cls)) {
             return new Adaptation(GraftKerasLayers.IDENTITY, null, fixes);
         }
@@ -244,6 +248,47 @@ final class Keras3Adaptations {
             }
         }
         return new Adaptation(null, null, fixes);
+    }
+
+    /**
+     * Options DL4J 1.0.0-M2.1 imports without complaint and computes differently from Keras (each found by a
+     * generated model whose --verify failed), or null.
+     */
+    private static String unsupportedOption(String cls, JsonNode layer, ObjectNode inner) {
+        if (inner.path("data_format").asText("channels_last").equals("channels_first")) {
+            return "data_format='channels_first' is not supported (Keras 3 on CPU writes channels_last); save the "
+                    + "model with channels_last layers";
+        }
+        if (inner.path("go_backwards").asBoolean(false)) {
+            return "go_backwards=True is not supported: DL4J's import runs the sequence forwards (measured: "
+                    + "outputs off by 0.2); reverse the input instead, or use Bidirectional";
+        }
+        int rank = inputRank(layer);
+        if (cls.equals("BatchNormalization")) {
+            JsonNode axis = inner.get("axis");
+            int a = axis == null ? -1 : axis.isArray() && axis.size() == 1 ? axis.get(0).asInt() : axis.asInt(-1);
+            if (axis != null && axis.isArray() && axis.size() != 1 || (a != -1 && (rank == 0 || a != rank - 1))) {
+                return "BatchNormalization over axis " + axis + " is not supported: DL4J normalizes the channel "
+                        + "(last) axis only (measured: outputs off by 1.6)";
+            }
+        }
+        if (cls.equals("Softmax")) {
+            JsonNode axis = inner.get("axis");
+            int a = axis == null ? -1 : axis.isArray() && axis.size() == 1 ? axis.get(0).asInt() : axis.asInt(-1);
+            if (a != -1 && (rank == 0 || a != rank - 1)) {
+                return "Softmax over axis " + axis + " is not supported: DL4J's softmax runs over the last axis "
+                        + "only (measured: outputs off by 0.24)";
+            }
+        }
+        if (rank >= 3 && "softmax".equals(inner.path("activation").asText("")) && !cls.equals("Dense")) {
+            return "activation 'softmax' on a rank-" + rank + " output is not supported: DL4J applies it along "
+                    + "another axis than Keras' last one; use a Softmax after a Dense, or apply it outside";
+        }
+        if (cls.equals("UpSampling1D")) {
+            return "DL4J 1.0.0-M2.1's UpSampling1D on channels-last sequences repeats the wrong axis (measured: "
+                    + "outputs off by 1.9); cut the model before it";
+        }
+        return null;
     }
 
     private static Adaptation rescaling(ObjectNode inner, List<LayerFix> fixes) {

@@ -122,7 +122,9 @@ public final class KerasImporter {
             src.requireWeightsFile();
             KerasModel km = t != null ? buildKeras3(src, t) : buildKeras2(src);
             Model net = network(km);
-            return GraftModel.of(net, card(src, report, km));
+            ModelCard card = card(src, report, km);
+            requireRuns(net, card);
+            return GraftModel.of(net, card);
         }
     }
 
@@ -214,6 +216,41 @@ public final class KerasImporter {
                     : km.getComputationGraph(true);
         } catch (Exception e) {
             throw new KerasImportException("DL4J could not assemble the network of " + file + ": " + firstLine(e), e);
+        }
+    }
+
+    /**
+     * Runs a batch of two zero inputs of the card's shape through the built network. DL4J builds some networks
+     * that cannot run at all (a layer sized for another input, a workspace it leaves closed): refused here, with
+     * DL4J's reason, instead of saved and failing later in featurize or predict. Skipped when the input shape has
+     * a variable dimension.
+     *
+     * @throws KerasImportException naming the file, the input shape and DL4J's error
+     */
+    private void requireRuns(Model net, ModelCard card) throws KerasImportException {
+        long[] in = card.inputShape();
+        if (in.length == 0) {
+            return;
+        }
+        long[] batch = new long[in.length + 1];
+        batch[0] = 2;
+        System.arraycopy(in, 0, batch, 1, in.length);
+        INDArray x = org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, batch);
+        try {
+            if (net instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork) {
+                ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net).output(x, false);
+            } else {
+                org.deeplearning4j.nn.graph.ComputationGraph g = (org.deeplearning4j.nn.graph.ComputationGraph) net;
+                INDArray[] inputs = new INDArray[g.getNumInputArrays()];
+                if (inputs.length != 1) {
+                    return; // only the first input's shape is in the card
+                }
+                g.output(false, x);
+            }
+        } catch (RuntimeException e) {
+            throw new KerasImportException("DL4J built a network from " + file + " that cannot run an input of shape "
+                    + java.util.Arrays.toString(in) + " (" + card.layout() + "): " + firstLine(e) + "; nothing was "
+                    + "imported -- cut the model before the layer named there, or report it to Graft's maintainers", e);
         }
     }
 
