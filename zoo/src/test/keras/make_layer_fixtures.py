@@ -423,6 +423,26 @@ def lstm_no_bias():
                name="lstm_no_bias")
 
 
+def lstm_go_backwards():
+    """LSTM(3, go_backwards=True): DL4J ran it forwards (refused)."""
+    return seq(layers.LSTM(3, go_backwards=True, name="lstm"), inp=[(5, 3)], name="lstm_go_backwards")
+
+
+def batchnorm_axis1():
+    """BatchNormalization(axis=1) on an image batch: DL4J normalized the channels (refused)."""
+    return seq(layers.BatchNormalization(axis=1, name="bn"), inp=[(4, 5, 3)], name="batchnorm_axis1")
+
+
+def softmax_axis1():
+    """Softmax(axis=1) on a sequence: DL4J took the last axis (refused)."""
+    return seq(layers.Softmax(axis=1, name="softmax"), inp=[(3, 4)], name="softmax_axis1")
+
+
+def upsampling1d():
+    """UpSampling1D(2): DL4J repeated the wrong axis (refused)."""
+    return seq(layers.UpSampling1D(2, name="up"), inp=[(4, 3)], name="upsampling1d")
+
+
 def depthwise_after_swish():
     """Conv2D -> Activation(swish) -> DepthwiseConv2D -> Flatten -> Dense: the preflight hung on this before."""
     inp = keras.Input((8, 8, 3))
@@ -521,6 +541,10 @@ CASES.update({
     "bidirectional_simple_rnn_no_bias": (bidirectional_simple_rnn_no_bias, normal(5, 3),
                                          "Bidirectional(SimpleRNN(use_bias=False), merge ave)"),
     "lstm_no_bias": (lstm_no_bias, normal(5, 3), "LSTM(use_bias=False)"),
+    "lstm_go_backwards": (lstm_go_backwards, normal(5, 3), "LSTM(go_backwards=True)"),
+    "batchnorm_axis1": (batchnorm_axis1, uniform(4, 5, 3), "BatchNormalization(axis=1) on [H, W, C]"),
+    "softmax_axis1": (softmax_axis1, normal(3, 4), "Softmax(axis=1) on [T, C]"),
+    "upsampling1d": (upsampling1d, normal(4, 3), "UpSampling1D(2)"),
     "depthwise_after_swish": (depthwise_after_swish, uniform(8, 8, 3), "Conv2D -> swish -> DepthwiseConv2D"),
     "ops_constant_first": (ops_constant_first, normal(4), "2.0 - x, 3.0 * x, x / 4.0 as Keras 3 ops"),
     "simple_rnn": (simple_rnn, normal(5, 3), "SimpleRNN(4)"),

@@ -36,14 +36,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class KerasLayerFixturesTest {
     /** Cases refused up front, with a piece of the reason each refusal must give. */
-    static final Map<String, String> REFUSED = Map.of(
-            "act_exponential", "activation 'exponential' has no DL4J equivalent",
-            "mask_lstm", "mask_zero=True",
-            "grouped_conv_g2", "grouped convolution (groups=2",
-            "upsampling2d", "UpSampling2D",
-            "prelu", "PReLU",
-            "gru", "no importer for Keras GRU",
-            "bidirectional_concat_sequences", "merge_mode='concat', return_sequences=True");
+    static final Map<String, String> REFUSED = Map.ofEntries(
+            Map.entry("lstm_go_backwards", "go_backwards=True is not supported"),
+            Map.entry("batchnorm_axis1", "BatchNormalization over axis 1 is not supported"),
+            Map.entry("softmax_axis1", "Softmax over axis 1 is not supported"),
+            Map.entry("upsampling1d", "UpSampling1D"),
+            Map.entry("act_exponential", "activation 'exponential' has no DL4J equivalent"),
+            Map.entry("mask_lstm", "mask_zero=True"),
+            Map.entry("grouped_conv_g2", "grouped convolution (groups=2"),
+            Map.entry("upsampling2d", "UpSampling2D"),
+            Map.entry("prelu", "PReLU"),
+            Map.entry("gru", "no importer for Keras GRU"),
+            Map.entry("bidirectional_concat_sequences", "merge_mode='concat', return_sequences=True"));
 
     static Stream<Arguments> cases() throws Exception {
         JsonNode cases = new ObjectMapper().readTree(Files.readString(Fixtures.keras3("layers/cases.json")));
