@@ -70,6 +70,15 @@ final class ImportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private static void deleteSaved(Path out) {
+        try {
+            java.nio.file.Files.deleteIfExists(out);
+            java.nio.file.Files.deleteIfExists(dev.graft.zoo.ModelCard.besides(out));
+        } catch (java.io.IOException e) {
+            // reported by the caller's message; the file may stay
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
@@ -130,6 +139,26 @@ final class ImportCommand implements Callable<Integer> {
             }
         }
         GraftModel saved = m.save(out);
+        if (verify != null) {
+            // what the user gets is the file: a model that changed on the way through save and load (DL4J's
+            // serialization dropped a layer's setting once) must not pass as verified
+            ParityReport reloaded;
+            try {
+                reloaded = ParityCheck.of(GraftModel.load(out), verify, tolerance);
+            } catch (RuntimeException e) {
+                deleteSaved(out);
+                throw new IllegalStateException("the saved model " + out + " does not run the reference input after "
+                        + "loading (" + e.getMessage() + "); it was deleted -- report the model to Graft's "
+                        + "maintainers", e);
+            }
+            o.println("verify saved file: " + reloaded);
+            if (!reloaded.passed()) {
+                deleteSaved(out);
+                throw new IllegalStateException("the model reproduced the reference before saving but not after "
+                        + "loading " + out + " (" + reloaded + "); it was deleted -- report the model to Graft's "
+                        + "maintainers");
+            }
+        }
         o.printf("saved %s and %s (source %s)%n", out, dev.graft.zoo.ModelCard.besides(out).getFileName(),
                 saved.card().source());
         return 0;

@@ -156,8 +156,19 @@ final class DenseInputHelpers {
         public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                 INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
                 LayerWorkspaceMgr workspaceMgr) {
-            return super.preOutput(dense(x), training, shape, gamma, beta, mean, var, decay, eps, format,
-                    workspaceMgr);
+            return super.preOutput(dense(x), training, shape, gamma, beta, mean, var, decay, eps,
+                    featureFormat(x, mean, format), workspaceMgr);
+        }
+
+        /**
+         * DL4J hands a feed-forward batch {@code [N, C]} to the helper as {@code [N, C, 1, 1]}, with the layer's
+         * image format: for a channels-last (Keras) layer the helper then normalizes axis 3, of size 1, and fails
+         * (DL4J logs the failure and falls back). The channels of such a batch are on axis 1.
+         */
+        private static CNN2DFormat featureFormat(INDArray x, INDArray mean, CNN2DFormat format) {
+            boolean flat = x.rank() == 4 && x.size(2) == 1 && x.size(3) == 1 && mean != null
+                    && mean.length() == x.size(1) && x.size(1) != 1;
+            return flat ? CNN2DFormat.NCHW : format;
         }
     }
 

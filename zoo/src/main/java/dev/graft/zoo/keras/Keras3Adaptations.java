@@ -179,6 +179,11 @@ final class Keras3Adaptations {
                 // the shape with -1 and fails (NASNet and DenseNet fine-tuned above a concat); give it the index
                 int axis = inner.path("axis").asInt(-1);
                 int rank = inputRank(layer);
+                if (rank > 0 && axis != -1 && axis != rank - 1) {
+                    return Adaptation.refuse("Concatenate along axis " + axis + " of rank-" + rank + " inputs is "
+                            + "not supported: DL4J concatenates the last (channel) axis only (measured: the "
+                            + "concatenation lost)");
+                }
                 if (axis < 0 && rank > 0) {
                     inner.put("axis", rank + axis);
                 }
@@ -335,8 +340,15 @@ final class Keras3Adaptations {
             return true;
         }
         JsonNode nodes = layer.path("inbound_nodes");
-        return module.isEmpty() && OP_CLASSES.contains(cls) && nodes.size() > 0 && nodes.get(0).isObject()
-                && nodes.get(0).path("args").size() >= 2;
+        if (module.isEmpty() && OP_CLASSES.contains(cls) && nodes.size() > 0 && nodes.get(0).isObject()
+                && nodes.get(0).path("args").size() >= 2) {
+            return true;
+        }
+        // a layer's config always carries more than its name (trainable, dtype); an operation's holds only the
+        // name: keras.ops.softmax / concatenate / average written to .h5 look like the layers of the same name
+        JsonNode config = layer.path("config");
+        return module.isEmpty() && config.isObject() && config.size() == 1 && config.has("name")
+                && !cls.equals("InputLayer");
     }
 
     /** A Keras 3 op node ({@code x + 3.0}, {@code keras.ops.multiply(a, b)}, ...). */
