@@ -289,6 +289,10 @@ final class Keras3Adaptations {
             return "activation 'softmax' on a rank-" + rank + " output is not supported: DL4J applies it along "
                     + "another axis than Keras' last one; use a Softmax after a Dense, or apply it outside";
         }
+        if (cls.equals("ZeroPadding1D") || cls.equals("Cropping1D")) {
+            return "DL4J 1.0.0-M2.1's " + cls + " on channels-last sequences pads or crops the wrong axis "
+                    + "(measured: [N, 5, 7] for Keras' [N, 9, 3]); cut the model before it";
+        }
         if (cls.equals("UpSampling1D")) {
             return "DL4J 1.0.0-M2.1's UpSampling1D on channels-last sequences repeats the wrong axis (measured: "
                     + "outputs off by 1.9); cut the model before it";
@@ -344,10 +348,11 @@ final class Keras3Adaptations {
                 && nodes.get(0).path("args").size() >= 2) {
             return true;
         }
-        // a layer's config always carries more than its name (trainable, dtype); an operation's holds only the
-        // name: keras.ops.softmax / concatenate / average written to .h5 look like the layers of the same name
+        // a layer's config always carries trainable and dtype (keras Layer.get_config); an operation's holds its
+        // name and arguments only: keras.ops.softmax / concatenate / average written to .h5 look like the layers of
+        // the same name otherwise
         JsonNode config = layer.path("config");
-        return module.isEmpty() && config.isObject() && config.size() == 1 && config.has("name")
+        return module.isEmpty() && config.isObject() && !config.has("trainable") && !config.has("dtype")
                 && !cls.equals("InputLayer");
     }
 
