@@ -285,10 +285,6 @@ final class Keras3Adaptations {
                         + "only (measured: outputs off by 0.24)";
             }
         }
-        if (rank >= 3 && "softmax".equals(inner.path("activation").asText("")) && !cls.equals("Dense")) {
-            return "activation 'softmax' on a rank-" + rank + " output is not supported: DL4J applies it along "
-                    + "another axis than Keras' last one; use a Softmax after a Dense, or apply it outside";
-        }
         if (cls.equals("ZeroPadding1D") || cls.equals("Cropping1D")) {
             return "DL4J 1.0.0-M2.1's " + cls + " on channels-last sequences pads or crops the wrong axis "
                     + "(measured: [N, 5, 7] for Keras' [N, 9, 3]); cut the model before it";
@@ -371,6 +367,18 @@ final class Keras3Adaptations {
         List<JsonNode> args = new ArrayList<>();
         node.path("args").forEach(args::add);
         List<JsonNode> tensors = tensorArgs(layer);
+        if (cls.equals("Softmax") && args.size() == 1 && tensors.size() == 1) {
+            // keras.ops.softmax(x) over the last axis is the Softmax layer; another axis is refused with the layer
+            JsonNode axis = inner.has("axis") ? inner.get("axis") : node.path("kwargs").path("axis");
+            int rank = tensors.get(0).path("config").path("shape").size();
+            int a = axis.isMissingNode() || axis.isNull() ? -1 : axis.asInt(-1);
+            if (a == -1 || a == rank - 1) {
+                inner.put("axis", -1);
+                return new Adaptation("Softmax", null, List.of());
+            }
+            return Adaptation.refuse("keras.ops.softmax over axis " + a + " is not supported: DL4J's softmax runs "
+                    + "over the last axis only");
+        }
         if (args.size() == 2 && tensors.size() == 1) {
             boolean constantFirst = !isTensor(args.get(0));
             Double c = scalar(args.get(constantFirst ? 0 : 1));

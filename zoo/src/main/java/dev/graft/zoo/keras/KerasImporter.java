@@ -14,6 +14,7 @@ import dev.graft.zoo.keras.adapters.GraftKerasLayers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -30,6 +33,7 @@ import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
 import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Imports a Keras model file as a {@link GraftModel}: Keras 2 files through DL4J's own importer, Keras 3 files
@@ -235,21 +239,20 @@ public final class KerasImporter {
         long[] batch = new long[in.length + 1];
         batch[0] = 2;
         System.arraycopy(in, 0, batch, 1, in.length);
-        INDArray x = org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, batch);
+        INDArray x = Nd4j.zeros(DataType.FLOAT, batch);
         try {
-            if (net instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork) {
-                ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net).output(x, false);
+            if (net instanceof MultiLayerNetwork) {
+                ((MultiLayerNetwork) net).output(x, false);
             } else {
-                org.deeplearning4j.nn.graph.ComputationGraph g = (org.deeplearning4j.nn.graph.ComputationGraph) net;
-                INDArray[] inputs = new INDArray[g.getNumInputArrays()];
-                if (inputs.length != 1) {
+                ComputationGraph g = (ComputationGraph) net;
+                if (g.getNumInputArrays() != 1) {
                     return; // only the first input's shape is in the card
                 }
                 g.output(false, x);
             }
         } catch (RuntimeException e) {
             throw new KerasImportException("DL4J built a network from " + file + " that cannot run an input of shape "
-                    + java.util.Arrays.toString(in) + " (" + card.layout() + "): " + firstLine(e) + "; nothing was "
+                    + Arrays.toString(in) + " (" + card.layout() + "): " + firstLine(e) + "; nothing was "
                     + "imported -- cut the model before the layer named there, or report it to Graft's maintainers", e);
         }
     }
