@@ -443,6 +443,13 @@ def upsampling1d():
     return seq(layers.UpSampling1D(2, name="up"), inp=[(4, 3)], name="upsampling1d")
 
 
+def flatten_output():
+    """Functional Conv2D -> Flatten as the model's output (a feature extractor)."""
+    inp = keras.Input((4, 4, 2))
+    x = layers.Conv2D(3, 3, name="conv")(inp)
+    return keras.Model(inp, layers.Flatten(name="flat")(x), name="flatten_output")
+
+
 def depthwise_after_swish():
     """Conv2D -> Activation(swish) -> DepthwiseConv2D -> Flatten -> Dense: the preflight hung on this before."""
     inp = keras.Input((8, 8, 3))
@@ -545,6 +552,7 @@ CASES.update({
     "batchnorm_axis1": (batchnorm_axis1, uniform(4, 5, 3), "BatchNormalization(axis=1) on [H, W, C]"),
     "softmax_axis1": (softmax_axis1, normal(3, 4), "Softmax(axis=1) on [T, C]"),
     "upsampling1d": (upsampling1d, normal(4, 3), "UpSampling1D(2)"),
+    "flatten_output": (flatten_output, uniform(4, 4, 2), "Conv2D -> Flatten as a functional model's output"),
     "depthwise_after_swish": (depthwise_after_swish, uniform(8, 8, 3), "Conv2D -> swish -> DepthwiseConv2D"),
     "ops_constant_first": (ops_constant_first, normal(4), "2.0 - x, 3.0 * x, x / 4.0 as Keras 3 ops"),
     "simple_rnn": (simple_rnn, normal(5, 3), "SimpleRNN(4)"),

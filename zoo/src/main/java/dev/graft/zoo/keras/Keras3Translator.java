@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graft.zoo.keras.adapters.GraftKerasLayers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -80,6 +81,13 @@ final class Keras3Translator {
             keras3 = Keras3Rewrites.rewrite(keras3);
         }
         JsonNode cfg = keras3.path("config");
+        Set<String> outputs = new java.util.HashSet<>();
+        JsonNode outRefs = cfg.path("output_layers");
+        if (outRefs.isArray() && outRefs.size() > 0 && outRefs.get(0).isTextual()) {
+            outputs.add(outRefs.get(0).asText());
+        } else {
+            outRefs.forEach(r -> outputs.add(r.path(0).asText()));
+        }
         String modelName = cfg.path("name").asText("model");
         List<LayerSpec> specs = new ArrayList<>();
         List<UnsupportedLayer> unsupported = new ArrayList<>();
@@ -113,6 +121,8 @@ final class Keras3Translator {
             Keras3Adaptations.Adaptation a = Keras3Adaptations.adapt(cls, layer, inner);
             if (a.dl4jClass() != null) {
                 out.put("class_name", a.dl4jClass());
+            } else if (!sequential && cls.equals("Flatten") && outputs.contains(name)) {
+                out.put("class_name", GraftKerasLayers.OUTPUT_FLATTEN); // DL4J maps Flatten to nothing at the end
             }
             if (!a.fixes().isEmpty()) {
                 fixes.put(name, a.fixes());

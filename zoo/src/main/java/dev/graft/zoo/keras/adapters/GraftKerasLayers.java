@@ -26,19 +26,22 @@ public final class GraftKerasLayers {
     /** ConvNeXt's LayerScale. */
     public static final String LAYER_SCALE = "Graft>LayerScale";
 
+    /** A Flatten that is an output of a functional model. */
+    public static final String OUTPUT_FLATTEN = "Graft>OutputFlatten";
     /** DepthwiseConv2D with its input channels from the config. */
     public static final String DEPTHWISE_CONV2D = "Graft>DepthwiseConv2D";
 
-    private static final Map<String, Class<? extends KerasLayer>> ADAPTERS = Map.of(
-            IDENTITY, KerasIdentity.class,
-            SCALAR_AFFINE, KerasScalarAffine.class,
-            NORMALIZATION, KerasChannelNormalization.class,
-            DENSE_ON_SEQUENCE, KerasDenseOnSequence.class,
-            GLOBAL_POOLING_KEEPDIMS, KerasGlobalPoolingKeepDims.class,
-            BROADCAST_MULTIPLY, KerasBroadcastMultiply.class,
-            LAYER_NORMALIZATION, KerasLayerNormalization.class,
-            LAYER_SCALE, KerasLayerScale.class,
-            DEPTHWISE_CONV2D, KerasDepthwiseConv2D.class);
+    private static final Map<String, Class<? extends KerasLayer>> ADAPTERS = Map.ofEntries(
+            Map.entry(OUTPUT_FLATTEN, KerasOutputFlatten.class),
+            Map.entry(DEPTHWISE_CONV2D, KerasDepthwiseConv2D.class),
+            Map.entry(IDENTITY, KerasIdentity.class),
+            Map.entry(SCALAR_AFFINE, KerasScalarAffine.class),
+            Map.entry(NORMALIZATION, KerasChannelNormalization.class),
+            Map.entry(DENSE_ON_SEQUENCE, KerasDenseOnSequence.class),
+            Map.entry(GLOBAL_POOLING_KEEPDIMS, KerasGlobalPoolingKeepDims.class),
+            Map.entry(BROADCAST_MULTIPLY, KerasBroadcastMultiply.class),
+            Map.entry(LAYER_NORMALIZATION, KerasLayerNormalization.class),
+            Map.entry(LAYER_SCALE, KerasLayerScale.class));
 
     private GraftKerasLayers() {
     }
