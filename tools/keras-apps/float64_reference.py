@@ -37,17 +37,38 @@ def to_float64(o):
             to_float64(v)
 
 
+def sublayers(model):
+    """The layers of a model, nested models' layers inlined."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from sublayers(layer)
+        else:
+            yield layer
+
+
+def float64_output(model, x, batch=32):
+    """The model rebuilt from its config in float64 with the same weights, applied to x (float64 result)."""
+    cfg = model.get_config()
+    to_float64(cfg)
+    keras.config.set_floatx("float64")
+    try:
+        m64 = model.__class__.from_config(cfg)
+    finally:
+        keras.config.set_floatx("float32")
+    m64.set_weights([w.astype(np.float64) for w in model.get_weights()])
+    for la in sublayers(m64):  # set_weights does not refresh an adapted Normalization's mean/variance
+        if isinstance(la, keras.layers.Normalization):
+            la.finalize_state()
+    dtypes = {v.dtype for v in m64.weights} - {"int64", "int32"}
+    assert dtypes == {"float64"}, dtypes
+    return np.asarray(m64.predict(x.astype(np.float64), batch_size=batch, verbose=0), dtype=np.float64)
+
+
 def main(d, names):
     for name in names:
         m = keras.saving.load_model(os.path.join(d, name + ".keras"), compile=False)
         ref = np.load(os.path.join(d, name + ".npz"))
-        cfg = m.get_config()
-        keras.config.set_floatx("float64")
-        to_float64(cfg)
-        m64 = m.__class__.from_config(cfg)
-        m64.set_weights([w.astype(np.float64) for w in m.get_weights()])
-        keras.config.set_floatx("float32")
-        y64 = m64.predict(ref["input"].astype(np.float64), verbose=0)
+        y64 = float64_output(m, ref["input"])
         print(f"{name}: float32 vs float64 max abs diff {np.abs(ref['output'] - y64).max():.3g}, "
               f"max |output| {np.abs(y64).max():.3g}")
         np.savez(os.path.join(d, name + ".f64.npz"), input=ref["input"], output=y64.astype(np.float32),

@@ -55,6 +55,9 @@ tf.config.threading.set_inter_op_parallelism_threads(1)
 
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import float64_reference  # noqa: E402
 from keras.src.applications import convnext, densenet, efficientnet, efficientnet_v2, mobilenet_v3  # noqa: E402
 from keras.src.applications import nasnet, resnet  # noqa: E402
 
@@ -345,33 +348,8 @@ def make_input(side, kind, seed, batch=BATCH):
     return rng.uniform(-1.0, 1.0, size=(batch, side, side, 3)).astype(np.float32)
 
 
-def to_float64(o):
-    """Every DTypePolicy in a config, float64."""
-    if isinstance(o, dict):
-        if o.get("class_name") == "DTypePolicy":
-            o["config"]["name"] = "float64"
-        for v in o.values():
-            to_float64(v)
-    elif isinstance(o, list):
-        for v in o:
-            to_float64(v)
-
-
 def float64_output(model, x):
-    cfg = model.get_config()
-    to_float64(cfg)
-    keras.config.set_floatx("float64")
-    try:
-        m64 = model.__class__.from_config(cfg)
-    finally:
-        keras.config.set_floatx("float32")
-    m64.set_weights([w.astype(np.float64) for w in model.get_weights()])
-    for la in sublayers(m64):  # set_weights does not refresh an adapted Normalization's mean/variance
-        if isinstance(la, layers.Normalization):
-            la.finalize_state()
-    dtypes = {v.dtype for v in m64.weights} - {"int64", "int32"}
-    assert dtypes == {"float64"}, dtypes
-    return np.asarray(m64.predict(x.astype(np.float64), batch_size=BATCH, verbose=0), dtype=np.float64)
+    return float64_reference.float64_output(model, x, batch=BATCH)
 
 
 def build(name):

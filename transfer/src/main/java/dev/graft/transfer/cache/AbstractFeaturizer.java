@@ -22,8 +22,7 @@ abstract class AbstractFeaturizer implements Featurizer {
     private Model runNetwork;
 
     AbstractFeaturizer(GraftModel model) {
-        this.model = model;
-        Engine.attachHelpers(model.network()); // a network built before Graft loaded has no native helpers yet
+        this.model = model; // GraftModel attached the network's native helpers (Engine.attachHelpers)
     }
 
     /**

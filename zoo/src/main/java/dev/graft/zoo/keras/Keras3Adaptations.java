@@ -256,6 +256,18 @@ final class Keras3Adaptations {
     }
 
     /**
+     * An option DL4J 1.0.0-M2.1's Keras importer reads past without using, in Keras 2 and Keras 3 configs alike
+     * ({@code go_backwards}: no DL4J recurrent importer looks at it), or null. The Keras 2 path checks this too.
+     */
+    static String ignoredByDl4j(JsonNode layerConfig) {
+        if (layerConfig.path("go_backwards").asBoolean(false)) {
+            return "go_backwards=True is not supported: DL4J's import runs the sequence forwards (measured: "
+                    + "outputs off by 0.2); reverse the input instead, or use Bidirectional";
+        }
+        return null;
+    }
+
+    /**
      * Options DL4J 1.0.0-M2.1 imports without complaint and computes differently from Keras (each found by a
      * generated model whose --verify failed), or null.
      */
@@ -264,9 +276,9 @@ final class Keras3Adaptations {
             return "data_format='channels_first' is not supported (Keras 3 on CPU writes channels_last); save the "
                     + "model with channels_last layers";
         }
-        if (inner.path("go_backwards").asBoolean(false)) {
-            return "go_backwards=True is not supported: DL4J's import runs the sequence forwards (measured: "
-                    + "outputs off by 0.2); reverse the input instead, or use Bidirectional";
+        String ignored = ignoredByDl4j(inner);
+        if (ignored != null) {
+            return ignored;
         }
         int rank = inputRank(layer);
         if (cls.equals("BatchNormalization")) {

@@ -33,7 +33,6 @@ final class Keras3Translator {
     static final String TRANSLATED_VERSION = "2.15.0";
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final Set<String> MODEL_CLASSES = Set.of("Sequential", "Functional", "Model");
     private static final Set<String> UNTRANSLATED = Set.of("TimeDistributed", "ConvLSTM1D",
             "ConvLSTM2D", "ConvLSTM3D");
 
@@ -176,7 +175,7 @@ final class Keras3Translator {
 
     /** What stops a layer from being translated, or null. DL4J's own objections are found separately. */
     private static String problem(String cls, JsonNode lc, JsonNode layer, boolean sequential) {
-        if (MODEL_CLASSES.contains(cls)) {
+        if (NestedModels.MODEL_CLASSES.contains(cls)) {
             String why = sequential ? null : NestedModels.problem(layer, Set.of());
             return (why != null ? why : "a nested " + cls + " model; Graft inlines nested functional models only")
                     + " -- rebuild it with the inner model's layers inline";

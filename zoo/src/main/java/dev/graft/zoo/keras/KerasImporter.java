@@ -23,7 +23,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -95,6 +94,13 @@ public final class KerasImporter {
             keras2 = src.modelConfig();
             major = majorVersion(src);
             modelName = src.modelConfig().path("config").path("name").asText(stem(file));
+            for (JsonNode layer : KerasPreflight.layersOf(keras2)) { // Keras 3 files get this in the translator
+                String ignored = Keras3Adaptations.ignoredByDl4j(layer.path("config"));
+                if (ignored != null) {
+                    unsupported.add(new UnsupportedLayer(layer.path("config").path("name").asText("?"),
+                            layer.path("class_name").asText("?"), ignored));
+                }
+            }
         }
         List<UnsupportedLayer> dl4j = KerasPreflight.dl4jCheck(keras2, major, KerasPreflight.names(unsupported));
         unsupported.addAll(dl4j);
@@ -241,14 +247,13 @@ public final class KerasImporter {
         System.arraycopy(in, 0, batch, 1, in.length);
         INDArray x = Nd4j.zeros(DataType.FLOAT, batch);
         try {
-            if (net instanceof MultiLayerNetwork) {
-                ((MultiLayerNetwork) net).output(x, false);
-            } else {
-                ComputationGraph g = (ComputationGraph) net;
+            if (net instanceof ComputationGraph g) {
                 if (g.getNumInputArrays() != 1) {
-                    return; // only the first input's shape is in the card
+                    return; // the card describes the first input only
                 }
                 g.output(false, x);
+            } else {
+                ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net).output(x, false);
             }
         } catch (RuntimeException e) {
             throw new KerasImportException("DL4J built a network from " + file + " that cannot run an input of shape "

@@ -53,18 +53,24 @@ public final class ParityCheck {
         Objects.requireNonNull(tolerance, "tolerance");
         Reference ref = reference(referenceNpz);
         INDArray in = toNetworkLayout(model, ref.input());
-        INDArray got;
-        if (model.network() instanceof MultiLayerNetwork) {
-            got = ((MultiLayerNetwork) model.network()).output(in, false);
-        } else {
-            ComputationGraph g = (ComputationGraph) model.network();
-            if (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1) {
-                throw new IllegalArgumentException("the parity check compares one input and one output array; this "
-                        + "model has " + g.getNumInputArrays() + " inputs and " + g.getNumOutputArrays() + " outputs");
-            }
-            got = g.outputSingle(false, in);
+        return compare("network", output(model.network(), in), ref.output(), tolerance);
+    }
+
+    /**
+     * The network's only output for {@code in}, in inference mode.
+     *
+     * @throws IllegalArgumentException if the network is a graph with several inputs or outputs
+     */
+    static INDArray output(org.deeplearning4j.nn.api.Model network, INDArray in) {
+        if (network instanceof MultiLayerNetwork) {
+            return ((MultiLayerNetwork) network).output(in, false);
         }
-        return compare("network", got, ref.output(), tolerance);
+        ComputationGraph g = (ComputationGraph) network;
+        if (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1) {
+            throw new IllegalArgumentException("the parity check compares one input and one output array; this "
+                    + "model has " + g.getNumInputArrays() + " inputs and " + g.getNumOutputArrays() + " outputs");
+        }
+        return g.outputSingle(false, in);
     }
 
     /**

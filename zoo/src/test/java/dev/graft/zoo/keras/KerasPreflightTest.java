@@ -94,6 +94,22 @@ class KerasPreflightTest {
     }
 
     @Test
+    void aKeras2LstmRunningBackwardsIsRefused() throws Exception {
+        // DL4J's importers never read go_backwards: the Keras 2 path ran such a layer forwards, silently
+        String json = "{\"class_name\": \"Sequential\", \"keras_version\": \"2.4.0\", \"backend\": \"tensorflow\", "
+                + "\"config\": {\"name\": \"s\", \"layers\": [{\"class_name\": \"LSTM\", \"config\": {\"name\": "
+                + "\"rnn\", \"batch_input_shape\": [null, 5, 3], \"units\": 4, \"go_backwards\": true, "
+                + "\"activation\": \"tanh\", \"recurrent_activation\": \"sigmoid\", \"use_bias\": true, "
+                + "\"return_sequences\": false}}]}}";
+        Path file = tmp.resolve("backwards.json");
+        Files.writeString(file, json);
+        List<UnsupportedLayer> u = KerasImporter.builder(file).build().preflight().unsupported();
+        assertThat(u).extracting(UnsupportedLayer::name).contains("rnn");
+        assertThat(u.stream().filter(l -> l.name().equals("rnn")).findFirst().orElseThrow().reason())
+                .contains("go_backwards=True");
+    }
+
+    @Test
     void dl4jCodeThatNeverReturnsIsReportedAfterTheTimeLimit() {
         long start = System.nanoTime();
         assertThatThrownBy(() -> KerasPreflight.withinTimeLimit("spin", 1, () -> {

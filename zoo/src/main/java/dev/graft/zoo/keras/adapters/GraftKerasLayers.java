@@ -55,9 +55,4 @@ public final class GraftKerasLayers {
     public static Map<String, Class<? extends KerasLayer>> adapters() {
         return ADAPTERS;
     }
-
-    /** Whether {@code className} is one of Graft's adapter names. */
-    public static boolean isAdapter(String className) {
-        return ADAPTERS.containsKey(className);
-    }
 }
