@@ -443,6 +443,13 @@ def upsampling1d():
     return seq(layers.UpSampling1D(2, name="up"), inp=[(4, 3)], name="upsampling1d")
 
 
+def dense_bn():
+    """Dense -> BatchNormalization -> Dense: batch norm of a flat batch (DL4J's native helper needs the channel axis
+    set for it)."""
+    return seq(layers.Dense(6, name="dense1"), layers.BatchNormalization(name="bn"), layers.Dense(2, name="dense2"),
+               inp=[(5,)], name="dense_bn")
+
+
 def flatten_output():
     """Functional Conv2D -> Flatten as the model's output (a feature extractor)."""
     inp = keras.Input((4, 4, 2))
@@ -552,6 +559,7 @@ CASES.update({
     "batchnorm_axis1": (batchnorm_axis1, uniform(4, 5, 3), "BatchNormalization(axis=1) on [H, W, C]"),
     "softmax_axis1": (softmax_axis1, normal(3, 4), "Softmax(axis=1) on [T, C]"),
     "upsampling1d": (upsampling1d, normal(4, 3), "UpSampling1D(2)"),
+    "dense_bn": (dense_bn, normal(5), "Dense -> BatchNormalization on a flat batch -> Dense"),
     "flatten_output": (flatten_output, uniform(4, 4, 2), "Conv2D -> Flatten as a functional model's output"),
     "depthwise_after_swish": (depthwise_after_swish, uniform(8, 8, 3), "Conv2D -> swish -> DepthwiseConv2D"),
     "ops_constant_first": (ops_constant_first, normal(4), "2.0 - x, 3.0 * x, x / 4.0 as Keras 3 ops"),
