@@ -39,7 +39,7 @@ OMP_NUM_THREADS="$cores" OMP_WAIT_POLICY=PASSIVE java -Xmx8g -Dorg.slf4j.simpleL
 
 echo "== DL4J defaults"
 OMP_NUM_THREADS="$cores" GRAFT_HELPERS=off GRAFT_TRAIN_THREADS="$cores" GRAFT_JAVA_ADAM=off GRAFT_DENSE_HEAD_TRAINER=off \
-    run_plain -Dgraft.featurize.layout=nchw dev.graft.cli.GraftCli bench --json "$out/dl4j-defaults.jsonl" "${args[@]}"
+    run_plain -Dgraft.channelsLast=off dev.graft.cli.GraftCli bench --json "$out/dl4j-defaults.jsonl" "${args[@]}"
 
 echo "== PyTorch"
 "${PYTHON:-python3}" "$root/tools/reference/bench_reference.py" --threads "$cores" --runs 5 --json "$out/torch.jsonl"

@@ -1,6 +1,7 @@
 package dev.graft.cli;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
+import dev.graft.engine.EngineSettings;
 import dev.graft.zoo.InputFiles;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -29,10 +30,6 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
-
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -45,6 +42,12 @@ public final class GraftCli implements Callable<Integer> {
 
     /** Entry point of the {@code graft} launcher. */
     public static void main(String[] args) {
+        try {
+            Engine.apply(EngineSettings.fromEnvironment()); // the process's settings, read once, one grammar
+        } catch (IllegalArgumentException e) {
+            System.err.println("graft: error: " + e.getMessage());
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 

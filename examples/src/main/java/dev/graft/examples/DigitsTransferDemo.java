@@ -1,6 +1,6 @@
 package dev.graft.examples;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.CacheReport;
 import dev.graft.transfer.data.DataSpec;

@@ -1,6 +1,6 @@
 package dev.graft.pretrain;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.ModelCard;
@@ -27,9 +27,6 @@ import org.nd4j.linalg.learning.config.Adam;
 
 /** Pieces every pretraining task shares: configuration, data loading, base extraction, the saved card. */
 final class Nets {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     /** Name prefix of base layers inside a task's ComputationGraph. */
     static final String BASE_PREFIX = BaseNet.LAYER_PREFIX;

@@ -1,6 +1,6 @@
 package dev.graft.pretrain;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
@@ -39,9 +39,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * }</pre>
  */
 public final class PairTask {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     /** What makes a pair "the same". */
     public enum Pairing {

@@ -1,6 +1,6 @@
 package dev.graft.pretrain;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,9 +24,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * }</pre>
  */
 public final class Pretrained {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final GraftModel base;
     private final List<double[]> losses;

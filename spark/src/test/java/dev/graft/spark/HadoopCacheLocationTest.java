@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * registered with {@code fs.graftfs.impl}) stands in for HDFS or S3, so every byte goes through Hadoop's
  * FileSystem API.
  */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class HadoopCacheLocationTest {
     private static Path root;
 

@@ -21,12 +21,14 @@ import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A cache on a real HDFS: an in-process MiniDFSCluster (one namenode, one datanode) on 127.0.0.1. */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class HdfsCacheLocationTest {
     private static final String HADOOP = "org.apache.hadoop";
     private static Level hadoopLogLevel;

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.FixedThresholdAlgorithm;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,6 +27,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class SparkHeadTrainerTest {
     /** Accuracy tolerance of the Spark-trained head (either training) against the single-machine head (absolute). */
     static final double TOLERANCE = 0.05;

@@ -1,6 +1,6 @@
 package dev.graft.transfer;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -26,9 +26,6 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 /** Applies a {@link TransferPlan} to a ComputationGraph. */
 final class GraphSurgery {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final TransferPlan plan;
     private final ComputationGraph old;

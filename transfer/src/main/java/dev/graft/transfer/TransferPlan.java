@@ -1,6 +1,6 @@
 package dev.graft.transfer;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
@@ -41,9 +41,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * through subsampling, batch-norm and flattening layers (DL4J #6389, #3302).
  */
 public final class TransferPlan {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final String freezeThrough;
     private final int dropTop;

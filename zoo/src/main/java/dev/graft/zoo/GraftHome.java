@@ -1,5 +1,6 @@
 package dev.graft.zoo;
 
+import dev.graft.engine.Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -26,12 +27,10 @@ public final class GraftHome {
 
     /** The home folder the environment names (see class doc). */
     public static GraftHome fromEnvironment() {
-        String p = System.getProperty("graft.home");
-        if (p == null || p.isBlank()) {
-            p = System.getenv("GRAFT_HOME");
-        }
-        if (p == null || p.isBlank()) {
-            return new GraftHome(Path.of(System.getProperty("user.home"), ".graft"));
+        Settings settings = Settings.ofProcess();
+        String p = settings.raw("home");
+        if (p == null) {
+            return new GraftHome(Path.of(settings.foreignProperty("user.home"), ".graft"));
         }
         return new GraftHome(Path.of(p));
     }
@@ -63,11 +62,8 @@ public final class GraftHome {
 
     /** Mirror base URLs configured outside the command line, in order; empty if none. */
     public List<String> configuredMirrors() throws IOException {
-        String v = System.getProperty("graft.mirrors");
-        if (v == null || v.isBlank()) {
-            v = System.getenv("GRAFT_MIRRORS");
-        }
-        if ((v == null || v.isBlank()) && Files.isRegularFile(settings())) {
+        String v = Settings.ofProcess().raw("mirrors");
+        if (v == null && Files.isRegularFile(settings())) {
             Properties p = new Properties();
             try (InputStream in = Files.newInputStream(settings())) {
                 p.load(in);

@@ -1,5 +1,6 @@
 package dev.graft.zoo;
 
+import dev.graft.engine.Engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -33,9 +34,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  */
 public final class GraftModel {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     /** Name of the zip entry holding the model card in a Graft model file. */
     public static final String CARD_ENTRY = ModelArchive.CARD_ENTRY;

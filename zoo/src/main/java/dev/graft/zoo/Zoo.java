@@ -1,5 +1,6 @@
 package dev.graft.zoo;
 
+import dev.graft.engine.Engine;
 import dev.graft.zoo.store.ResolvedFile;
 import dev.graft.zoo.store.WeightFile;
 import dev.graft.zoo.store.WeightStore;
@@ -26,9 +27,6 @@ import org.deeplearning4j.zoo.ZooModel;
  * }</pre>
  */
 public final class Zoo {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final WeightStore store;
     private final GraftHome home;

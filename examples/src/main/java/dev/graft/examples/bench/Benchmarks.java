@@ -1,6 +1,6 @@
 package dev.graft.examples.bench;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,10 +109,7 @@ public final class Benchmarks {
                         + ", -Xmx" + rt.maxMemory() / (1 << 20) + "m",
                 "dl4j/nd4j: 1.0.0-M2.1; " + Engine.describe(),
                 "env: OMP_NUM_THREADS=" + env("OMP_NUM_THREADS") + " OMP_WAIT_POLICY=" + env("OMP_WAIT_POLICY")
-                        + " GRAFT_HELPERS=" + env("GRAFT_HELPERS") + " GRAFT_TRAIN_THREADS=" + env("GRAFT_TRAIN_THREADS")
-                        + " GRAFT_TRAIN_BLAS_THREADS=" + env("GRAFT_TRAIN_BLAS_THREADS")
-                        + " GRAFT_JAVA_ADAM=" + env("GRAFT_JAVA_ADAM")
-                        + " GRAFT_DENSE_HEAD_TRAINER=" + env("GRAFT_DENSE_HEAD_TRAINER"));
+                        + "; engine settings: " + Engine.settings());
     }
 
     private static String env(String name) {

@@ -4,7 +4,8 @@ import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Precision;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.FineTuner;
-import dev.graft.zoo.Engine;
+import dev.graft.transfer.tune.Trainer;
+import dev.graft.engine.Engine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,13 +65,13 @@ final class HeadBench {
         MultiLayerNetwork net = head(3);
         // trained exactly as Graft's FineTuner trains a head (threads, Graft's Adam, lean dense step)
         double[] perSecond = timer.measure(() -> {
-            FineTuner.fitEpoch(net, iterators.next());
+            Trainer.fitEpoch(net, iterators.next());
             return rows;
         });
         return new Result(id, "examples/s", perSecond, String.format(Locale.ROOT,
                 "%d->256 ReLU->%d softmax, Adam, batch %d, %d rows, %s, %d thread(s), %s, %s Adam", WIDTH, CLASSES,
                 BATCH, rows, what, Engine.trainingThreads(net),
-                FineTuner.usesDenseHeadTrainer(net) ? "Graft dense step" : "DL4J fit",
+                Trainer.usesDenseHeadTrainer(net) ? "Graft dense step" : "DL4J fit",
                 Engine.javaAdamRequested() ? "Java" : "libnd4j"));
     }
 

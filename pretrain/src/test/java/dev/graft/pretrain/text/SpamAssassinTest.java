@@ -12,11 +12,13 @@ import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Reads the real corpus the build fetched from the npm registry (system property {@code spamassassin.dir}). */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class SpamAssassinTest {
     private static Path corpus() {
         String dir = System.getProperty("spamassassin.dir");

@@ -1,6 +1,7 @@
 package dev.graft.spark.cli;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
+import dev.graft.engine.EngineSettings;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -22,9 +23,6 @@ import picocli.CommandLine.Command;
                 + "reassembled model as on one machine.",
         subcommands = {SparkFeaturizeCommand.class, SparkFinetuneCommand.class, CommandLine.HelpCommand.class})
 public final class GraftSpark implements Callable<Integer> {
-    static {
-        Engine.configure();
-    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,6 +35,12 @@ public final class GraftSpark implements Callable<Integer> {
 
     /** Entry point. */
     public static void main(String[] args) {
+        try {
+            Engine.apply(EngineSettings.fromEnvironment()); // the process's settings, read once, one grammar
+        } catch (IllegalArgumentException e) {
+            System.err.println("graft (spark): error: " + e.getMessage());
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 

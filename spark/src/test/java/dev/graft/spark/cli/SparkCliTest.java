@@ -36,6 +36,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -44,6 +45,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** The {@code --spark} command line, run as a user runs it: in its own JVM, on local[N] bound to 127.0.0.1. */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class SparkCliTest {
     private static final List<String> OPENS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -208,6 +210,9 @@ class SparkCliTest {
         List<String> extra = List.of(
                 jarOf(FeatureCache.class, jars.resolve("graft-transfer.jar"), name -> true).toString(),
                 jarOf(GraftModel.class, jars.resolve("graft-zoo.jar"), name -> true).toString(),
+                jarOf(dev.graft.engine.Engine.class, jars.resolve("graft-engine.jar"), name -> true).toString(),
+                jarOf(org.nd4j.nativeblas.Nd4jCpu.class, jars.resolve("graft-nd4j-bridge.jar"), name -> true)
+                        .toString(),
                 jarOf(RootedTestFileSystem.class, jars.resolve("graftfs.jar"),
                         name -> name.startsWith(RootedTestFileSystem.class.getName().replace('.', '/'))).toString());
         List<String> sparkInstall = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.graft.transfer.cache;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.ChannelsLast;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
@@ -13,9 +14,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** What MultiLayerNetwork and ComputationGraph featurizers share: normalization, shape probing, fingerprint memo. */
 abstract class AbstractFeaturizer implements Featurizer {
-    /** System property: {@code nchw} keeps featurizers in the model's own layout (default {@code auto}). */
-    static final String LAYOUT_PROPERTY = "graft.featurize.layout";
-
     protected final GraftModel model;
     private long[] featureShape;
     private String fingerprint;
@@ -46,8 +44,7 @@ abstract class AbstractFeaturizer implements Featurizer {
         if (runNetwork == null) {
             Model own = model.network();
             runNetwork = own;
-            boolean wanted = !"nchw".equalsIgnoreCase(System.getProperty(LAYOUT_PROPERTY, "auto"))
-                    && model.card().layout() == InputLayout.NCHW && Engine.helpersAvailable();
+            boolean wanted = Engine.settings().channelsLast() && model.card().layout() == InputLayout.NCHW && Engine.helpersAvailable();
             if (wanted) {
                 Model copy = ChannelsLast.convert(own, keptVertices());
                 if (copy != null) {

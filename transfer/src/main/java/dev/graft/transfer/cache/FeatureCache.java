@@ -1,6 +1,6 @@
 package dev.graft.transfer.cache;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.Checksums;
 import dev.graft.zoo.Progress;
@@ -34,9 +34,6 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * }</pre>
  */
 public final class FeatureCache {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final Path directory;
     private final Featurizer featurizer;

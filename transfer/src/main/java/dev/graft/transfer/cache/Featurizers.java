@@ -1,6 +1,6 @@
 package dev.graft.transfer.cache;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +16,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * }</pre>
  */
 public final class Featurizers {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private Featurizers() {
     }

@@ -1,6 +1,7 @@
 package dev.graft.transfer.cache;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.ChannelsLast;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import java.util.ArrayDeque;
 import java.util.Deque;

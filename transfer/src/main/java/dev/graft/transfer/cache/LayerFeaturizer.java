@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.engine.ChannelsLast;
 import dev.graft.zoo.GraftModel;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;

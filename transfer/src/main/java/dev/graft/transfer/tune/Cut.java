@@ -1,6 +1,6 @@
 package dev.graft.transfer.tune;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.transfer.Networks;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,9 +29,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * branch sits beside a trainable one, DL4J #4933, is refused with the vertices named).
  */
 public final class Cut {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final Model network;
     private final String layer;

@@ -1,7 +1,7 @@
 package dev.graft.transfer.tune;
 
 import dev.graft.transfer.data.BatchIterator;
-import dev.graft.zoo.JavaAdamUpdater;
+import dev.graft.engine.JavaAdamUpdater;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,9 @@
 package dev.graft.transfer.tune;
 
-import dev.graft.zoo.Engine;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import dev.graft.engine.Engine;
+import dev.graft.engine.EngineSettings;
+import dev.graft.engine.NetworkCopies;
 import dev.graft.transfer.Networks;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.Augmenters;
@@ -27,7 +30,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -55,15 +57,13 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * one-cycle scheduling, reduce-on-plateau, and any {@link Preset}.
  */
 public final class FineTuner {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final GraftModel planned;
     private final DataSource train;
     private final DataSource validation;
     private final Path cacheDirectory;
     private final Preset preset;
+    private final EngineSettings engine;
     private final int epochs;
     private final int batchSize;
     private final long seed;
@@ -86,6 +86,7 @@ public final class FineTuner {
         this.validation = b.validation;
         this.cacheDirectory = b.cacheDirectory;
         this.preset = b.preset;
+        this.engine = b.engine;
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.seed = b.seed;
@@ -114,7 +115,12 @@ public final class FineTuner {
      * @throws IOException if a feature cache cannot be written or read
      */
     public FineTuneResult run() throws IOException {
-        Engine.attachHelpers(planned.network());
+        try (Engine.Scope s = Engine.use(engine)) {
+            return runWithSettings();
+        }
+    }
+
+    private FineTuneResult runWithSettings() throws IOException {
         Cut cut = Cut.of(planned.network());
         Run r = new Run();
         Path dir = cacheDirectory;
@@ -181,9 +187,9 @@ public final class FineTuner {
             LrFinder.Result found = null;
             Double rate = learningRate;
             if (lrFind) {
-                Model probe = Cut.of(configure(model.network(), rate, null)).buildTop();
+                Model probe = Cut.of(trainable(model.network(), rate, null)).buildTop();
                 DataSetIterator data = trainCache != null ? trainCache.iterator(batchSize, seed) : rawIterator(model, train);
-                found = LrFinder.standard().run(trainCache != null ? probe : configure(model.network(), rate, null), data);
+                found = LrFinder.standard().run(trainCache != null ? probe : trainable(model.network(), rate, null), data);
                 rate = found.suggested();
                 log.accept(String.format(java.util.Locale.ROOT, "LR finder: suggested learning rate %.2e", rate));
             }
@@ -192,7 +198,7 @@ public final class FineTuner {
                 double max = rate != null ? rate : baseRate(model.network(), firstCut);
                 cycle = OneCycleSchedule.of(max, Math.max(1, epochs * batchesPerEpoch));
             }
-            Model full = configure(model.network(), rate, cycle);
+            Model full = trainable(model.network(), rate, cycle);
             Cut cut = Cut.of(full);
             double base = rate != null ? rate : baseRate(full, cut);
             for (java.util.Map.Entry<String, Double> g : groupRates.entrySet()) {
@@ -248,112 +254,91 @@ public final class FineTuner {
         void trainTop(Model top, FeatureCache trainCache, FeatureCache valCache, int pat, List<String> topLayers, double base)
                 throws IOException {
             DataSetIterator it = trainCache.iterator(batchSize, shuffle ? seed : -1);
-            LossListener losses = new LossListener();
-            top.setListeners(losses);
-            INDArray best = null;
-            double stageBest = Double.POSITIVE_INFINITY;
-            int wait = 0;
-            int plateauWait = 0;
-            double rate = base;
-            for (int e = 0; e < epochs; e++) {
-                epoch++;
-                losses.reset();
-                long t0 = System.nanoTime();
-                it.reset();
-                fitEpoch(top, it);
-                double secs = (System.nanoTime() - t0) / 1e9;
-                double[] val = valCache == null ? new double[] {Double.NaN, Double.NaN} : score(top, valCache.iterator(batchSize, -1), null);
-                double metric = valCache == null ? losses.mean() : val[0];
-                record("head (cache)", losses.mean(), val, currentRate(top, topLayers, rate), secs);
-                if (metric < stageBest) {
-                    stageBest = metric;
-                    best = top.params().dup();
-                    wait = 0;
-                    plateauWait = 0;
-                    noteBest(metric);
-                } else {
-                    wait++;
-                    plateauWait++;
-                    if (preset != null && preset.plateau() != null && plateauWait >= preset.plateau().patience()) {
-                        rate *= preset.plateau().factor();
-                        for (String n : topLayers) {
-                            setRate(top, n, rate);
-                        }
-                        plateauWait = 0;
-                        log.accept(String.format(java.util.Locale.ROOT, "plateau: learning rate now %.2e", rate));
-                    }
-                    if (wait >= pat) {
-                        log.accept("early stopping after epoch " + epoch + ": no improvement for " + pat + " epochs");
-                        break;
-                    }
+            DataSetIterator val = valCache == null ? null : valCache.iterator(batchSize, -1); // score() resets it
+            List<Trainer.Callback> callbacks = stageCallbacks(top, pat, topLayers, base, e -> {
+                if (e.metric() < bestScore) {
+                    noteBest(e);
                 }
+            });
+            if (restoreBest) {
+                callbacks.add(1, new Trainer.RestoreBest());
             }
-            top.setListeners();
-            if (best != null && restoreBest) {
-                top.setParams(best);
-            }
+            epoch += Trainer.fit(top, "head (cache)", epoch + 1, epochs, () -> {
+                it.reset();
+                return it;
+            }, val == null ? null : () -> val, callbacks, userListeners());
         }
 
         /** A stage trained through the whole network on raw data (frozen layers stay frozen). */
         void trainFull(GraftModel model, Model net, String stage, int n, int pat, List<String> topLayers, double base) {
-            LossListener losses = new LossListener();
-            net.setListeners(losses);
-            int wait = 0;
-            int plateauWait = 0;
-            double rate = base;
-            double stageBest = Double.POSITIVE_INFINITY;
-            for (int e = 0; e < n; e++) {
-                epoch++;
-                losses.reset();
-                long t0 = System.nanoTime();
-                fitEpoch(net, rawIterator(model, train));
-                double secs = (System.nanoTime() - t0) / 1e9;
-                double[] val = validation == null ? new double[] {Double.NaN, Double.NaN} : score(net, rawIterator(model, validation), null);
-                double metric = validation == null ? losses.mean() : val[0];
-                record(stage, losses.mean(), val, currentRate(net, topLayers, rate), secs);
-                if (metric < bestScore) {
-                    noteBest(metric);
+            List<Trainer.Callback> callbacks = stageCallbacks(net, pat, topLayers, base, e -> {
+                if (e.metric() < bestScore) {
+                    noteBest(e);
                     bestModel = net;
                     bestParams = net.params().dup();
                 }
-                if (metric < stageBest) {
-                    stageBest = metric;
-                    wait = 0;
-                    plateauWait = 0;
-                } else {
-                    wait++;
-                    plateauWait++;
-                    if (preset != null && preset.plateau() != null && plateauWait >= preset.plateau().patience()) {
-                        rate *= preset.plateau().factor();
-                        for (String l : topLayers) {
-                            setRate(net, l, rate);
-                        }
-                        plateauWait = 0;
-                    }
-                    if (wait >= pat) {
-                        log.accept("early stopping after epoch " + epoch + ": no improvement for " + pat + " epochs");
-                        break;
-                    }
-                }
-            }
-            net.setListeners();
+            });
+            epoch += Trainer.fit(net, stage, epoch + 1, n, () -> rawIterator(model, train),
+                    validation == null ? null : () -> rawIterator(model, validation), callbacks, userListeners());
             if (bestModel == null) {
                 bestModel = net;
                 bestParams = net.params().dup();
             }
         }
 
-        void noteBest(double metric) {
-            bestScore = metric;
-            bestEpoch = epoch;
+        /**
+         * History, the run-wide best ({@code best}), the preset's plateau and early stopping after {@code pat}
+         * epochs without improvement, in that order; the stop is logged.
+         */
+        private List<Trainer.Callback> stageCallbacks(Model net, int pat, List<String> topLayers, double base,
+                Trainer.Callback best) {
+            List<Trainer.Callback> callbacks = new ArrayList<>();
+            Trainer.Plateau plateau = preset != null && preset.plateau() != null
+                    ? new Trainer.Plateau(preset.plateau().patience(), preset.plateau().factor(), base,
+                            r -> topLayers.forEach(l -> setRate(net, l, r)), log)
+                    : null;
+            callbacks.add(e -> record(e, currentRate(net, topLayers, plateau == null ? base : plateau.rate())));
+            callbacks.add(best);
+            if (plateau != null) {
+                callbacks.add(plateau);
+            }
+            callbacks.add(new Trainer.EarlyStopping(pat));
+            callbacks.add(e -> {
+                if (e.stopReason() != null) {
+                    log.accept(e.stopReason());
+                }
+            });
+            return callbacks;
         }
 
-        void record(String stage, double trainLoss, double[] val, double rate, double secs) {
-            EpochRecord rec = new EpochRecord(epoch, stage, trainLoss, val[0], val[1], rate, secs);
-            history.add(rec);
-            log.accept(String.format(java.util.Locale.ROOT, "epoch %d %s: loss %.4f  val loss %.4f  val acc %.3f  lr %.2e  %.2fs",
-                    epoch, stage, trainLoss, val[0], val[1], rate, secs));
+        void noteBest(Trainer.EpochEnd e) {
+            bestScore = e.metric();
+            bestEpoch = e.epoch();
         }
+
+        void record(Trainer.EpochEnd e, double rate) {
+            history.add(new EpochRecord(e.epoch(), e.stage(), e.trainLoss(), e.valLoss(), e.valAccuracy(), rate,
+                    e.seconds()));
+            log.accept(String.format(java.util.Locale.ROOT, "epoch %d %s: loss %.4f  val loss %.4f  val acc %.3f  lr %.2e  %.2fs",
+                    e.epoch(), e.stage(), e.trainLoss(), e.valLoss(), e.valAccuracy(), rate, e.seconds()));
+        }
+    }
+
+    /** The listeners the user attached to the planned model's network: they hear every stage. */
+    private List<TrainingListener> userListeners() {
+        return Trainer.listenersOf(planned.network());
+    }
+
+    /**
+     * A network to train, never the planned model's own: {@link #configure} copies when it changes something, and
+     * a plain copy is made when it does not (the caller's model is left as it was).
+     */
+    private Model trainable(Model net, Double rate, OneCycleSchedule cycle) {
+        Model out = configure(net, rate, cycle);
+        if (out != net) {
+            return out;
+        }
+        return NetworkCopies.copyOf(net); // the user's listeners are added per stage (listen)
     }
 
     /** The network with the preset applied to its trainable layers, and the rate / schedule given. */
@@ -417,50 +402,14 @@ public final class FineTuner {
         return new RawIterator(model, source, batchSize);
     }
 
-    /**
-     * One pass of {@code net} over {@code it}, as every FineTuner stage trains: under {@link Engine#training}
-     * (thread count, Graft's Adam) and, for a head of dense layers, with {@link DenseHeadTrainer}'s lean step
-     * (same results as DL4J's {@code fit}; off with {@code -D}{@value #DENSE_HEAD_TRAINER}{@code =false} or
-     * {@code GRAFT_DENSE_HEAD_TRAINER=off}). Other networks go through DL4J's {@code fit}.
-     */
+    /** One pass of {@code net} over {@code it}, as every stage trains: see {@link Trainer#fitEpoch}. */
     public static void fitEpoch(Model net, DataSetIterator it) {
-        Engine.training(net, () -> {
-            if (usesDenseHeadTrainer(net)) {
-                new DenseHeadTrainer((MultiLayerNetwork) net).fit(it);
-            } else if (net instanceof MultiLayerNetwork) {
-                ((MultiLayerNetwork) net).fit(it);
-            } else {
-                ((ComputationGraph) net).fit(it);
-            }
-            return null;
-        });
-    }
-
-    /** System property that switches {@link DenseHeadTrainer} off ({@code false}) for comparison. */
-    public static final String DENSE_HEAD_TRAINER = "graft.denseHeadTrainer";
-
-    /** Whether {@link #fitEpoch} trains {@code net} with {@link DenseHeadTrainer} (switch on and net supported). */
-    public static boolean usesDenseHeadTrainer(Model net) {
-        return Engine.switchedOn(DENSE_HEAD_TRAINER, "GRAFT_DENSE_HEAD_TRAINER")
-                && DenseHeadTrainer.unsupported(net).isEmpty();
+        Trainer.fitEpoch(net, it);
     }
 
     /** Mean loss and accuracy of {@code net} over {@code it}; adds to {@code eval} if given. */
     static double[] score(Model net, DataSetIterator it, Evaluation eval) {
-        double loss = 0;
-        long n = 0;
-        Evaluation acc = eval != null ? eval : new Evaluation();
-        it.reset();
-        while (it.hasNext()) {
-            DataSet ds = it.next();
-            INDArray out = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).output(ds.getFeatures(), false)
-                    : ((ComputationGraph) net).outputSingle(false, ds.getFeatures());
-            double s = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).score(ds) : ((ComputationGraph) net).score(ds);
-            loss += s * ds.numExamples();
-            n += ds.numExamples();
-            acc.eval(ds.getLabels(), out);
-        }
-        return new double[] {n == 0 ? Double.NaN : loss / n, acc.accuracy()};
+        return Trainer.score(net, it, eval);
     }
 
     /** Evaluates a model on raw data (its card's normalization applied). */
@@ -526,28 +475,6 @@ public final class FineTuner {
     }
 
     /** Collects the training loss of each iteration. */
-    private static final class LossListener extends BaseTrainingListener {
-        private double sum;
-        private int count;
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            double s = model.score();
-            if (Double.isFinite(s)) {
-                sum += s;
-                count++;
-            }
-        }
-
-        void reset() {
-            sum = 0;
-            count = 0;
-        }
-
-        double mean() {
-            return count == 0 ? Double.NaN : sum / count;
-        }
-    }
 
     /** Settings of a fine-tune; {@link #build()} checks them. */
     public static final class Builder {
@@ -556,6 +483,7 @@ public final class FineTuner {
         private DataSource validation;
         private Path cacheDirectory;
         private Preset preset;
+        private EngineSettings engine;
         private int epochs = 10;
         private int batchSize = 32;
         private long seed = 42;
@@ -591,6 +519,15 @@ public final class FineTuner {
         /** Keep feature caches under this folder ({@code train/}, {@code val/}) and reuse them next time; default a temp folder. */
         public Builder cacheDirectory(Path dir) {
             this.cacheDirectory = dir;
+            return this;
+        }
+
+        /**
+         * How DL4J runs for this fine-tune (helpers, threads, Graft's Adam...); null (the default) keeps the settings
+         * in force ({@link Engine#settings()}).
+         */
+        public Builder engine(EngineSettings settings) {
+            this.engine = settings;
             return this;
         }
 

@@ -1,6 +1,6 @@
 package dev.graft.transfer.tune;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;

@@ -1,6 +1,6 @@
 package dev.graft.transfer.tune;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.transfer.Networks;
 import java.util.HashSet;
 import java.util.List;

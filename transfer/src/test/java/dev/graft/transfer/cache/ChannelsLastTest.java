@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.engine.Engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graft.zoo.GraftModel;
@@ -25,7 +26,6 @@ import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,11 +34,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class ChannelsLastTest {
-
-    @AfterEach
-    void clear() {
-        System.clearProperty(AbstractFeaturizer.LAYOUT_PROPERTY);
-    }
 
     @Test
     void vggLikeNetworkGivesTheSameFeaturesChannelsLast() {
@@ -88,13 +83,10 @@ class ChannelsLastTest {
             assertThat(run.getConfiguration().getVertices()).doesNotContainKeys("bn", "act").containsKey("stem");
             assertThat(run.getLayer("stem").getParam("b")).isNotNull();
 
-            System.setProperty(ChannelsLast.FOLD_BATCH_NORM, "false");
-            try {
+            try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().foldBatchNorm(false).build())) {
                 AbstractFeaturizer unfolded = (AbstractFeaturizer) Featurizers.cut(model, "pool");
                 assertThat(((ComputationGraph) unfolded.runNetwork()).getConfiguration().getVertices())
                         .containsKeys("bn", "act");
-            } finally {
-                System.clearProperty(ChannelsLast.FOLD_BATCH_NORM);
             }
         }
     }
@@ -124,13 +116,10 @@ class ChannelsLastTest {
 
     /** A featurizer that decided its layout while the property said NCHW. */
     private static AbstractFeaturizer nchw(Supplier<Featurizer> make) {
-        System.setProperty(AbstractFeaturizer.LAYOUT_PROPERTY, "nchw");
-        try {
+        try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().channelsLast(false).build())) {
             AbstractFeaturizer f = (AbstractFeaturizer) make.get();
             f.runNetwork();
             return f;
-        } finally {
-            System.clearProperty(AbstractFeaturizer.LAYOUT_PROPERTY);
         }
     }
 

@@ -8,11 +8,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Cache behaviour across real processes: kill -9 and resume, two builders, heap and file-size limits. */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class FeatureCacheProcessTest {
     private static final String DATA = "digits:0-4";
 

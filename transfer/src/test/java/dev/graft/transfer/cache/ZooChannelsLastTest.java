@@ -1,5 +1,7 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.engine.ChannelsLastConvolution;
+import dev.graft.engine.Engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graft.zoo.GraftModel;
@@ -8,7 +10,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,12 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Channels-last featurizing on DL4J's real VGG16 and ResNet50 graphs (random weights): the 7x7x512 flatten before
  * fc1, ResNet's zero padding folded into its first convolution, residual-add and pooled cuts.
  */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class ZooChannelsLastTest {
-
-    @AfterEach
-    void clear() {
-        System.clearProperty(AbstractFeaturizer.LAYOUT_PROPERTY);
-    }
 
     @Test
     void resnet50() throws Exception {
@@ -44,14 +42,11 @@ class ZooChannelsLastTest {
 
         // DL4J's own layer (copying every NHWC input first) gives the very same features
         INDArray direct = Featurizers.cut(model, "avgpool").featurize(x);
-        System.setProperty(ChannelsLastConvolution.PROPERTY, "false");
-        try {
+        try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().directConvolution(false).build())) {
             AbstractFeaturizer dl4j = (AbstractFeaturizer) Featurizers.cut(model, "avgpool");
             assertThat(((ComputationGraph) dl4j.runNetwork()).getLayers())
                     .noneMatch(l -> l instanceof ChannelsLastConvolution);
             assertThat(dl4j.featurize(x)).isEqualTo(direct);
-        } finally {
-            System.clearProperty(ChannelsLastConvolution.PROPERTY);
         }
     }
 
@@ -66,10 +61,11 @@ class ZooChannelsLastTest {
 
     private static void compare(GraftModel model, String cut, INDArray x) {
         AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut);
-        System.setProperty(AbstractFeaturizer.LAYOUT_PROPERTY, "nchw");
-        AbstractFeaturizer plain = (AbstractFeaturizer) Featurizers.cut(model, cut);
-        plain.runNetwork();
-        System.clearProperty(AbstractFeaturizer.LAYOUT_PROPERTY);
+        AbstractFeaturizer plain;
+        try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().channelsLast(false).build())) {
+            plain = (AbstractFeaturizer) Featurizers.cut(model, cut);
+            plain.runNetwork();
+        }
         INDArray a = fast.featurize(x);
         INDArray b = plain.featurize(x);
         assertThat(fast.channelsLast()).as("%s runs channels-last", cut).isTrue();

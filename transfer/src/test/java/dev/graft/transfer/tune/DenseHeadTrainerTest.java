@@ -3,7 +3,7 @@ package dev.graft.transfer.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
@@ -153,14 +153,11 @@ class DenseHeadTrainerTest {
     @Test
     void refusesWhatItCannotReproduceAndSaysWhy() {
         assertThat(DenseHeadTrainer.unsupported(head(false))).isEmpty();
-        assertThat(FineTuner.usesDenseHeadTrainer(head(false))).isTrue();
-        System.setProperty(FineTuner.DENSE_HEAD_TRAINER, "false");
-        try {
-            assertThat(FineTuner.usesDenseHeadTrainer(head(false))).as("switched off").isFalse();
-        } finally {
-            System.clearProperty(FineTuner.DENSE_HEAD_TRAINER);
+        assertThat(Trainer.usesDenseHeadTrainer(head(false))).isTrue();
+        try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().denseHeadTrainer(false).build())) {
+            assertThat(Trainer.usesDenseHeadTrainer(head(false))).as("switched off").isFalse();
         }
-        assertThat(FineTuner.usesDenseHeadTrainer(head(true))).as("dropout").isFalse();
+        assertThat(Trainer.usesDenseHeadTrainer(head(true))).as("dropout").isFalse();
         assertThat(DenseHeadTrainer.unsupported(head(true))).hasValueSatisfying(r -> assertThat(r).contains("dropout"));
         MultiLayerNetwork conv = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(2).build())

@@ -99,6 +99,55 @@ class FineTunerTest {
         return out;
     }
 
+    /** Counts the training iterations it sees. */
+    static final class CountingListener extends org.deeplearning4j.optimize.api.BaseTrainingListener {
+        int iterations;
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            iterations++;
+        }
+    }
+
+    @Test
+    void theInputModelIsUnchangedAndTheUsersListenersSurviveAndHearEveryStage() throws Exception {
+        for (GraftModel base : List.of(mlpBase(), graphBase())) {
+            String cut = base.isGraph() ? "merge" : "bn";
+            GraftModel p = planned(base, cut);
+            INDArray before = p.network().params().dup();
+            CountingListener mine = new CountingListener();
+            p.network().setListeners(mine);
+            for (boolean through : new boolean[] {false, true}) {
+                // no preset and no rate: the path that used to write the head into the caller's network
+                FineTuneResult r = FineTuner.builder(p).train(data(32, 1)).epochs(2).batchSize(16)
+                        .trainThrough(through).unfreeze(UnfreezeSchedule.parse("1:1@0.1")).build().run();
+                assertThat(r.model().network()).isNotSameAs(p.network());
+                assertThat(r.model().network().params()).isNotEqualTo(before);
+            }
+            assertThat(p.network().params()).as("the planned model's parameters after two fine-tunes")
+                    .isEqualTo(before);
+            assertThat(p.isGraph() ? ((ComputationGraph) p.network()).getListeners()
+                    : ((MultiLayerNetwork) p.network()).getListeners()).containsExactly(mine);
+            // 2 runs x (head 2 epochs + unfreeze 1 epoch) x 2 batches
+            assertThat(mine.iterations).as("iterations the user's listener heard").isEqualTo(2 * 3 * 2);
+        }
+    }
+
+    @Test
+    void engineSettingsGivenToTheBuilderHoldForTheRunOnly() throws Exception {
+        GraftModel p = planned(mlpBase(), "bn");
+        dev.graft.engine.EngineSettings plain = dev.graft.engine.EngineSettings.builder().plain().build();
+        FineTuneResult a = FineTuner.builder(p).train(data(32, 1)).epochs(2).batchSize(16).shuffle(false)
+                .engine(plain).build().run();
+        FineTuneResult b = FineTuner.builder(p).train(data(32, 1)).epochs(2).batchSize(16).shuffle(false).build()
+                .run();
+        assertThat(dev.graft.engine.Engine.settings()).isNotEqualTo(plain);
+        // the speed switches (Graft's Adam, the dense head step) never change a result beyond float rounding
+        INDArray pa = a.model().network().params();
+        INDArray pb = b.model().network().params();
+        assertThat(pa.sub(pb).amaxNumber().doubleValue()).isLessThan(1e-5);
+    }
+
     @Test
     void headTrainedFromCacheEqualsHeadTrainedThroughTheFrozenLayers() throws Exception {
         LabeledData train = data(48, 1);

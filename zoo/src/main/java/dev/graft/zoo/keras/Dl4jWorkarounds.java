@@ -1,5 +1,6 @@
 package dev.graft.zoo.keras;
 
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,7 +42,11 @@ final class Dl4jWorkarounds {
      *       the backward pass indexes shapes with it and fails (NASNet fine-tuning); set to the last axis;</li>
      *   <li>DL4J's activation layer applies its function in place on an input it does not own, the caller's array
      *       when it comes first (a model starting with Rescaling rescaled the user's batch): replaced by
-     *       {@link InputSafeActivationLayer}.</li>
+     *       {@link InputSafeActivationLayer};</li>
+     *   <li>every layer came with an input {@code Dropout(1.0)} (retain everything: the importer's default), a no-op
+     *       that breaks training on DL4J's plain path: its NHWC convolution backprops the dropout mask on the NCHW
+     *       gradient (shapes differ: "Op [multiply] execution failed"; equal when C == H == W: a silently wrong
+     *       gradient). Removed; a Keras {@code Dropout(rate)} before a layer keeps its real dropout.</li>
      * </ul>
      */
     static void afterBuild(KerasModel km) {
@@ -56,6 +61,11 @@ final class Dl4jWorkarounds {
                     MergeVertex m = (MergeVertex) l.getVertex();
                     m.setMergeAxis(rank + m.getMergeAxis());
                 }
+            }
+            if (l.getLayer() != null && l.getLayer().getIDropout() instanceof Dropout
+                    && ((Dropout) l.getLayer().getIDropout()).getP() == 1.0
+                    && ((Dropout) l.getLayer().getIDropout()).getPSchedule() == null) {
+                l.getLayer().setIDropout(null);
             }
             if (l.getLayer() != null && l.getLayer().getClass() == ActivationLayer.class) {
                 l.setLayer(InputSafeActivationLayer.of((ActivationLayer) l.getLayer()));

@@ -1,6 +1,6 @@
 package dev.graft.zoo.keras;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,9 +46,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class KerasImporter {
-    static {
-        Engine.configure(); // DL4J's native layer helpers on before any network is built
-    }
 
     private final Path file;
     private final Path weights;

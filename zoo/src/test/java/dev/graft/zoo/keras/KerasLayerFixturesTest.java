@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +18,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -34,6 +34,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (avgpool1d, cropping2d_conv, hard_sigmoid, dense_on_sequence, embedding_flatten in .h5, bn_no_center, act_swish,
  * add_const, mask_lstm, se_multiply, separable_bn).
  */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class KerasLayerFixturesTest {
     /** Cases refused up front, with a piece of the reason each refusal must give. */
     static final Map<String, String> REFUSED = Map.ofEntries(
@@ -64,11 +65,6 @@ class KerasLayerFixturesTest {
 
     /** Outcome per case and format, written as the support matrix of docs/keras-import.md. */
     private static final Map<String, String> OUTCOMES = new TreeMap<>();
-
-    @AfterEach
-    void helpersBackOn() {
-        System.setProperty(Engine.HELPERS_DISABLE, "false");
-    }
 
     /**
      * Writes {@code target/keras-layer-support.md}: one row per case with what it covers and the outcome in each
@@ -206,14 +202,17 @@ class KerasLayerFixturesTest {
         ParityReport p = ParityCheck.of(fast, ref, Tolerance.DEFAULT);
         assertThat(p.passed()).as(name + ext + ": " + p).isTrue();
 
-        System.setProperty(Engine.HELPERS_DISABLE, "true");
-        GraftModel plain = KerasImporter.builder(file).build().importModel();
-        System.setProperty(Engine.HELPERS_DISABLE, "false");
-        assertThat(Engine.helpersOf(plain.network()).values()).allMatch("-"::equals);
         INDArray x = ParityCheck.toNetworkLayout(fast, ParityCheck.reference(ref).input());
+        INDArray plainOut;
+        try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().helpers(false).build())) {
+            GraftModel plain = KerasImporter.builder(file).build().importModel();
+            assertThat(Engine.helpersOf(plain.network()).values()).allMatch("-"::equals);
+            plainOut = output(plain, x.dup());
+            assertThat(Engine.helpersOf(plain.network()).values()).allMatch("-"::equals);
+        }
         // oneDNN sums in another order than DL4J's im2col path: float32 rounding (measured up to 1e-5 on the tiny
         // ResNets) is allowed, a wrong helper (1e36, or 1-3, before DenseInputHelpers) is not
-        ParityReport same = ParityCheck.compare("helpers on vs off", output(fast, x.dup()), output(plain, x.dup()),
+        ParityReport same = ParityCheck.compare("helpers on vs off", output(fast, x.dup()), plainOut,
                 HELPERS_ON_OFF);
         assertThat(same.passed()).as(name + ext + " with DL4J's native helpers on and off: " + same).isTrue();
         OUTCOMES.put(name + ext, String.format(java.util.Locale.ROOT, "parity (max diff %.1e)", p.maxAbsDiff()));

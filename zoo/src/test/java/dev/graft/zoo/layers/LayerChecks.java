@@ -2,7 +2,7 @@ package dev.graft.zoo.layers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,19 +90,13 @@ final class LayerChecks {
                 .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)));
     }
 
-    /** Builds a network with DL4J's native layer helpers on ({@code true}) or off, restoring the setting after. */
-    static <T> T withHelpers(boolean on, Supplier<T> build) {
-        String before = System.getProperty(Engine.HELPERS_DISABLE);
-        System.setProperty(Engine.HELPERS_DISABLE, Boolean.toString(!on));
-        try {
-            return build.get();
-        } finally {
-            if (before == null) {
-                System.clearProperty(Engine.HELPERS_DISABLE);
-            } else {
-                System.setProperty(Engine.HELPERS_DISABLE, before);
-            }
+    /** Builds a network and gives it DL4J's native layer helpers ({@code true}) or none, as Graft would. */
+    static <T extends org.deeplearning4j.nn.api.Model> T withHelpers(boolean on, Supplier<T> build) {
+        T net = build.get();
+        try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().helpers(on).build())) {
+            Engine.attachHelpers(net);
         }
+        return net;
     }
 
     /** Largest absolute element difference. */

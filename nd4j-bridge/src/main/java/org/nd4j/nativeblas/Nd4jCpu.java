@@ -10,7 +10,7 @@ import java.lang.reflect.Method;
  * to {@code org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment} and the method to {@code isUseONEDNN()}, so
  * the lookup fails and DL4J silently disables every oneDNN layer helper. This class answers the old name by asking
  * the new one. Only {@code BaseMKLDNNHelper} refers to the old name (checked over all DL4J/ND4J 1.0.0-M2.1 jars).
- * See {@link dev.graft.zoo.Engine}.
+ * See {@link dev.graft.engine.Engine}.
  */
 public final class Nd4jCpu {
     private Nd4jCpu() {

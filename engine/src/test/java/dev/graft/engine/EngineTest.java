@@ -1,7 +1,6 @@
-package dev.graft.zoo;
+package dev.graft.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -14,7 +13,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,10 +24,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class EngineTest {
 
-    @AfterEach
-    void restore() {
-        System.setProperty(Engine.HELPERS_DISABLE, "false");
-    }
+    private static final EngineSettings HELPERS_OFF = EngineSettings.builder().helpers(false).build();
 
     @Test
     void bridgeAnswersDl4jsHelperCheck() {
@@ -46,26 +41,41 @@ class EngineTest {
     }
 
     @Test
-    void networksBuiltByGraftGetNativeHelpers() {
+    void aNetworkBuiltOutsideGraftKeepsDl4jsDefaultUntilGraftRunsIt() {
+        // no process-wide switch: DL4J builds the user's own networks without helpers, as it ships
         MultiLayerNetwork net = cnn();
-        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper")
-                .containsEntry("pool", "MKLDNNSubsamplingHelper").containsEntry("bn", "MKLDNNBatchNormHelper")
-                .containsEntry("dense", "-");
-    }
-
-    @Test
-    void helpersAttachToANetworkBuiltWithoutThem() {
-        MultiLayerNetwork net = withHelpersOff(EngineTest::cnn);
-        assertThat(Engine.helpersOf(net)).containsEntry("conv", "-");
+        assertThat(System.getProperty(EngineSettings.DL4J_HELPERS_DISABLE)).isNull();
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "-").containsEntry("pool", "-")
+                .containsEntry("bn", "-");
         assertThat(Engine.attachHelpers(net)).isEqualTo(3);
-        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper (dense input)");
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper (dense input)")
+                .containsEntry("pool", "MKLDNNSubsamplingHelper")
+                .containsEntry("bn", "MKLDNNBatchNormHelper (dense input)").containsEntry("dense", "-");
         assertThat(Engine.attachHelpers(net)).isZero();
     }
 
     @Test
+    void helpersOffRemovesHelpersSoTheNetworkRunsDl4jsPlainPath() {
+        MultiLayerNetwork net = withHelpers(EngineTest::cnn);
+        try (Engine.Scope s = Engine.use(HELPERS_OFF)) {
+            assertThat(Engine.helpersRequested()).isFalse();
+            assertThat(Engine.attachHelpers(net)).isZero();
+        }
+        assertThat(Engine.helpersOf(net).values()).containsOnly("-");
+        assertThat(Engine.helpersRequested()).as("the scope ended").isTrue();
+    }
+
+    @Test
+    void trainingAttachesHelpers() {
+        MultiLayerNetwork net = cnn();
+        Engine.training(net, () -> null);
+        assertThat(Engine.helpersOf(net)).containsEntry("conv", "MKLDNNConvHelper (dense input)");
+    }
+
+    @Test
     void helpersGiveTheSameOutputsAndTrainingAsDl4jsOwnLayers() {
-        MultiLayerNetwork fast = cnn();
-        MultiLayerNetwork plain = withHelpersOff(EngineTest::cnn);
+        MultiLayerNetwork fast = withHelpers(EngineTest::cnn);
+        MultiLayerNetwork plain = cnn();
         plain.setParams(fast.params().dup());
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 16, 16).subi(0.5);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 4);
@@ -111,16 +121,11 @@ class EngineTest {
         MultiLayerNetwork mlp = softmaxOnly();
         int before = Engine.blasThreads();
         assertThat(Engine.training(mlp, Engine::blasThreads)).as("default: BLAS follows the native count").isEqualTo(1);
-        System.setProperty(Engine.TRAIN_BLAS_THREADS, "3");
-        try {
+        try (Engine.Scope s = Engine.use(EngineSettings.builder().trainBlasThreads(3).build())) {
             assertThat(Engine.training(mlp, () -> Engine.threads() + "/" + Engine.blasThreads())).isEqualTo("1/3");
             assertThat(Engine.blasThreads()).isEqualTo(before);
-            System.setProperty(Engine.TRAIN_BLAS_THREADS, "two");
-            assertThatThrownBy(() -> Engine.training(mlp, Engine::threads))
-                    .hasMessageContaining("GRAFT_TRAIN_BLAS_THREADS").hasMessageContaining("'two'");
-        } finally {
-            System.clearProperty(Engine.TRAIN_BLAS_THREADS);
         }
+        assertThat(Engine.trainingBlasThreads()).isNull();
     }
 
     @Test
@@ -139,17 +144,13 @@ class EngineTest {
         assertThat(diff / scale).as("relative L2 difference").isLessThan(relTol);
     }
 
-    private static MultiLayerNetwork withHelpersOff(Supplier<MultiLayerNetwork> build) {
-        System.setProperty(Engine.HELPERS_DISABLE, "true");
-        try {
-            return build.get();
-        } finally {
-            System.setProperty(Engine.HELPERS_DISABLE, "false");
-        }
+    private static MultiLayerNetwork withHelpers(Supplier<MultiLayerNetwork> build) {
+        MultiLayerNetwork net = build.get();
+        Engine.attachHelpers(net);
+        return net;
     }
 
     private static MultiLayerNetwork cnn() {
-        Engine.configure();
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU).updater(new Adam(1e-2)).list()
                 .layer(new ConvolutionLayer.Builder(3, 3).name("conv").nOut(8).activation(Activation.RELU).build())

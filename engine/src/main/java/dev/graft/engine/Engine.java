@@ -1,6 +1,5 @@
-package dev.graft.zoo;
+package dev.graft.engine;
 
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,67 +24,85 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns on DL4J's native layer helpers, which DL4J 1.0.0-M2.1 ships switched off.
+ * Runs DL4J fast and correctly on CPU, as the {@link EngineSettings} in force say: native layer helpers, thread
+ * counts, Graft's Adam step.
  *
- * <p>DL4J's convolution, pooling, batch-norm and LRN layers can hand their work to libnd4j's native ops ("oneDNN
- * helpers"). With Graft's default ND4J build ({@code nd4j-native} classifier {@code linux-x86_64-onednn}) those ops
- * run on oneDNN. In 1.0.0-M2.1 two things keep the helpers off:
- * <ol>
- *   <li>helper creation is disabled unless the system property {@value #HELPERS_DISABLE} is {@code false}
- *       (its default is {@code true});</li>
- *   <li>the helpers' availability check reflects on {@code org.nd4j.nativeblas.Nd4jCpu$Environment#isUseMKLDNN},
- *       a class and method that were renamed in ND4J ({@code ...cpu.nativecpu.bindings.Nd4jCpu$Environment
- *       #isUseONEDNN}); the check throws, and the helpers disable themselves. Graft ships that old name as a small
- *       bridge class ({@code org.nd4j.nativeblas.Nd4jCpu}) that asks the renamed one.</li>
- * </ol>
- * {@link #configure()} sets the property (unless the user set it) and is called by Graft's entry points before
- * they build or load networks. A network built before that has no helpers; {@link #attachHelpers(Model)} gives its
- * layers theirs. Measured effect (BENCHMARKS.md): ResNet50 featurizing 5.4 to 25 img/s, VGG16 0.5 to 4 img/s on
- * 2 cores.
+ * <p>DL4J's convolution, pooling and batch-norm layers can hand their work to libnd4j's oneDNN ops ("layer
+ * helpers"). DL4J 1.0.0-M2.1 ships them off (its property {@value EngineSettings#DL4J_HELPERS_DISABLE} defaults to
+ * {@code true}), and its availability check looks up a class ND4J renamed, so they stay off even when asked for;
+ * the {@code graft-nd4j-bridge} artifact answers the old name. Graft does <b>not</b> flip DL4J's process-wide
+ * switch: {@link #attachHelpers(Model)} gives the layers of the networks Graft runs their helpers directly (fed
+ * dense inputs, {@link DenseInputHelpers}), so a user's own networks run as DL4J would run them. Measured effect
+ * (BENCHMARKS.md): ResNet50 featurizing 5.4 to 25 img/s, VGG16 0.5 to 4 img/s on 2 cores.
  *
- * <p>To run without helpers (for comparison, or if a helper misbehaves) start the JVM with
- * {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}, or set {@code GRAFT_HELPERS=off}.
+ * <p>Settings in force: those of the innermost {@link #use(EngineSettings)} scope on this thread, else the ones
+ * {@link #apply(EngineSettings) applied} to the process, else {@link EngineSettings#fromEnvironment()} read once.
  */
 public final class Engine {
-    /** DL4J's switch for layer helpers; DL4J's default is {@code true} (disabled). */
-    public static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
-
-    /** Graft's switch for {@link JavaAdamUpdater}; {@code false} keeps DL4J's native Adam op. */
-    public static final String JAVA_ADAM = "graft.javaAdam";
-
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final String RENAMED_ENVIRONMENT = "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment";
-    private static volatile boolean configured;
+    private static volatile EngineSettings processSettings;
+    private static final InheritableThreadLocal<EngineSettings> SCOPED = new InheritableThreadLocal<>();
 
     private Engine() {
     }
 
     /**
-     * Enables DL4J's native layer helpers for networks built from now on, unless the user decided otherwise
-     * (system property {@value #HELPERS_DISABLE} already set, or environment variable {@code GRAFT_HELPERS=off}).
-     * Idempotent and cheap; safe to call from anywhere.
+     * Makes {@code settings} the process's settings, for work not inside a {@link #use} scope. Command-line entry
+     * points call it once with {@link EngineSettings#fromEnvironment()}.
      */
-    public static void configure() {
-        if (configured) {
-            return;
-        }
-        synchronized (Engine.class) {
-            if (configured) {
-                return;
-            }
-            if (System.getProperty(HELPERS_DISABLE) == null) {
-                boolean off = "off".equalsIgnoreCase(System.getenv("GRAFT_HELPERS"))
-                        || "false".equalsIgnoreCase(System.getenv("GRAFT_HELPERS"));
-                System.setProperty(HELPERS_DISABLE, Boolean.toString(off));
-            }
-            configured = true;
-        }
+    public static void apply(EngineSettings settings) {
+        processSettings = java.util.Objects.requireNonNull(settings, "settings");
     }
 
-    /** Whether helpers may be created in this JVM (after {@link #configure()} and the user's settings). */
+    /** The settings in force on this thread (see the class comment). */
+    public static EngineSettings settings() {
+        EngineSettings s = SCOPED.get();
+        if (s != null) {
+            return s;
+        }
+        s = processSettings;
+        if (s == null) {
+            synchronized (Engine.class) {
+                if (processSettings == null) {
+                    processSettings = EngineSettings.fromEnvironment();
+                }
+                s = processSettings;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Runs what follows with {@code settings} on this thread (and threads it starts) until the scope is closed;
+     * scopes nest. Null keeps the settings in force (a scope that changes nothing).
+     *
+     * <pre>{@code try (Engine.Scope s = Engine.use(EngineSettings.builder().helpers(false).build())) { ... }}</pre>
+     */
+    public static Scope use(EngineSettings settings) {
+        EngineSettings before = SCOPED.get();
+        if (settings != null) {
+            SCOPED.set(settings);
+        }
+        return () -> {
+            if (before == null) {
+                SCOPED.remove();
+            } else {
+                SCOPED.set(before);
+            }
+        };
+    }
+
+    /** A scope opened by {@link #use} or {@link #threadScope}; closing it restores what was there before. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Whether the settings in force ask for layer helpers. */
     public static boolean helpersRequested() {
-        configure();
-        return !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE, "true"));
+        return settings().helpers();
     }
 
     /**
@@ -94,7 +111,11 @@ public final class Engine {
      * class works.
      */
     public static boolean helpersAvailable() {
-        return helpersRequested() && BaseMKLDNNHelper.mklDnnEnabled();
+        return helpersRequested() && oneDnnUsable();
+    }
+
+    private static boolean oneDnnUsable() {
+        return BaseMKLDNNHelper.mklDnnEnabled();
     }
 
     /** Whether the loaded libnd4j was built with oneDNN ({@code HAVE_ONEDNN} in its build information). */
@@ -114,38 +135,29 @@ public final class Engine {
     }
 
     /**
-     * Gives every layer of {@code network} that supports a helper and has none (because the network was built
-     * before {@link #configure()}) its helper now, and makes every oneDNN helper of the network one that is fed
-     * dense row-major activations ({@link DenseInputHelpers}: DL4J's helpers return garbage for strided views, such
-     * as the output of a cropping or a separable convolution). Does nothing when helpers are off. Graft calls it on
-     * every network it builds, loads or imports, and before it featurizes or trains one; call it on a network you
-     * built yourself after {@link #configure()} before running it with helpers on.
+     * Makes the layers of {@code network} run as the settings in force say. Helpers on: every convolution, pooling
+     * and batch-norm layer DL4J has a oneDNN helper for gets one (created here, without DL4J's process-wide switch),
+     * and every oneDNN helper is one fed dense row-major activations ({@link DenseInputHelpers}: DL4J's helpers
+     * return garbage for strided views, such as the output of a cropping or a separable convolution). Helpers off:
+     * every helper is removed, so the network runs DL4J's plain Java/native path. Graft calls it on every network it
+     * builds, loads, imports, featurizes with or trains; call it on a network of your own before running it the
+     * way Graft does.
      *
-     * @return how many layers got a helper that had none
+     * @return how many layers got a helper that had none (0 when helpers are off)
      */
     public static int attachHelpers(Model network) {
-        if (!helpersAvailable()) {
-            return 0;
-        }
+        boolean on = helpersAvailable();
         int attached = 0;
         for (Layer layer : layersOf(network)) {
             Layer inner = unwrap(layer);
+            if (!on) {
+                DenseInputHelpers.remove(inner);
+                continue;
+            }
             if (inner.getHelper() != null) {
                 DenseInputHelpers.guard(inner);
-                continue;
-            }
-            Method init = findInitializeHelper(inner.getClass());
-            if (init == null) {
-                continue;
-            }
-            try {
-                init.invoke(inner);
-                if (inner.getHelper() != null) {
-                    DenseInputHelpers.guard(inner);
-                    attached++;
-                }
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LOG.debug("no helper for layer {}: {}", inner.getClass().getSimpleName(), e.toString());
+            } else if (DenseInputHelpers.create(inner)) {
+                attached++;
             }
         }
         return attached;
@@ -225,12 +237,12 @@ public final class Engine {
     /**
      * Threads worth training {@code network} with: its steps are small and synchronisation-bound when it has no
      * convolution or recurrent layer, so 1 (measured on 2 cores: the demo's MLPs 26 s at 1 thread against 38 s at
-     * 2, a 4096-256-10 head equal at 1 and 2); otherwise the current count. {@code GRAFT_TRAIN_THREADS} overrides.
+     * 2, a 4096-256-10 head equal at 1 and 2); otherwise the current count. {@link EngineSettings#trainThreads()} overrides.
      */
     public static int trainingThreads(Model network) {
-        String forced = System.getenv("GRAFT_TRAIN_THREADS");
-        if (forced != null && forced.matches("\\d+") && Integer.parseInt(forced) > 0) {
-            return Integer.parseInt(forced);
+        Integer forced = settings().trainThreads();
+        if (forced != null) {
+            return forced;
         }
         for (Layer layer : layersOf(network)) {
             if (unwrap(layer) instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
@@ -253,26 +265,36 @@ public final class Engine {
      * process-wide: do not run other ND4J work concurrently that needs a different count.
      */
     public static <T, E extends Exception> T withThreads(int n, Task<T, E> task) throws E {
+        try (Scope t = threadScope(n)) {
+            return task.run();
+        }
+    }
+
+    /**
+     * Sets {@code n} native threads until the scope is closed, then restores the previous count. Process-wide, like
+     * {@link #setThreads}: do not run other ND4J work concurrently that needs a different count.
+     *
+     * <pre>{@code try (Engine.Scope t = Engine.threadScope(1)) { net.fit(batch); }}</pre>
+     */
+    public static Scope threadScope(int n) {
         int before = threads();
         if (before == n) {
-            return task.run();
+            return () -> { };
         }
         setThreads(n);
-        try {
-            return task.run();
-        } finally {
-            setThreads(before);
-        }
+        return () -> setThreads(before);
     }
 
     /**
      * Runs a training task on {@code network}: with {@link #trainingThreads(Model)} threads (BLAS: the same, or
      * {@link #trainingBlasThreads()} when set) and, unless switched off, Graft's {@link JavaAdamUpdater} in place
-     * of DL4J's Adam ({@link #attachFastUpdaters(Model)}).
+     * of DL4J's Adam ({@link #attachFastUpdaters(Model)}), its layers as {@link #attachHelpers(Model)} makes
+     * them.
      */
     public static <T, E extends Exception> T training(Model network, Task<T, E> task) throws E {
         Integer blas = trainingBlasThreads();
         return withThreads(trainingThreads(network), () -> {
+            attachHelpers(network);
             attachFastUpdaters(network);
             if (blas == null || blas == threads()) {
                 return task.run();
@@ -286,36 +308,21 @@ public final class Engine {
         });
     }
 
-    /** System property for {@link #trainingBlasThreads()} (environment variable: {@code GRAFT_TRAIN_BLAS_THREADS}). */
-    public static final String TRAIN_BLAS_THREADS = "graft.trainBlasThreads";
-
     /**
-     * BLAS threads for training, when set apart from the native threads: the system property
-     * {@value #TRAIN_BLAS_THREADS} or {@code GRAFT_TRAIN_BLAS_THREADS}; null (the default) when neither is set.
-     * On an idle 2-core machine a dense head trained 1.12-1.36x faster with 2 BLAS threads (its two large products
-     * split) and one native thread; with another process on one core, 0.69-0.75x (OpenBLAS splits each product in
-     * fixed halves, and waits for the slower one). So not the default; BENCHMARKS.md has the numbers.
-     *
-     * @throws IllegalArgumentException if the value is not a whole number from 1 to 1024
+     * BLAS threads for training when set apart from the native threads ({@link EngineSettings#trainBlasThreads()}),
+     * null (the default) otherwise. On an idle 2-core machine a dense head trained 1.12-1.36x faster with 2 BLAS
+     * threads (its two large products split) and one native thread; with another process on one core, 0.69-0.75x
+     * (OpenBLAS splits each product in fixed halves, and waits for the slower one). So not the default;
+     * BENCHMARKS.md has the numbers.
      */
     public static Integer trainingBlasThreads() {
-        String v = System.getProperty(TRAIN_BLAS_THREADS, System.getenv("GRAFT_TRAIN_BLAS_THREADS"));
-        if (v == null || v.isBlank()) {
-            return null;
-        }
-        int n = v.trim().matches("\\d{1,4}") ? Integer.parseInt(v.trim()) : 0;
-        if (n < 1 || n > 1024) {
-            throw new IllegalArgumentException("BLAS threads for training (" + TRAIN_BLAS_THREADS
-                    + " / GRAFT_TRAIN_BLAS_THREADS) must be a whole number from 1 to 1024, got '" + v + "'");
-        }
-        return n;
+        return settings().trainBlasThreads();
     }
 
     /**
      * Replaces DL4J's Adam step in {@code network}'s updater with {@link JavaAdamUpdater} (same configuration, same
      * state arrays, same results, several times faster; see its Javadoc), creating the updater if the network has
-     * none yet. Other updaters are left alone. Off when the system property {@value #JAVA_ADAM} is {@code false} or
-     * the environment variable {@code GRAFT_JAVA_ADAM} is {@code off}. DL4J builds a new updater when a network's
+     * none yet. Other updaters are left alone. Off when {@link EngineSettings#javaAdam()} is off. DL4J builds a new updater when a network's
      * layers change (freezing, {@code setLearningRate}); call this again after that.
      *
      * @return how many updater blocks now run Graft's Adam
@@ -349,18 +356,9 @@ public final class Engine {
         return n;
     }
 
-    /** Whether {@link #attachFastUpdaters} replaces DL4J's Adam (see there for the switches). */
+    /** Whether {@link #attachFastUpdaters} replaces DL4J's Adam ({@link EngineSettings#javaAdam()}). */
     public static boolean javaAdamRequested() {
-        return switchedOn(JAVA_ADAM, "GRAFT_JAVA_ADAM");
-    }
-
-    /**
-     * Graft's one reading of its on-by-default switches: off when the system property {@code property} is
-     * {@code false} or the environment variable {@code env} (may be null: property only) is {@code off}.
-     */
-    public static boolean switchedOn(String property, String env) {
-        return !"false".equalsIgnoreCase(System.getProperty(property, "true"))
-                && (env == null || !"off".equalsIgnoreCase(System.getenv(env)));
+        return settings().javaAdam();
     }
 
     /** One line: backend, native build, helpers, threads; for benchmark headers and logs. */
@@ -399,19 +397,6 @@ public final class Engine {
             }
         }
         return out;
-    }
-
-    private static Method findInitializeHelper(Class<?> type) {
-        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-            try {
-                Method m = c.getDeclaredMethod("initializeHelper");
-                m.setAccessible(true);
-                return m;
-            } catch (NoSuchMethodException e) {
-                // try the superclass
-            }
-        }
-        return null;
     }
 
     /** True once the bridge class answers DL4J's reflective check (used by tests). */

@@ -1,7 +1,5 @@
-package dev.graft.transfer.cache;
+package dev.graft.engine;
 
-import dev.graft.transfer.Layers;
-import dev.graft.zoo.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +48,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * featurizer stays NCHW. Graph copies also fold inference batch norm into the convolution before it
  * ({@link BatchNormFolding}).
  */
-final class ChannelsLast {
+public final class ChannelsLast {
     /** Exact classes (not subclasses: 1-D/3-D/depthwise variants differ) whose data format can be switched. */
     private static final Set<Class<?>> FORMATTED = Set.of(ConvolutionLayer.class, SubsamplingLayer.class,
             BatchNormalization.class, LocalResponseNormalization.class);
@@ -68,7 +66,7 @@ final class ChannelsLast {
      *             them and their ancestors, with them as its outputs; a zero-padding vertex is folded into the
      *             convolution after it (DL4J 1.0.0-M2.1's NHWC zero padding leaves a workspace open)
      */
-    static Model convert(Model network, Set<String> keep) {
+    public static Model convert(Model network, Set<String> keep) {
         Model copy = null;
         if (network instanceof MultiLayerNetwork) {
             copy = convert((MultiLayerNetwork) network);
@@ -83,22 +81,19 @@ final class ChannelsLast {
 
     /**
      * Whether graph copies fold batch norm (and a following activation layer) into the convolution before it
-     * ({@link BatchNormFolding}); {@code -D}{@value #FOLD_BATCH_NORM}{@code =false} turns it off.
+     * ({@link BatchNormFolding}; {@link EngineSettings#foldBatchNorm()}).
      */
     static boolean foldBatchNorm() {
-        return Engine.switchedOn(FOLD_BATCH_NORM, null);
+        return Engine.settings().foldBatchNorm();
     }
 
-    /** System property switching batch-norm folding off ({@code false}). */
-    static final String FOLD_BATCH_NORM = "graft.featurize.foldBatchNorm";
-
     /** NCHW {@code [b, c, h, w]} to a contiguous NHWC {@code [b, h, w, c]}. */
-    static INDArray toChannelsLast(INDArray nchw) {
+    public static INDArray toChannelsLast(INDArray nchw) {
         return nchw.permute(0, 2, 3, 1).dup('c');
     }
 
     /** Back from NHWC for rank-4 activations; other ranks pass through. */
-    static INDArray toChannelsFirst(INDArray out) {
+    public static INDArray toChannelsFirst(INDArray out) {
         return out.rank() == 4 ? out.permute(0, 3, 1, 2).dup('c') : out;
     }
 
@@ -109,7 +104,7 @@ final class ChannelsLast {
         }
         boolean anyConv = false;
         for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = Layers.unwrap(conf.getConf(i).getLayer());
+            Layer layer = unwrap(conf.getConf(i).getLayer());
             Verdict v = switchLayer(layer, conf.getInputPreProcess(i));
             if (v == Verdict.UNSUPPORTED) {
                 return null;
@@ -156,7 +151,7 @@ final class ChannelsLast {
                 // unchanged, and featurizers only convert rank-4 image batches, so the copy drops it
                 lv.setPreProcessor(null);
             }
-            Verdict verdict = switchLayer(Layers.unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
+            Verdict verdict = switchLayer(unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
             if (verdict == Verdict.UNSUPPORTED) {
                 return null;
             }
@@ -218,7 +213,7 @@ final class ChannelsLast {
      * activation layer as the output does not. The added layer has no parameters, and costs one copy of the cut's
      * activations.
      */
-    static String outputVertex(ComputationGraphConfiguration conf, String vertex) {
+    public static String outputVertex(ComputationGraphConfiguration conf, String vertex) {
         String name = vertex + "-graft-out";
         LayerVertex identity = new LayerVertex(new NeuralNetConfiguration.Builder()
                 .layer(new ActivationLayer.Builder().activation(Activation.IDENTITY).name(name).build()).build(), null);
@@ -353,5 +348,18 @@ final class ChannelsLast {
         INDArray reordered = weights.dup('c').reshape('c', c, h, w, nOut).permute(1, 2, 0, 3).dup('c')
                 .reshape('c', h * w * c, nOut);
         weights.assign(reordered);
+    }
+
+    private static Layer unwrap(Layer layer) {
+        Layer l = layer;
+        while (true) {
+            if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer) {
+                l = ((org.deeplearning4j.nn.conf.layers.misc.FrozenLayer) l).getLayer();
+            } else if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop) {
+                l = ((org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop) l).getUnderlying();
+            } else {
+                return l;
+            }
+        }
     }
 }

@@ -1,6 +1,5 @@
-package dev.graft.transfer.cache;
+package dev.graft.engine;
 
-import dev.graft.zoo.Engine;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -21,21 +20,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (im2col) path. In inference with the helper on, this layer calls the helper directly with the same arguments DL4J
  * would pass, so the output is the same array computation without the copy (libnd4j's {@code Assign} was 13 % of
  * a ResNet50 featurizing profile; BENCHMARKS.md). Anything else (training, no helper, a helper that failed, no bias,
- * NCHW) goes through DL4J's code unchanged. Off: {@code -D}{@value #PROPERTY}{@code =false}.
+ * NCHW) goes through DL4J's code unchanged. Off: {@link EngineSettings#directConvolution()}.
  */
-final class ChannelsLastConvolution extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
+public final class ChannelsLastConvolution extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
     private static final long serialVersionUID = 1L;
-
-    /** System property switching this layer off in new featurizing copies ({@code false}). */
-    static final String PROPERTY = "graft.featurize.directConvolution";
 
     ChannelsLastConvolution(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 
-    /** Whether new channels-last copies use this layer (on unless {@value #PROPERTY} is {@code false}). */
+    /** Whether new channels-last copies use this layer ({@link EngineSettings#directConvolution()}). */
     static boolean enabled() {
-        return Engine.switchedOn(PROPERTY, null);
+        return Engine.settings().directConvolution();
     }
 
     /** Whether {@code layer} (a configuration in a channels-last copy) can run as this layer. */
@@ -45,7 +41,7 @@ final class ChannelsLastConvolution extends org.deeplearning4j.nn.layers.convolu
     }
 
     /** Whether inference skips DL4J's input copy (helper on and working, a bias, NHWC). */
-    boolean direct() {
+    public boolean direct() {
         return helper != null && helperCountFail == 0 && hasBias()
                 && layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC;
     }

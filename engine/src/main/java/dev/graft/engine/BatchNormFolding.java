@@ -1,4 +1,4 @@
-package dev.graft.transfer.cache;
+package dev.graft.engine;
 
 import java.util.ArrayList;
 import java.util.List;

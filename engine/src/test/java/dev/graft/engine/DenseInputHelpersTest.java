@@ -1,4 +1,4 @@
-package dev.graft.zoo;
+package dev.graft.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

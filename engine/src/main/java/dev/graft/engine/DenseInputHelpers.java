@@ -1,4 +1,4 @@
-package dev.graft.zoo;
+package dev.graft.engine;
 
 import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Layer;
@@ -10,6 +10,8 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNLocalResponseNormalizationHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.layers.normalization.LocalResponseNormalization;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -40,6 +42,83 @@ final class DenseInputHelpers {
     }
 
     /**
+     * Gives {@code layer} the oneDNN helper DL4J would give it with helpers switched on, in its dense-input form,
+     * when it has none: convolutions (not depthwise, separable or transposed: DL4J has no helper for them),
+     * pooling and batch normalization, each only where the helper's own support check passes.
+     *
+     * @return true if a helper was set
+     */
+    static boolean create(Layer layer) {
+        if (layer.getHelper() != null) {
+            return false;
+        }
+        LayerHelper helper = null;
+        Class<?> owner = null;
+        if (layer instanceof ConvolutionLayer && helperOwner(layer.getClass()) == ConvolutionLayer.class) {
+            ConvHelper h = new ConvHelper();
+            helper = h.checkSupported() ? h : null;
+            owner = ConvolutionLayer.class;
+        } else if (layer instanceof SubsamplingLayer && helperOwner(layer.getClass()) == SubsamplingLayer.class) {
+            MKLDNNSubsamplingHelper h = new MKLDNNSubsamplingHelper(DataType.FLOAT);
+            helper = h.checkSupported() ? h : null;
+            owner = SubsamplingLayer.class;
+        } else if (layer instanceof BatchNormalization) {
+            org.deeplearning4j.nn.conf.layers.BatchNormalization conf =
+                    (org.deeplearning4j.nn.conf.layers.BatchNormalization) layer.conf().getLayer();
+            BatchNormHelper h = new BatchNormHelper();
+            helper = h.checkSupported(conf.getEps(), conf.isLockGammaBeta()) ? h : null;
+            owner = BatchNormalization.class;
+        }
+        if (helper == null) {
+            return false;
+        }
+        setHelper(owner, layer, helper);
+        return true;
+    }
+
+    /** Removes {@code layer}'s native helper, if it has one, so it runs DL4J's plain path. */
+    static void remove(Layer layer) {
+        if (layer.getHelper() == null) {
+            return;
+        }
+        for (Class<?> c = layer.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            try {
+                c.getDeclaredField("helper");
+                setHelper(c, layer, null);
+                return;
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            }
+        }
+        throw new IllegalStateException("cannot remove the native helper of " + layer.getClass().getSimpleName()
+                + " (no field 'helper' found; DL4J changed?); start without Graft's helpers switch instead");
+    }
+
+    /** The class whose {@code initializeHelper} a layer of {@code type} runs (DL4J's subclasses opt out by overriding). */
+    private static Class<?> helperOwner(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            try {
+                c.getDeclaredMethod("initializeHelper");
+                return c;
+            } catch (NoSuchMethodException e) {
+                // look in the superclass
+            }
+        }
+        return null;
+    }
+
+    private static void setHelper(Class<?> owner, Layer layer, LayerHelper helper) {
+        try {
+            Field f = owner.getDeclaredField("helper");
+            f.setAccessible(true);
+            f.set(layer, helper);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot set the oneDNN helper of " + layer.getClass().getSimpleName()
+                    + " (DL4J's field 'helper' changed?); set GRAFT_HELPERS=off", e);
+        }
+    }
+
+    /**
      * Replaces a layer's plain oneDNN helper with the dense-input one; does nothing for other layers or helpers.
      *
      * @return true if the helper was replaced
@@ -64,15 +143,8 @@ final class DenseInputHelpers {
         } else {
             return false;
         }
-        try {
-            Field f = owner.getDeclaredField("helper");
-            f.setAccessible(true);
-            f.set(layer, replacement);
-            return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot guard the oneDNN helper of " + layer.getClass().getSimpleName()
-                    + " (DL4J's field 'helper' changed?); run with GRAFT_HELPERS=off", e);
-        }
+        setHelper(owner, layer, replacement);
+        return true;
     }
 
     /** True for a helper that densifies its inputs. */

@@ -1,4 +1,4 @@
-package dev.graft.zoo;
+package dev.graft.engine;
 
 import java.util.stream.IntStream;
 import org.bytedeco.javacpp.FloatPointer;

@@ -1,4 +1,4 @@
-package dev.graft.zoo;
+package dev.graft.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,11 +25,6 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class JavaAdamUpdaterTest {
-
-    @AfterEach
-    void restore() {
-        System.clearProperty(Engine.JAVA_ADAM);
-    }
 
     @Test
     void stepsAreBitIdenticalToLibnd4jsAdamOnOffsetViews() {
@@ -111,9 +105,9 @@ class JavaAdamUpdaterTest {
     void networkTrainsIdenticallyWithGraftsAdamAndSavesAsPlainAdam() throws Exception {
         MultiLayerNetwork dl4j = net();
         MultiLayerNetwork graft = net();
-        System.setProperty(Engine.JAVA_ADAM, "false");
-        assertThat(Engine.attachFastUpdaters(dl4j)).isZero();
-        System.clearProperty(Engine.JAVA_ADAM);
+        try (Engine.Scope s = Engine.use(EngineSettings.builder().javaAdam(false).build())) {
+            assertThat(Engine.attachFastUpdaters(dl4j)).isZero();
+        }
         assertThat(Engine.attachFastUpdaters(graft)).as("two Adam blocks (different rates), the Sgd one left")
                 .isEqualTo(2);
         long sgdBlocks = ((BaseMultiLayerUpdater<?>) graft.getUpdater()).getUpdaterBlocks().stream()
