@@ -37,9 +37,6 @@ public final class CsvData {
     /** A plain decimal number: digits, an optional fraction and exponent; no hex, no suffix, no NaN/Infinity. */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
-    /** A decimal without exponent: labels of this form are compared by value. */
-    private static final Pattern PLAIN_DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)");
-
     private CsvData() {
     }
 
@@ -241,12 +238,14 @@ public final class CsvData {
 
     /**
      * Whether a first line is a header, by its content: it has a name (a cell starting with a letter, {@code _} or a
-     * quote) where the data rows have numbers — in a feature column, or anywhere when its width differs from the
-     * next line's ({@code nextWidth}). A first line with a malformed number ({@code 2o}) and no such name is data,
-     * refused cell by cell; so is a line of another width without names.
+     * quote) in a cell before its last (a labelled file's last cell is the label, which may be text in data rows too),
+     * whether or not its width matches the next line's ({@code nextWidth}, unused: content decides). A first line with a
+     * malformed number ({@code 2o}) and no such name is data, refused cell by cell; so is a line of another width
+     * without names ({@code 1,2,a} above {@code 3,b}: a ragged row).
      */
     private static boolean isHeader(String[] cells, int nextWidth, boolean labelled) {
-        int featureCells = cells.length == nextWidth ? cells.length - (labelled ? 1 : 0) : cells.length;
+        // a label is text in data rows too, so a labelled file's last cell never makes a header
+        int featureCells = cells.length - (labelled ? 1 : 0);
         for (int i = 0; i < featureCells; i++) {
             if (isName(cells[i].trim())) {
                 return true;
@@ -300,8 +299,12 @@ public final class CsvData {
 
     /** A label's class name: numeric labels by value ({@code 2.0} → {@code 2}, {@code 1e1} → {@code 10}). */
     private static String canonicalLabel(String label) {
-        if (PLAIN_DECIMAL.matcher(label).matches() && label.length() <= 64) {
-            String s = new BigDecimal(label).stripTrailingZeros().toPlainString();
+        if (DECIMAL.matcher(label).matches() && label.length() <= 64) {
+            BigDecimal v = new BigDecimal(label).stripTrailingZeros();
+            if (Math.abs(v.scale()) > 64) {
+                return label; // 1e999: a name, not a number to write out
+            }
+            String s = v.toPlainString();
             return s.equals("-0") ? "0" : s;
         }
         return label;
