@@ -11,9 +11,10 @@ import picocli.CommandLine.Parameters;
 /** {@code graft data SPEC}: loads a data spec and describes it, so a spec can be checked before a long run. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = {"Load a data set by spec and print its size, example shape and class counts.",
-            "Specs: digits, digits:0-4, digits:5,7,9, csv:FILE[#CLASSES] (features then label; .gz ok; a header line is",
-            "found by its content), images:DIR (one subfolder per class; every file is decoded once and unreadable ones listed).",
-            "graft data synth OUT.csv makes a large synthetic tabular set to try things with."},
+            "Specs: digits, digits:0-4, digits:5,7,9, csv:FILE[#CLASSES] (features then label; .gz ok; a header line is "
+                + "found by its content), images:DIR (one subfolder per class; every file is decoded once and unreadable "
+                + "ones are listed).",
+            "graft data synth OUT.csv writes a large synthetic tabular set to try things with."},
         subcommands = SynthCommand.class)
 final class DataCommand implements Callable<Integer> {
 

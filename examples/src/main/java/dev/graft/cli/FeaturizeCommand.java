@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
         description = {"Run MODEL up to and including --cut over the data once and store the features in a disk cache.",
             "Running it again reuses the cache; a changed model, cut, data or setting rebuilds it; damaged shards are "
                 + "rebuilt; an interrupted run resumes.",
-            "--export FILE.npz|FILE.csv also writes the features with labels and example ids for other tools (np.load reads",
-            "the .npz: features float32, labels int32, ids and label_names strings).",
-            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]...; --cache may be a Hadoop URI."})
+            "--export FILE.npz|FILE.csv also writes the features with labels and example ids for other tools (np.load reads "
+                + "the .npz: features float32, labels int32, ids and label_names strings).",
+            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]...; --cache may be a "
+                + "Hadoop URI."})
 final class FeaturizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

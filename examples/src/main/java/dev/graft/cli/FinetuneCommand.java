@@ -26,13 +26,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft finetune}: freeze a model through a layer, train a new head on a data set, save the result. */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"Freeze MODEL through --cut, put a new head for the data's classes on top, train it from a feature cache,",
-            "optionally unfreeze the top frozen layers gradually, and save one model that predicts from raw input.",
-            "With --test-fraction a stratified test share is held out first (never trained on, never used for early",
-            "stopping) and scored at the end: accuracy, per-class precision/recall and confusion matrix.",
+        description = {"Train a new head for the data's classes on MODEL frozen through --cut (from a feature cache), optionally "
+                + "unfreeze the top frozen layers gradually, and save one model that predicts from raw input.",
+            "With --test-fraction a stratified test share is held out first (never trained on, never used for early stopping) "
+                + "and scored at the end: accuracy, per-class precision/recall and the confusion matrix.",
             "--standardize scales tabular features by the training split's mean and std, kept in the model card.",
             "Writes OUT.zip, its model card, and a report folder (curves as PNG, index.html).",
-            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]... --cache DIR|URI."})
+            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]... and --cache DIR|URI."})
 final class FinetuneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

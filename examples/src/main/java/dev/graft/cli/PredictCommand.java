@@ -22,12 +22,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft predict}: class predictions of a model for images or the examples of a data spec. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Predict with MODEL: each INPUT is an image file (resized per the model card) or a data spec",
-            "(digits:5-9, csv:FILE, images:DIR) whose examples are all predicted. Prints each input (the file name for images,",
-            "SPEC#ROW for data rows), its top classes and probabilities. A CSV with as many columns as the model has inputs",
-            "has no label column and is scored as is (or say so with --no-labels); for labelled input, the accuracy,",
-            "per-class precision/recall and the confusion matrix follow. --output FILE.csv writes one row per input:",
-            "input, label (empty when unknown), predicted class, and the probability of every class."})
+        description = {"Predict classes with MODEL for image files and data specs (digits:5-9, csv:FILE, images:DIR), printing "
+                + "each input's top classes and probabilities.",
+            "Inputs are named by file name for images, SPEC#ROW for data rows.",
+            "A CSV with as many columns as the model has inputs has no label column and is scored as is (or say so with "
+                + "--no-labels); for labelled input the accuracy, per-class precision/recall and confusion matrix follow.",
+            "--output FILE.csv writes one row per input: input, label (empty when unknown), predicted class, and the "
+                + "probability of every class."})
 final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
