@@ -203,7 +203,7 @@ final class PredictCommand implements Callable<Integer> {
     private void writeCsv(List<Row> rows, List<String> labels, int classes) throws java.io.IOException {
         Path target = output.toAbsolutePath();
         java.nio.file.Files.createDirectories(target.getParent());
-        Path tmp = java.nio.file.Files.createTempFile(target.getParent(), "predictions", ".tmp");
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + System.nanoTime() + ".tmp");
         try {
             try (java.io.BufferedWriter w = java.nio.file.Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.UTF_8)) {
                 StringBuilder h = new StringBuilder("input,label,predicted");

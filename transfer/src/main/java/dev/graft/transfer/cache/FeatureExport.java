@@ -56,7 +56,7 @@ public final class FeatureExport {
         }
         Path target = file.toAbsolutePath();
         Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "export", ".tmp");
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + System.nanoTime() + ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 if (npz) {

@@ -156,6 +156,24 @@ class DataSpecTest {
     }
 
     @Test
+    void syntheticSetsAreReadableBalancedAndReproducible(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.csv.gz");
+        Path b = dir.resolve("b.csv.gz");
+        SyntheticData.writeCsv(a, 1000, 5, 3, 2.0, 7);
+        SyntheticData.writeCsv(b, 1000, 5, 3, 2.0, 7);
+        assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
+        LabeledData d = DataSpec.load("csv:" + a);
+        assertThat(d.size()).isEqualTo(1000);
+        assertThat(d.exampleShape()).containsExactly(5);
+        assertThat(d.classCounts()).containsExactly(334, 333, 333);
+        assertThat(d.notes()).singleElement().asString().contains("x0,x1,x2,x3,x4,label");
+        assertThatThrownBy(() -> SyntheticData.writeCsv(dir.resolve("c.csv"), 10, 2, 1, 1, 0)).hasMessageContaining("at least 2 classes");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a.csv.gz", "b.csv.gz"); // no temp files left
+        }
+    }
+
+    @Test
     void numericLabelsAreOneClassWhateverTheirSpelling(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("spelled.csv");
         Files.write(f, List.of("1,2", "3,2.0", "5,2.00", "6,1e0", "7,1"));
