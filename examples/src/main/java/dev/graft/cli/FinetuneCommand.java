@@ -82,6 +82,10 @@ final class FinetuneCommand implements Callable<Integer> {
             + "the validation split, scored at the end (default: none)")
     Double testFraction;
 
+    @Option(names = "--test", paramLabel = "SPEC", description = "a separate test set (same classes as --data), scored at the end "
+            + "like --test-fraction's share")
+    String testSpec;
+
     @Option(names = "--standardize", description = "tabular data: standardize each feature with the training split's mean "
             + "and std (stored in the model card, applied by predict); also the tabular defaults: --lr " + TABULAR_LR
             + " unless a rate is given, found or preset, and epochs as --epochs says")
@@ -127,6 +131,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "graft finetune needs MODEL, --cut LAYER, --data SPEC and "
                     + "--out OUT.zip (missing: " + String.join(", ", missing()) + "); see graft finetune --help");
         }
+        if (testFraction != null && testSpec != null) {
+            throw new IllegalArgumentException("give either --test-fraction (a share of --data) or --test SPEC (a separate set), not both");
+        }
         if (testFraction != null && !(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("--test-fraction must be between 0 and 1 (exclusive), got " + testFraction);
         }
@@ -168,6 +175,15 @@ final class FinetuneCommand implements Callable<Integer> {
             DataSource[] parts = split(all, testFraction);
             rest = parts[0];
             test = parts[1];
+        } else if (testSpec != null) {
+            test = DataSpec.source(testSpec, base.card(), strict);
+            Models.printNotes(spec, test);
+            Models.requireDataFits(base, model, test, testSpec);
+            if (!test.labels().equals(all.labels())) {
+                throw new IllegalArgumentException("--test " + testSpec + " has classes " + String.join(",", test.labels())
+                        + " but --data " + data + " has " + String.join(",", all.labels())
+                        + "; give a test set with the same classes (or select them with #CLASSES)");
+            }
         }
         DataSource[] tv = split(rest, valFraction);
         DataSource train = tv[0];

@@ -119,6 +119,41 @@ class TabularCliTest {
     }
 
     @Test
+    void aSeparateTestSetIsScoredAndMustHaveTheSameClasses() throws Exception {
+        Path csv = DATA.resolve("iris.csv");
+        List<String> lines = Files.readAllLines(csv);
+        Path train = tmp.resolve("iris-train.csv");
+        Path test = tmp.resolve("iris-test.csv");
+        List<String> tr = new java.util.ArrayList<>(List.of("sepal_length,sepal_width,petal_length,petal_width,species"));
+        List<String> te = new java.util.ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            if (i % 5 == 0) {
+                te.add(lines.get(i));
+            } else {
+                tr.add(lines.get(i).replaceFirst(",(\\d)$", ",$1.0")); // the train file spells labels 0.0, 1.0, 2.0: the same classes
+            }
+        }
+        Files.write(train, tr);
+        Files.write(test, te);
+        Path base = tmp.resolve("st-base.zip");
+        assertThat(CliRun.of("pretrain", "autoencoder", "--data", "csv:" + train, "--standardize", "--widths", "16,8", "--epochs", "2",
+                "--out", base.toString(), "--quiet").code()).isZero();
+        CliRun ft = CliRun.of("finetune", base.toString(), "--cut", "base0", "--data", "csv:" + train, "--test", "csv:" + test,
+                "--standardize", "--epochs", "50", "--out", tmp.resolve("st.zip").toString());
+        assertThat(ft.code()).as(ft.err()).isZero();
+        assertThat(ft.out()).contains("test: 30 held-out examples").containsPattern("; test accuracy 0\\.\\d+ on 30 examples");
+        Path two = tmp.resolve("two-classes.csv");
+        Files.write(two, te.stream().filter(l -> !l.endsWith(",2")).collect(Collectors.toList()));
+        CliRun bad = CliRun.of("finetune", base.toString(), "--cut", "base0", "--data", "csv:" + train, "--test", "csv:" + two,
+                "--out", tmp.resolve("bad.zip").toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("has classes 0,1 but --data").contains("same classes");
+        CliRun both = CliRun.of("finetune", base.toString(), "--cut", "base0", "--data", "csv:" + train, "--test", "csv:" + two,
+                "--test-fraction", "0.2", "--out", tmp.resolve("bad.zip").toString());
+        assertThat(both.err()).contains("not both");
+    }
+
+    @Test
     void listPresetsNeedsNoOtherOption() {
         CliRun r = CliRun.of("finetune", "--list-presets");
         assertThat(r.code()).as(r.err()).isZero();
