@@ -111,7 +111,7 @@ class ImageFolderCliTest {
         assertThat(r.err()).contains("._0.png (macOS AppleDouble").contains("empty.jpg (empty file)")
                 .containsPattern("half\\.jpg \\(truncated or damaged JPEG").contains("corrupt.png (no image reader recognises")
                 .contains("ignored 1 file that are not images");
-        assertThat(r.out()).contains("23 images, 2 classes").contains("17 train, 6 validation");
+        assertThat(r.out()).contains("23 images, 2 classes, 3x8x8, 4 unreadable skipped").contains("17 train, 6 validation");
 
         CliRun strict = CliRun.of("finetune", base.toString(), "--cut", "pool", "--data", "images:" + dir, "--out",
                 tmp.resolve("strict.zip").toString(), "--strict");

@@ -51,11 +51,13 @@ public final class ImageFolderData implements DataSource {
     private final int width;
     private final String description;
     private final List<String> notes;
+    private final int skipped;
     private String fingerprint;
 
     private ImageFolderData(Path root, List<Path> files, int[] labels, List<String> classes, InputLayout layout, int channels,
-            int height, int width, String description, List<String> notes) {
+            int height, int width, String description, List<String> notes, int skipped) {
         this.notes = List.copyOf(notes);
+        this.skipped = skipped;
         this.root = root;
         this.files = List.copyOf(files);
         this.labels = labels;
@@ -175,7 +177,7 @@ public final class ImageFolderData implements DataSource {
                     + "(readable: " + String.join(", ", suffixes()) + ")");
         }
         return new ImageFolderData(dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), classes, layout, channels, height, width,
-                "images:" + dir, notes);
+                "images:" + dir, notes, bad.size());
     }
 
     private static String named(List<String> bad) {
@@ -252,7 +254,8 @@ public final class ImageFolderData implements DataSource {
 
     @Override
     public String describe() {
-        return description + String.format(Locale.ROOT, " (%d images, %d classes, %dx%dx%d)", files.size(), classes.size(), channels, height, width);
+        return description + String.format(Locale.ROOT, " (%d images, %d classes, %dx%dx%d%s)", files.size(), classes.size(), channels,
+                height, width, skipped == 0 ? "" : ", " + skipped + " unreadable skipped");
     }
 
     @Override
@@ -411,7 +414,7 @@ public final class ImageFolderData implements DataSource {
             }
         }
         return new ImageFolderData(root, f, l.stream().mapToInt(Integer::intValue).toArray(), classes, layout, channels, height, width,
-                description + tag, List.of());
+                description + tag, List.of(), 0);
     }
 
     @Override
