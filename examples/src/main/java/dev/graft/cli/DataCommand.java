@@ -35,6 +35,10 @@ final class DataCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return describe(System.out, System.err);
+    }
+
+    private Integer describe(java.io.PrintStream out, java.io.PrintStream err) {
         if (spec == null) {
             throw new picocli.CommandLine.ParameterException(cmd.commandLine(), "graft data needs a SPEC (digits, csv:FILE, images:DIR) "
                     + "or the synth verb; see graft data --help");
@@ -49,9 +53,9 @@ final class DataCommand implements Callable<Integer> {
             }
             // decoded at a nominal size: the model's card sets the real one when the folder is used
             ImageFolderData f = ImageFolderData.open(java.nio.file.Path.of(dir), dev.graft.zoo.InputLayout.NCHW, 3, 8, 8, strict);
-            f.notes().forEach(n -> System.err.println("note: " + n));
-            System.out.println(spec + " (" + f.size() + " readable images, " + f.numClasses() + " classes)");
-            System.out.println("example shape: set by the model's card (resized on reading)");
+            f.notes().forEach(n -> err.println("note: " + n));
+            out.println(spec + " (" + f.size() + " readable images, " + f.numClasses() + " classes)");
+            out.println("example shape: set by the model's card (resized on reading)");
             int[] counts = new int[f.numClasses()];
             for (java.nio.file.Path p : f.files()) {
                 counts[f.labels().indexOf(p.getParent().getFileName().toString())]++;
@@ -60,23 +64,23 @@ final class DataCommand implements Callable<Integer> {
             for (int c = 0; c < counts.length; c++) {
                 sb.append(' ').append(f.labels().get(c)).append('=').append(counts[c]);
             }
-            System.out.println(sb);
+            out.println(sb);
             return 0;
         }
         LabeledData d = DataSpec.load(spec);
-        d.notes().forEach(n -> System.err.println("note: " + n));
+        d.notes().forEach(n -> err.println("note: " + n));
         if (perClass != null) {
             d = d.samplePerClass(perClass, seed);
         }
-        System.out.println(d.describe());
-        System.out.println("example shape: " + java.util.Arrays.toString(d.exampleShape()));
+        out.println(d.describe());
+        out.println("example shape: " + java.util.Arrays.toString(d.exampleShape()));
         int[] counts = d.classCounts();
         StringBuilder sb = new StringBuilder("classes:");
         for (int c = 0; c < counts.length; c++) {
             sb.append(' ').append(d.labels().get(c)).append('=').append(counts[c]);
         }
-        System.out.println(sb);
-        System.out.println("fingerprint: " + d.fingerprint());
+        out.println(sb);
+        out.println("fingerprint: " + d.fingerprint());
         return 0;
     }
 }

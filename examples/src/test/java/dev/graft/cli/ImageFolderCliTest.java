@@ -143,8 +143,25 @@ class ImageFolderCliTest {
 
     @Test
     void dataAndFeaturizeTakeTheSameImageSpec() throws Exception {
-        CliRun d = CliRun.of("data", "images:" + dir);
+        java.io.PrintStream oldOut = System.out;
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        CliRun d;
+        try { // graft data prints on the process's streams
+            System.setOut(new java.io.PrintStream(out, true));
+            System.setErr(new java.io.PrintStream(err, true));
+            d = CliRun.of("data", "images:" + dir);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
         assertThat(d.code()).as(d.err()).isZero();
+        assertThat(out.toString()).contains("(23 readable images, 2 classes)").contains("classes: blue=11 red=12");
+        assertThat(err.toString()).contains("skipped 4 unreadable files of 27");
+        CliRun strict = CliRun.of("data", "images:" + dir, "--strict");
+        assertThat(strict.code()).isEqualTo(2);
+        assertThat(strict.err()).contains("has 4 unreadable files");
         Path npz = tmp.resolve("features.npz");
         CliRun f = CliRun.of("featurize", base.toString(), "--cut", "pool", "--data", "images:" + dir, "--cache",
                 tmp.resolve("fcache").toString(), "--export", npz.toString(), "--quiet");
