@@ -172,7 +172,7 @@ final class FinetuneCommand implements Callable<Integer> {
         DataSource test = null;
         DataSource rest = all;
         if (testFraction != null) {
-            DataSource[] parts = split(all, testFraction);
+            DataSource[] parts = split(all, testFraction, "--test-fraction");
             rest = parts[0];
             test = parts[1];
         } else if (testSpec != null) {
@@ -185,7 +185,7 @@ final class FinetuneCommand implements Callable<Integer> {
                         + "; give a test set with the same classes (or select them with #CLASSES)");
             }
         }
-        DataSource[] tv = split(rest, valFraction);
+        DataSource[] tv = split(rest, valFraction, "--val-fraction");
         DataSource train = tv[0];
         DataSource val = tv[1];
         o.printf(Locale.ROOT, "data: %s -> %d train, %d validation%s, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
@@ -265,13 +265,13 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     /** A stratified split of labelled data or an image folder by {@code fraction}, seeded; {@code [rest, held out]}. */
-    private DataSource[] split(DataSource d, double fraction) {
+    private DataSource[] split(DataSource d, double fraction, String option) {
         if (d instanceof LabeledData) {
-            LabeledData.Split s = ((LabeledData) d).stratifiedSplit(fraction, seed);
+            LabeledData.Split s = ((LabeledData) d).stratifiedSplit(fraction, seed, option);
             return new DataSource[] {s.train(), s.test()};
         }
         if (d instanceof ImageFolderData) {
-            return ((ImageFolderData) d).stratifiedSplit(fraction, seed);
+            return ((ImageFolderData) d).stratifiedSplit(fraction, seed, option);
         }
         return new DataSource[] {d, null};
     }

@@ -154,6 +154,20 @@ class TabularCliTest {
     }
 
     @Test
+    void aTestShareTooLargeForTheDataNamesItsOption() throws Exception {
+        Path csv = tmp.resolve("tiny.csv");
+        Files.write(csv, List.of("a,b,label", "1,2,x", "3,4,x", "5,6,y", "7,8,y"));
+        Path base = tmp.resolve("tiny-base.zip");
+        assertThat(CliRun.of("pretrain", "autoencoder", "--data", "csv:" + csv, "--widths", "4,2", "--epochs", "1",
+                "--out", base.toString(), "--quiet").code()).isZero();
+        CliRun r = CliRun.of("finetune", base.toString(), "--cut", "base0", "--data", "csv:" + csv, "--test-fraction", "0.9",
+                "--out", tmp.resolve("tiny.zip").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("a 0.90 test share leaves none to train on").contains("lower --test-fraction");
+        assertThat(Files.exists(tmp.resolve("tiny.zip"))).isFalse();
+    }
+
+    @Test
     void listPresetsNeedsNoOtherOption() {
         CliRun r = CliRun.of("finetune", "--list-presets");
         assertThat(r.code()).as(r.err()).isZero();

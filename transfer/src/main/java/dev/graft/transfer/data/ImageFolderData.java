@@ -377,6 +377,11 @@ public final class ImageFolderData implements DataSource {
      * second set, chosen with {@code seed}.
      */
     public ImageFolderData[] stratifiedSplit(double testFraction, long seed) {
+        return stratifiedSplit(testFraction, seed, "--val-fraction");
+    }
+
+    /** The same split, naming {@code option} (the setting the user can change) when the share does not fit the data. */
+    public ImageFolderData[] stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
         }
@@ -399,7 +404,7 @@ public final class ImageFolderData implements DataSource {
             total[c] = members.size();
             held[c] = n;
         }
-        Splits.requireBothSides(classes, total, held, testFraction, describe());
+        Splits.requireBothSides(classes, total, held, testFraction, describe(), option);
         String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
         return new ImageFolderData[] {subset(test, false, tag + " train"), subset(test, true, tag + " test")};
     }

@@ -192,6 +192,16 @@ public final class LabeledData implements DataSource {
      * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
      */
     public Split stratifiedSplit(double testFraction, long seed) {
+        return stratifiedSplit(testFraction, seed, "--val-fraction");
+    }
+
+    /**
+     * The same split; a share too small or too large for the data is refused naming {@code option}, the setting the
+     * user can change ({@code --val-fraction}, {@code --test-fraction}).
+     *
+     * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
+     */
+    public Split stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
         }
@@ -209,7 +219,7 @@ public final class LabeledData implements DataSource {
             total[c] = members.size();
             held[c] = nTest;
         }
-        Splits.requireBothSides(labelNames, total, held, testFraction, description);
+        Splits.requireBothSides(labelNames, total, held, testFraction, description, option);
         List<Integer> a = new ArrayList<>();
         List<Integer> b = new ArrayList<>();
         for (int i = 0; i < size(); i++) {
