@@ -7,7 +7,8 @@ import dev.graft.transfer.cache.Featurizer;
 import dev.graft.transfer.cache.Featurizers;
 import dev.graft.transfer.cache.Precision;
 import dev.graft.transfer.data.DataSpec;
-import dev.graft.transfer.data.LabeledData;
+import dev.graft.transfer.cache.FeatureExport;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Progress;
 import java.io.PrintWriter;
@@ -24,7 +25,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "featurize", mixinStandardHelpOptions = true,
         description = {"Run MODEL up to and including --cut over the data once and store the features in a disk cache.",
             "Running it again reuses the cache; a changed model, cut, data or setting rebuilds it; damaged shards are "
-                + "rebuilt; an interrupted run resumes."})
+                + "rebuilt; an interrupted run resumes.",
+            "--export FILE.npz|FILE.csv also writes the features with labels and example ids for other tools (np.load reads "
+                + "the .npz: features float32, labels int32, ids and label_names strings).",
+            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]...; --cache may be a "
+                + "Hadoop URI."})
 final class FeaturizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,7 +44,7 @@ final class FeaturizeCommand implements Callable<Integer> {
             description = "last frozen layer: name or index (MultiLayerNetwork) or vertex name (ComputationGraph)")
     String cut;
 
-    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES]")
+    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES] or images:DIR")
     String data;
 
     @Option(names = "--cache", required = true, paramLabel = "DIR", description = "cache folder (one cache per folder)")
@@ -73,14 +78,25 @@ final class FeaturizeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--export", paramLabel = "FILE", description = "also write the cached features as FILE.npz (NumPy) or FILE.csv, "
+            + "with labels and example ids")
+    Path export;
+
+    @Option(names = "--strict", description = "images:DIR: refuse a folder with unreadable files instead of skipping them")
+    boolean strict;
+
     @Override
     public Integer call() throws Exception {
         if (views != null && augment == null) {
             throw new IllegalArgumentException("--views needs --augment (e.g. --augment noise:0.5 --views " + views + ")");
         }
+        if (export != null && !export.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(npz|csv)")) {
+            throw new IllegalArgumentException("--export must name a .npz or .csv file, got " + export);
+        }
         GraftModel m = Models.load(model, spec, input);
         Featurizer featurizer = Featurizers.cut(m, cut);
-        LabeledData source = DataSpec.load(data);
+        DataSource source = DataSpec.source(data, m.card(), strict);
+        Models.printNotes(spec, source);
         Models.requireDataFits(m, model, source, data);
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
@@ -96,6 +112,10 @@ final class FeaturizeCommand implements Callable<Integer> {
         out.println("data: " + source.describe() + ", " + fc.viewsPerExample() + " view(s) per example, "
                 + fc.size() + " rows of " + Arrays.toString(fc.featureShape()) + " " + fc.precision().name().toLowerCase());
         out.println("key: " + fc.key());
+        if (export != null) {
+            long rows = FeatureExport.write(fc, export);
+            out.println("exported " + rows + " rows of features, labels and ids to " + export);
+        }
         out.flush();
         return 0;
     }

@@ -5,6 +5,7 @@ import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.ImageFolderData;
 import dev.graft.transfer.data.LabeledData;
+import dev.graft.transfer.report.Evaluations;
 import dev.graft.transfer.report.TrainingReport;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
@@ -25,9 +26,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft finetune}: freeze a model through a layer, train a new head on a data set, save the result. */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"Freeze MODEL through --cut, put a new head for the data's classes on top, train it from a feature cache,",
-            "optionally unfreeze the top frozen layers gradually, and save one model that predicts from raw input.",
-            "Writes OUT.zip, its model card, and a report folder (curves as PNG, index.html)."})
+        description = {"Train a new head for the data's classes on MODEL frozen through --cut (from a feature cache), optionally "
+                + "unfreeze the top frozen layers gradually, and save one model that predicts from raw input.",
+            "With --test-fraction a stratified test share is held out first (never trained on, never used for early stopping) "
+                + "and scored at the end: accuracy, per-class precision/recall and the confusion matrix.",
+            "--standardize scales tabular features by the training split's mean and std, kept in the model card.",
+            "Writes OUT.zip, its model card, and a report folder (curves as PNG, index.html).",
+            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]... and --cache DIR|URI."})
 final class FinetuneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -35,16 +40,17 @@ final class FinetuneCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     InputShapeOption input;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card beside it)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card inside or beside it; "
+            + "a plain DL4J zip needs --input-shape)")
     Path model;
 
-    @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "freeze through this layer (name or index); the new top trains above it")
+    @Option(names = "--cut", paramLabel = "LAYER", description = "freeze through this layer (name or index); the new top trains above it")
     String cut;
 
-    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
+    @Option(names = "--data", paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
     String data;
 
-    @Option(names = "--out", required = true, paramLabel = "OUT.zip", description = "where to save the fine-tuned model")
+    @Option(names = "--out", paramLabel = "OUT.zip", description = "where to save the fine-tuned model")
     Path out;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "keep the feature caches here and reuse them (default: a temp folder)")
@@ -68,8 +74,25 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--hidden", paramLabel = "UNITS", description = "add a hidden layer of this width under the new head (shaped by the preset)")
     Integer hidden;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "epochs of head training (default ${DEFAULT-VALUE})")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "N", description = "epochs of head training (default: 10; with --standardize, enough "
+            + "for at least " + MIN_STEPS + " head updates, 10 to " + MAX_AUTO_EPOCHS + " epochs)")
+    Integer epochs;
+
+    @Option(names = "--test-fraction", paramLabel = "F", description = "share of each class held out as a test set before "
+            + "the validation split, scored at the end (default: none)")
+    Double testFraction;
+
+    @Option(names = "--test", paramLabel = "SPEC", description = "a separate test set (same classes as --data), scored at the end "
+            + "like --test-fraction's share")
+    String testSpec;
+
+    @Option(names = "--standardize", description = "tabular data: standardize each feature with the training split's mean "
+            + "and std (stored in the model card, applied by predict); also the tabular defaults: --lr " + TABULAR_LR
+            + " unless a rate is given, found or preset, and epochs as --epochs says")
+    boolean standardize;
+
+    @Option(names = "--strict", description = "images:DIR: refuse a folder with unreadable files instead of skipping them")
+    boolean strict;
 
     @Option(names = "--batch", defaultValue = "32", description = "mini-batch size (default ${DEFAULT-VALUE})")
     int batch;
@@ -86,7 +109,14 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "DIR", description = "report folder (default: OUT-report beside OUT.zip)")
     Path report;
 
-    @Option(names = "--list-presets", description = "list the presets and exit")
+    /** Fewest head updates the default epoch count gives with --standardize (small tabular sets need many epochs). */
+    static final int MIN_STEPS = 3000;
+    /** Most epochs that default gives. */
+    static final int MAX_AUTO_EPOCHS = 1000;
+    /** Learning rate of the new top with --standardize when none is given, found or preset. */
+    static final double TABULAR_LR = 0.01;
+
+    @Option(names = "--list-presets", description = "list the presets and exit (needs no other option)")
     boolean listPresets;
 
     @Override
@@ -96,6 +126,16 @@ final class FinetuneCommand implements Callable<Integer> {
             Presets.all().values().forEach(p -> o.printf(Locale.ROOT, "%-12s %s%n", p.name(), p.description()));
             o.flush();
             return 0;
+        }
+        if (model == null || cut == null || data == null || out == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "graft finetune needs MODEL, --cut LAYER, --data SPEC and "
+                    + "--out OUT.zip (missing: " + String.join(", ", missing()) + "); see graft finetune --help");
+        }
+        if (testFraction != null && testSpec != null) {
+            throw new IllegalArgumentException("give either --test-fraction (a share of --data) or --test SPEC (a separate set), not both");
+        }
+        if (testFraction != null && !(testFraction > 0 && testFraction < 1)) {
+            throw new IllegalArgumentException("--test-fraction must be between 0 and 1 (exclusive), got " + testFraction);
         }
         if (!out.getFileName().toString().endsWith(".zip")) {
             throw new IllegalArgumentException("--out must name a .zip file, got " + out);
@@ -111,7 +151,8 @@ final class FinetuneCommand implements Callable<Integer> {
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
         GraftModel base = Models.load(model, spec, input);
-        DataSource all = DataSpec.source(data, base.card());
+        DataSource all = DataSpec.source(data, base.card(), strict);
+        Models.printNotes(spec, all);
         Models.requireDataFits(base, model, all, data);
         if (all.numClasses() < 2) {
             throw new IllegalArgumentException("data " + data + " has only one class (" + String.join(",", all.labels())
@@ -128,22 +169,39 @@ final class FinetuneCommand implements Callable<Integer> {
             dev.graft.zoo.ParamBudget.require(dev.graft.zoo.ParamBudget.denseStack(features, hidden, all.numClasses()),
                     "--hidden " + hidden + " on " + features + " features at --cut " + cut, "use a narrower hidden layer");
         }
-        DataSource train;
-        DataSource val;
-        if (all instanceof LabeledData) {
-            LabeledData.Split split = ((LabeledData) all).stratifiedSplit(valFraction, seed);
-            train = split.train();
-            val = split.test();
-        } else if (all instanceof ImageFolderData) {
-            ImageFolderData[] parts = ((ImageFolderData) all).stratifiedSplit(valFraction, seed);
-            train = parts[0];
-            val = parts[1];
-        } else {
-            train = all;
-            val = null;
+        DataSource test = null;
+        DataSource rest = all;
+        if (testFraction != null) {
+            DataSource[] parts = split(all, testFraction, "--test-fraction");
+            rest = parts[0];
+            test = parts[1];
+        } else if (testSpec != null) {
+            test = DataSpec.source(testSpec, base.card(), strict);
+            Models.printNotes(spec, test);
+            Models.requireDataFits(base, model, test, testSpec);
+            if (!test.labels().equals(all.labels())) {
+                throw new IllegalArgumentException("--test " + testSpec + " has classes " + String.join(",", test.labels())
+                        + " but --data " + data + " has " + String.join(",", all.labels())
+                        + "; give a test set with the same classes (or select them with #CLASSES)");
+            }
         }
-        o.printf(Locale.ROOT, "data: %s -> %d train, %d validation, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
-                String.join(",", all.labels()));
+        DataSource[] tv = split(rest, valFraction, "--val-fraction");
+        DataSource train = tv[0];
+        DataSource val = tv[1];
+        o.printf(Locale.ROOT, "data: %s -> %d train, %d validation%s, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
+                test == null ? "" : ", " + test.size() + " test", String.join(",", all.labels()));
+        if (standardize) {
+            if (!(train instanceof LabeledData)) {
+                throw new IllegalArgumentException("--standardize is for tabular data (csv:FILE, digits); " + data
+                        + " is read for the model's card, whose normalization applies");
+            }
+            dev.graft.zoo.Normalization n = dev.graft.transfer.data.Standardization.fit((LabeledData) train, base.card().normalization());
+            boolean replaced = base.card().normalization().mean().length > 0;
+            base = base.withCard(base.card().toBuilder().normalization(n).build());
+            o.printf(Locale.ROOT, "standardized %d features with the training split's mean and std (kept in the model card%s)%n",
+                    n.mean().length, replaced ? "; they replace the base card's" : "");
+        }
+        int epochCount = epochs != null ? epochs : standardize ? defaultEpochs(train.size(), batch) : 10;
         TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
         if (hidden != null) {
             plan.dropTop(1);
@@ -152,13 +210,15 @@ final class FinetuneCommand implements Callable<Integer> {
         plan.replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunction.MCXENT);
         GraftModel planned = plan.build().apply(base);
         FineTuner.Builder ft = FineTuner.builder(planned).train(train).validation(val).cacheDirectory(cache).preset(chosen)
-                .epochs(epochs).batchSize(batch).seed(seed).unfreeze(schedule).lrFind(lrFind).oneCycle(oneCycle)
+                .epochs(epochCount).batchSize(batch).seed(seed).unfreeze(schedule).lrFind(lrFind).oneCycle(oneCycle)
                 .log(line -> {
                     o.println(line);
                     o.flush();
                 });
         if (lr != null) {
             ft.learningRate(lr);
+        } else if (standardize && !lrFind && (chosen == null || (chosen.updater() == null && chosen.schedule() == null))) {
+            ft.learningRate(TABULAR_LR);
         }
         if (patience != null) {
             ft.patience(patience);
@@ -166,19 +226,59 @@ final class FinetuneCommand implements Callable<Integer> {
         FineTuneResult r = ft.build().run();
         GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
                 + " --data " + data).build()).save(out);
+        org.nd4j.evaluation.classification.Evaluation testEval = test == null ? null : Evaluations.evaluate(saved, test, 64);
         TrainingReport.Files files;
         try {
-            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data);
+            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data, testEval);
         } catch (java.io.IOException e) {
             throw new java.io.IOException("the model was saved to " + out + ", but its report could not be written in "
                     + reportDir + " (" + dev.graft.zoo.InputFiles.describe(e) + "); free space there or choose another "
                     + "folder with --report DIR", e);
         }
+        if (testEval != null) {
+            o.printf(Locale.ROOT, "test: %d held-out examples%n%s", test.size(), Evaluations.text(testEval));
+        }
         if (r.evaluation() != null) {
-            o.printf(Locale.ROOT, "validation accuracy %.4f (epoch %d kept)%n", r.evaluation().accuracy(), r.bestEpoch());
+            o.printf(Locale.ROOT, "validation accuracy %.4f (epoch %d kept)%s%n", r.evaluation().accuracy(), r.bestEpoch(),
+                    testEval == null ? "" : String.format(Locale.ROOT, "; test accuracy %.4f on %d examples", testEval.accuracy(), test.size()));
         }
         o.printf("saved %s%nreport %s%n", out, files.html());
         o.flush();
         return 0;
+    }
+
+    private java.util.List<String> missing() {
+        java.util.List<String> m = new java.util.ArrayList<>();
+        if (model == null) {
+            m.add("MODEL");
+        }
+        if (cut == null) {
+            m.add("--cut");
+        }
+        if (data == null) {
+            m.add("--data");
+        }
+        if (out == null) {
+            m.add("--out");
+        }
+        return m;
+    }
+
+    /** A stratified split of labelled data or an image folder by {@code fraction}, seeded; {@code [rest, held out]}. */
+    private DataSource[] split(DataSource d, double fraction, String option) {
+        if (d instanceof LabeledData) {
+            LabeledData.Split s = ((LabeledData) d).stratifiedSplit(fraction, seed, option);
+            return new DataSource[] {s.train(), s.test()};
+        }
+        if (d instanceof ImageFolderData) {
+            return ((ImageFolderData) d).stratifiedSplit(fraction, seed, option);
+        }
+        return new DataSource[] {d, null};
+    }
+
+    /** Epochs with --standardize when none are given: enough for {@link #MIN_STEPS} updates, 10 to {@link #MAX_AUTO_EPOCHS}. */
+    static int defaultEpochs(int trainExamples, int batch) {
+        long perEpoch = Math.max(1, (trainExamples + (long) batch - 1) / batch);
+        return (int) Math.max(10, Math.min(MAX_AUTO_EPOCHS, (MIN_STEPS + perEpoch - 1) / perEpoch));
     }
 }

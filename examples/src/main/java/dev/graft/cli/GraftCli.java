@@ -78,7 +78,8 @@ public final class GraftCli implements Callable<Integer> {
         }
         String msg = e instanceof java.io.IOException io ? InputFiles.describe(io)
                 : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        err.println("graft " + cl.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
+        // the verb's full name: "graft pretrain autoencoder", "graft zoo add"
+        err.println(cl.getCommandSpec().qualifiedName(" ") + ": error: " + msg.lines().findFirst().orElse(msg));
         err.flush();
         boolean userError = e instanceof IllegalArgumentException || e instanceof java.io.IOException
                 || e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException;

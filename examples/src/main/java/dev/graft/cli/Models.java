@@ -56,6 +56,20 @@ final class Models {
         m.warnings().forEach(w -> warn(spec, w));
     }
 
+    /** Prints what reading a data source skipped or assumed ({@link dev.graft.transfer.data.DataSource#notes()}) as {@code note:} lines on stderr. */
+    static void printNotes(CommandSpec spec, dev.graft.transfer.data.DataSource data) {
+        PrintWriter err = spec.commandLine().getErr();
+        data.notes().forEach(n -> err.println("note: " + n));
+        err.flush();
+    }
+
+    /** Prints one {@code note: ...} line on the command's stderr. */
+    static void note(CommandSpec spec, String line) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("note: " + line);
+        err.flush();
+    }
+
     /** Prints one {@code warning: ...} line on the command's stderr. */
     static void warn(CommandSpec spec, String line) {
         PrintWriter err = spec.commandLine().getErr();

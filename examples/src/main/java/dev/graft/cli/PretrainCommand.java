@@ -72,16 +72,27 @@ final class PretrainCommand implements Callable<Integer> {
                 description = "Multiply raw inputs by S (recorded in the card). Default: 1/16 for digits, 1 otherwise.")
         Double scale;
 
+        @Option(names = "--standardize",
+                description = "Tabular data: standardize each feature with the data's mean and std (recorded in the card; finetune's "
+                        + "--standardize later replaces them with its training split's).")
+        boolean standardize;
+
         @Option(names = "--quiet", description = "No progress bars.")
         boolean quiet;
 
+        private LabeledData loaded;
+
         LabeledData load() {
-            return DataSpec.load(data);
+            if (loaded == null) {
+                loaded = DataSpec.load(data);
+                loaded.notes().forEach(n -> System.err.println("note: " + n));
+            }
+            return loaded;
         }
 
         Normalization normalization() {
             double s = scale != null ? scale : data.trim().startsWith("digits") ? 1 / DataSpec.DIGITS_MAX : 1.0;
-            return Normalization.scale(s);
+            return standardize ? dev.graft.transfer.data.Standardization.fit(load(), Normalization.scale(s)) : Normalization.scale(s);
         }
 
         Activation activation() {

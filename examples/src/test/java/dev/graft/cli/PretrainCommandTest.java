@@ -49,7 +49,7 @@ class PretrainCommandTest {
         String out = dir.resolve("b.zip").toString();
         StringWriter err = new StringWriter();
         assertThat(run(err, "pretrain", "margin", "--data", "digits:0-1", "--out", out, "--margin", "0", "--quiet")).isEqualTo(2);
-        assertThat(err.toString().trim()).isEqualTo("graft margin: error: ranking margin must be a positive number, got 0.0");
+        assertThat(err.toString().trim()).isEqualTo("graft pretrain margin: error: ranking margin must be a positive number, got 0.0");
         err = new StringWriter();
         assertThat(run(err, "pretrain", "corruption", "--data", "digits:0-1", "--out", out, "--corrupt", "patch:3", "--quiet"))
                 .isEqualTo(2);
@@ -75,7 +75,7 @@ class PretrainCommandTest {
         StringWriter err = new StringWriter();
         assertThat(run(err, "pretrain", "autoencoder", "--data", "csv:" + data, "--out", out.toString(), "--epochs", "2",
                 "--widths", "4", "--quiet")).isEqualTo(2);
-        assertThat(err.toString().strip()).startsWith("graft autoencoder: error: pretraining autoencoder diverged: loss ")
+        assertThat(err.toString().strip()).startsWith("graft pretrain autoencoder: error: pretraining autoencoder diverged: loss ")
                 .contains("csv:" + data).contains("nothing was saved").contains("--scale").doesNotContain("\n");
         assertThat(out).doesNotExist();
     }

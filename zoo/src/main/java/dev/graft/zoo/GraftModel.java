@@ -281,7 +281,8 @@ public final class GraftModel {
         long outputs = NetworkShapes.outputSize(net);
         warnings.add(zip + " has no model card (a plain DL4J zip): assumed " + input + ", no input normalization, "
                 + (outputs > 0 ? outputs + " unnamed outputs" : "unnamed outputs")
-                + "; to state them, save it with Graft or write " + ModelCard.besides(zip).getFileName() + " beside it");
+                + "; to state them, give --input-shape SHAPE [--layout L] on the command line (e.g. --input-shape 3,224,224), "
+                + "save it with Graft, or write " + ModelCard.besides(zip).getFileName() + " beside it");
         return b.build();
     }
 

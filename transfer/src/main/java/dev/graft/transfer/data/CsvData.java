@@ -37,9 +37,6 @@ public final class CsvData {
     /** A plain decimal number: digits, an optional fraction and exponent; no hex, no suffix, no NaN/Infinity. */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
-    /** A decimal without exponent: labels of this form are compared by value. */
-    private static final Pattern PLAIN_DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)");
-
     private CsvData() {
     }
 
@@ -67,11 +64,105 @@ public final class CsvData {
     /** Reads CSV from a stream; {@code name} is used in messages. */
     static LabeledData read(InputStream raw, String name, boolean gzip, int expectedColumns, String description)
             throws IOException {
+        Table t = parse(raw, name, gzip, expectedColumns, true);
+        List<String> names = sortedLabels(t.labelText);
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            index.put(names.get(k), k);
+        }
+        int[] labels = t.labelText.stream().mapToInt(index::get).toArray();
+        return new LabeledData(t.features(), labels, names, description, t.notes);
+    }
+
+    /**
+     * Reads a CSV file of feature rows without a label column (rows to predict), with the same cell rules and header
+     * detection as labelled files.
+     *
+     * @param features number of feature columns every row must have
+     * @throws DataSpecException for a missing or unreadable file, or a malformed line or cell
+     */
+    public static Unlabelled readUnlabelled(Path file, int features) {
+        try {
+            InputFiles.requireReadableFile(file, "CSV file");
+        } catch (IOException e) {
+            throw new DataSpecException(e.getMessage(), e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            Table t = parse(in, file.toString(), file.toString().endsWith(".gz"), features, false);
+            return new Unlabelled(t.features(), t.lines.stream().mapToInt(Integer::intValue).toArray(), t.notes);
+        } catch (IOException e) {
+            throw new DataSpecException("cannot read CSV file " + file + ": " + InputFiles.describe(e), e);
+        }
+    }
+
+    /**
+     * The number of columns of a CSV file's data rows (its header, if any, not counted), for telling a labelled file
+     * ({@code features + 1} columns) from an unlabelled one.
+     *
+     * @throws DataSpecException for a missing, unreadable or empty file
+     */
+    public static int dataColumns(Path file) {
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            List<String[]> firstTwo = new ArrayList<>();
+            String line;
+            boolean bom = true;
+            while (firstTwo.size() < 2 && (line = r.readLine()) != null) {
+                if (bom && line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+                bom = false;
+                if (!line.isBlank()) {
+                    firstTwo.add(line.split(",", -1));
+                }
+            }
+            if (firstTwo.isEmpty()) {
+                throw new DataSpecException(file + " has no data rows");
+            }
+            if (firstTwo.size() == 2) {
+                return firstTwo.get(1).length;
+            }
+            return firstTwo.get(0).length;
+        } catch (IOException e) {
+            throw new DataSpecException("cannot read CSV file " + file + ": " + InputFiles.describe(e), e);
+        }
+    }
+
+    /**
+     * Feature rows read without labels.
+     *
+     * @param features {@code [rows, columns]} float features
+     * @param lines    the file line of each row (1-based), for naming rows in output
+     * @param notes    what reading skipped (a header line), said once
+     */
+    public record Unlabelled(org.nd4j.linalg.api.ndarray.INDArray features, int[] lines, List<String> notes) {
+    }
+
+    /** Parsed rows: features, label text (labelled files only), the line of each row, and notes. */
+    private record Table(List<float[]> rows, List<String> labelText, List<Integer> lines, List<String> notes) {
+        org.nd4j.linalg.api.ndarray.INDArray features() {
+            return Nd4j.create(rows.toArray(new float[0][])).castTo(DataType.FLOAT);
+        }
+    }
+
+    /**
+     * The parser behind both readers. The first non-blank line is a header when its content says so (see
+     * {@link #isHeader}); that decision waits for the second line, so a header of another width (scikit-learn's
+     * {@code 178,13,class_0,class_1,class_2} above 14-column rows) is recognised too. A skipped header is reported
+     * once in the notes.
+     */
+    private static Table parse(InputStream raw, String name, boolean gzip, int expectedColumns, boolean labelled)
+            throws IOException {
         InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
         List<float[]> rows = new ArrayList<>();
         List<String> labelText = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         int columns = expectedColumns;
-        boolean first = true;
+        String[] pending = null; // the first non-blank line, until the second one says whether it is a header
+        int pendingLine = 0;
+        boolean decided = false;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             int lineNo = 0;
@@ -84,57 +175,89 @@ public final class CsvData {
                     continue;
                 }
                 String[] cells = line.split(",", -1);
-                if (columns < 0) {
-                    columns = cells.length;
-                    if (columns < 2) {
-                        throw new DataSpecException(name + " line " + lineNo + " has " + cells.length
-                                + " column; a labelled CSV needs feature columns and a label column");
+                if (!decided) {
+                    if (pending == null) {
+                        pending = cells;
+                        pendingLine = lineNo;
+                        continue;
+                    }
+                    decided = true;
+                    if (isHeader(pending, cells.length, labelled)) {
+                        notes.add(name + ": line " + pendingLine + " skipped as a header (" + abbreviate(String.join(",", pending)) + ")");
+                    } else {
+                        columns = addRow(pending, pendingLine, columns, name, labelled, rows, labelText, lines);
                     }
                 }
-                if (cells.length != columns) {
-                    throw new DataSpecException(name + " line " + lineNo + " has " + cells.length + " columns, expected "
-                            + columns + " (" + (columns - 1) + " features, then the label)");
-                }
-                boolean header = first && isHeader(cells); // only the first non-blank line can be a header
-                first = false;
-                if (header) {
-                    continue;
-                }
-                float[] f = new float[columns - 1];
-                for (int i = 0; i < f.length; i++) {
-                    f[i] = parseCell(cells[i], name, lineNo, i + 1);
-                }
-                String label = cells[columns - 1].trim();
-                if (label.isEmpty()) {
-                    throw new DataSpecException(name + " line " + lineNo + " has an empty label (column " + columns
-                            + "); give every row its class in the last column");
-                }
-                rows.add(f);
-                labelText.add(canonicalLabel(label));
+                columns = addRow(cells, lineNo, columns, name, labelled, rows, labelText, lines);
+            }
+        }
+        if (!decided && pending != null) {
+            if (isHeader(pending, pending.length, labelled)) {
+                notes.add(name + ": line " + pendingLine + " skipped as a header (" + abbreviate(String.join(",", pending)) + ")");
+            } else {
+                addRow(pending, pendingLine, columns, name, labelled, rows, labelText, lines);
             }
         }
         if (rows.isEmpty()) {
             throw new DataSpecException(name + " has no data rows");
         }
-        List<String> names = sortedLabels(labelText);
-        java.util.Map<String, Integer> index = new java.util.HashMap<>();
-        for (int k = 0; k < names.size(); k++) {
-            index.put(names.get(k), k);
-        }
-        int[] labels = labelText.stream().mapToInt(index::get).toArray();
-        float[][] matrix = rows.toArray(new float[0][]);
-        return new LabeledData(Nd4j.create(matrix).castTo(DataType.FLOAT), labels, names, description);
+        return new Table(rows, labelText, lines, notes);
     }
 
-    /** A header line: none of its feature cells is a number (one number among text is a typo, not a header). */
-    private static boolean isHeader(String[] cells) {
-        for (int i = 0; i < cells.length - 1; i++) {
-            String c = cells[i].trim();
-            if (c.isEmpty() || DECIMAL.matcher(c).matches() || looksNumeric(c)) {
-                return false;
+    /** Parses one data line into the lists; returns the column count all lines must have. */
+    private static int addRow(String[] cells, int lineNo, int columns, String name, boolean labelled, List<float[]> rows,
+            List<String> labelText, List<Integer> lines) {
+        int labelColumns = labelled ? 1 : 0;
+        if (columns < 0) {
+            columns = cells.length;
+            if (columns < 1 + labelColumns) {
+                throw new DataSpecException(name + " line " + lineNo + " has " + cells.length
+                        + " column; a labelled CSV needs feature columns and a label column");
             }
         }
-        return true;
+        if (cells.length != columns) {
+            throw new DataSpecException(name + " line " + lineNo + " has " + cells.length + " columns, expected " + columns
+                    + (labelled ? " (" + (columns - 1) + " features, then the label)" : " features (no label column)"));
+        }
+        float[] f = new float[columns - labelColumns];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = parseCell(cells[i], name, lineNo, i + 1);
+        }
+        if (labelled) {
+            String label = cells[columns - 1].trim();
+            if (label.isEmpty()) {
+                throw new DataSpecException(name + " line " + lineNo + " has an empty label (column " + columns
+                        + "); give every row its class in the last column");
+            }
+            labelText.add(canonicalLabel(label));
+        }
+        rows.add(f);
+        lines.add(lineNo);
+        return columns;
+    }
+
+    /**
+     * Whether a first line is a header, by its content: it has a name (a cell starting with a letter, {@code _} or a
+     * quote) in a cell before its last (a labelled file's last cell is the label, which may be text in data rows too),
+     * whether or not its width matches the next line's ({@code nextWidth}, unused: content decides). A first line with a
+     * malformed number ({@code 2o}) and no such name is data, refused cell by cell; so is a line of another width
+     * without names ({@code 1,2,a} above {@code 3,b}: a ragged row).
+     */
+    private static boolean isHeader(String[] cells, int nextWidth, boolean labelled) {
+        // a label is text in data rows too, so a labelled file's last cell never makes a header
+        int featureCells = cells.length - (labelled ? 1 : 0);
+        for (int i = 0; i < featureCells; i++) {
+            if (isName(cells[i].trim())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A column or class name, not a number or a malformed one: starts with a letter, {@code _} or a quote. */
+    private static boolean isName(String c) {
+        return !c.isEmpty() && (Character.isLetter(c.charAt(0)) || c.charAt(0) == '_' || c.charAt(0) == '"'
+                || c.charAt(0) == '\'') && !looksNumeric(c);
     }
 
     /** Cells such as {@code nan}, {@code inf}, {@code 0x1p3}, {@code 1.5f}: numbers Java would parse, refused by name. */
@@ -176,8 +299,12 @@ public final class CsvData {
 
     /** A label's class name: numeric labels by value ({@code 2.0} → {@code 2}, {@code 1e1} → {@code 10}). */
     private static String canonicalLabel(String label) {
-        if (PLAIN_DECIMAL.matcher(label).matches() && label.length() <= 64) {
-            String s = new BigDecimal(label).stripTrailingZeros().toPlainString();
+        if (DECIMAL.matcher(label).matches() && label.length() <= 64) {
+            BigDecimal v = new BigDecimal(label).stripTrailingZeros();
+            if (Math.abs(v.scale()) > 64) {
+                return label; // 1e999: a name, not a number to write out
+            }
+            String s = v.toPlainString();
             return s.equals("-0") ? "0" : s;
         }
         return label;

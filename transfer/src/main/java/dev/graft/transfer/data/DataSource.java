@@ -33,6 +33,11 @@ public interface DataSource {
      */
     DataSetIterator iterator(int batchSize);
 
+    /** What reading the data skipped or assumed (a header line, unreadable files), one line each; empty if nothing. */
+    default List<String> notes() {
+        return List.of();
+    }
+
     /** Number of classes. */
     default int numClasses() {
         return labels().size();

@@ -73,12 +73,22 @@ public final class DataSpec {
      * @throws DataSpecException if the spec is malformed or names missing data
      */
     public static DataSource source(String spec, ModelCard card) {
+        return source(spec, card, false);
+    }
+
+    /**
+     * The data source a spec names, as {@link #source(String, ModelCard)}; with {@code strict}, an image folder with
+     * unreadable files is refused (all of them named) instead of read without them.
+     *
+     * @throws DataSpecException if the spec is malformed or names missing data
+     */
+    public static DataSource source(String spec, ModelCard card, boolean strict) {
         if (spec != null && spec.trim().startsWith("images:")) {
             String dir = spec.trim().substring(7);
             if (dir.isBlank()) {
                 throw new DataSpecException("data spec '" + spec + "' names no folder; use images:DIR (one subfolder per class)");
             }
-            return ImageFolderData.open(Path.of(dir), card);
+            return ImageFolderData.open(Path.of(dir), card, strict);
         }
         return load(spec);
     }

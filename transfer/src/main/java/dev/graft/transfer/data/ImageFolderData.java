@@ -30,12 +30,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * Labelled images in a folder, one subfolder per class ({@code DIR/cat/1.jpg}, {@code DIR/dog/7.png}), read
  * and resized to the model card's input shape as they are iterated — so a folder larger than memory streams.
  *
- * <p>Classes are the subfolder names in sorted order; images are PNG, JPEG, BMP or GIF files, sorted by name.
+ * <p>Classes are the subfolder names in sorted order; images are the files of every format ImageIO reads here (PNG,
+ * JPEG, BMP, GIF, and TIFF and WebP through the TwelveMonkeys plug-ins), sorted by name. Opening a folder decodes
+ * every image once: empty files, macOS AppleDouble files ({@code ._x.jpg}), files no reader decodes and truncated
+ * images (a reader's warning, such as a JPEG's premature end) are all listed in one go and skipped (they are named in
+ * {@link #notes()}), or refused together with {@code strict}; files of other types are counted and ignored.
  * Examples come out raw (pixel values 0..255, RGB, or luminance for one channel) in the card's layout; the
  * card's normalization is applied later, by the model. Spec: {@code images:DIR}.
  */
 public final class ImageFolderData implements DataSource {
-    private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+    /** Most bad files named one by one in a message; the rest are counted. */
+    private static final int MAX_NAMED = 50;
     private final Path root;
     private final List<Path> files;
     private final int[] labels;
@@ -45,10 +50,14 @@ public final class ImageFolderData implements DataSource {
     private final int height;
     private final int width;
     private final String description;
+    private final List<String> notes;
+    private final int skipped;
     private String fingerprint;
 
     private ImageFolderData(Path root, List<Path> files, int[] labels, List<String> classes, InputLayout layout, int channels,
-            int height, int width, String description) {
+            int height, int width, String description, List<String> notes, int skipped) {
+        this.notes = List.copyOf(notes);
+        this.skipped = skipped;
         this.root = root;
         this.files = List.copyOf(files);
         this.labels = labels;
@@ -66,10 +75,22 @@ public final class ImageFolderData implements DataSource {
      * @throws DataSpecException if the folder is missing or has no classes or images, or the card has no image input
      */
     public static ImageFolderData open(Path dir, ModelCard card) {
+        return open(dir, card, false);
+    }
+
+    /**
+     * Scans {@code dir} as {@link #open(Path, ModelCard)} does; with {@code strict}, any unreadable image file is an
+     * error (listing them all) instead of being skipped.
+     *
+     * @throws DataSpecException if the folder is missing, has no classes or images, the card has no image input, or
+     *     (strict) a file cannot be read
+     */
+    public static ImageFolderData open(Path dir, ModelCard card, boolean strict) {
         long[] s = card.inputShape();
         if (s.length != 3 || (card.layout() != InputLayout.NCHW && card.layout() != InputLayout.NHWC)) {
             throw new DataSpecException("images:" + dir + " needs a model with an image input (NCHW or NHWC shape in its model card); model '"
-                    + card.name() + "' takes " + Arrays.toString(s) + " " + card.layout());
+                    + card.name() + "' takes " + Arrays.toString(s) + " " + card.layout() + " (a plain DL4J zip without a card: "
+                    + "give --input-shape C,H,W [--layout nhwc])");
         }
         int c = (int) (card.layout() == InputLayout.NCHW ? s[0] : s[2]);
         int h = (int) (card.layout() == InputLayout.NCHW ? s[1] : s[0]);
@@ -77,11 +98,20 @@ public final class ImageFolderData implements DataSource {
         if (c != 1 && c != 3) {
             throw new DataSpecException("images:" + dir + ": model '" + card.name() + "' takes " + c + " channels; image folders give 1 (grey) or 3 (RGB)");
         }
-        return open(dir, card.layout(), c, h, w);
+        return open(dir, card.layout(), c, h, w, strict);
     }
 
-    /** Scans {@code dir} for images of the given size and layout. */
+    /** Scans {@code dir} for images of the given size and layout, skipping unreadable files. */
     public static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width) {
+        return open(dir, layout, channels, height, width, false);
+    }
+
+    /**
+     * Scans {@code dir} for images of the given size and layout.
+     *
+     * @param strict refuse (listing every bad file) instead of skipping unreadable files
+     */
+    public static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width, boolean strict) {
         try {
             dev.graft.zoo.InputFiles.requireReadableFolder(dir, "image folder");
         } catch (IOException e) {
@@ -90,16 +120,36 @@ public final class ImageFolderData implements DataSource {
         List<String> classes = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        int ignored = 0;
         try (Stream<Path> sub = Files.list(dir)) {
-            List<Path> dirs = sub.filter(Files::isDirectory).sorted().toList();
+            List<Path> dirs = sub.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().startsWith(".")).sorted().toList();
             for (Path d : dirs) {
                 dev.graft.zoo.InputFiles.requireReadableFolder(d, "class folder");
-                List<Path> imgs;
+                List<Path> candidates;
                 try (Stream<Path> f = Files.list(d)) {
-                    imgs = f.filter(Files::isRegularFile).filter(ImageFolderData::isImage).sorted().toList();
+                    candidates = f.filter(Files::isRegularFile).sorted().toList();
+                }
+                List<Path> imgs = new ArrayList<>();
+                for (Path p : candidates) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith("._")) {
+                        bad.add(p + " (macOS AppleDouble metadata, not an image)");
+                    } else if (!isImage(p)) {
+                        ignored++;
+                    } else {
+                        String problem = problem(p);
+                        if (problem == null) {
+                            imgs.add(p);
+                        } else {
+                            bad.add(p + " (" + problem + ")");
+                        }
+                    }
                 }
                 if (imgs.isEmpty()) {
-                    throw new DataSpecException("class folder " + d + " has no images (" + String.join(", ", EXTENSIONS) + ")");
+                    throw new DataSpecException("class folder " + d + " has no readable images (" + String.join(", ", suffixes()) + ")"
+                            + (bad.isEmpty() ? "" : "; unreadable: " + named(bad)));
                 }
                 classes.add(d.getFileName().toString());
                 for (Path p : imgs) {
@@ -114,18 +164,98 @@ public final class ImageFolderData implements DataSource {
             throw new DataSpecException("image folder " + dir + " needs one subfolder per class, at least two; found "
                     + (classes.isEmpty() ? "none" : "only '" + classes.get(0) + "'"));
         }
+        if (!bad.isEmpty() && strict) {
+            throw new DataSpecException("images:" + dir + " has " + bad.size() + " unreadable file" + (bad.size() == 1 ? "" : "s")
+                    + ": " + named(bad) + "; remove or repair them, or drop --strict to skip them");
+        }
+        if (!bad.isEmpty()) {
+            notes.add("images:" + dir + ": skipped " + bad.size() + " unreadable file" + (bad.size() == 1 ? "" : "s") + " of "
+                    + (bad.size() + files.size()) + ": " + named(bad));
+        }
+        if (ignored > 0) {
+            notes.add("images:" + dir + ": ignored " + ignored + " file" + (ignored == 1 ? "" : "s") + " that are not images by name "
+                    + "(readable: " + String.join(", ", suffixes()) + ")");
+        }
         return new ImageFolderData(dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), classes, layout, channels, height, width,
-                "images:" + dir);
+                "images:" + dir, notes, bad.size());
+    }
+
+    private static String named(List<String> bad) {
+        return bad.size() <= MAX_NAMED ? String.join("; ", bad)
+                : String.join("; ", bad.subList(0, MAX_NAMED)) + "; and " + (bad.size() - MAX_NAMED) + " more";
+    }
+
+    /** File name suffixes ImageIO has a reader for here (lower case, sorted). */
+    public static List<String> suffixes() {
+        return Arrays.stream(ImageIO.getReaderFileSuffixes()).map(x -> x.toLowerCase(Locale.ROOT)).filter(x -> !x.isEmpty())
+                .distinct().sorted().toList();
     }
 
     private static boolean isImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return EXTENSIONS.stream().anyMatch(n::endsWith);
+        int dot = n.lastIndexOf('.');
+        return dot >= 0 && suffixes().contains(n.substring(dot + 1));
+    }
+
+    /** Why a file cannot be used as an image (empty, undecodable, truncated), or null if it decodes cleanly. */
+    private static String problem(Path p) {
+        try {
+            if (Files.size(p) == 0) {
+                return "empty file";
+            }
+            decode(p);
+            return null;
+        } catch (DataSpecException e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            return "cannot read: " + dev.graft.zoo.InputFiles.describe(e);
+        }
+    }
+
+    /**
+     * Decodes the first image of a file with the first ImageIO reader that takes it; a reader warning (a JPEG's
+     * premature end, a damaged segment) or an exception is an error — a partial image is never accepted.
+     *
+     * @throws DataSpecException (message without the file name) if no reader takes it, it fails or warns
+     */
+    private static BufferedImage decode(Path p) throws IOException {
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(p.toFile())) {
+            if (in == null) {
+                throw new IOException("cannot open " + p);
+            }
+            java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DataSpecException("no image reader recognises its content (readable: " + String.join(", ", suffixes()) + ")");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            try {
+                reader.setInput(in, true, true);
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new DataSpecException("truncated or damaged " + reader.getFormatName() + ": " + warnings.get(0));
+                }
+                if (img == null || img.getWidth() <= 0 || img.getHeight() <= 0) {
+                    throw new DataSpecException("decodes to no image");
+                }
+                return img;
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof DataSpecException) {
+                    throw e;
+                }
+                String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                throw new DataSpecException("cannot decode " + reader.getFormatName() + ": " + m);
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     @Override
     public String describe() {
-        return description + String.format(Locale.ROOT, " (%d images, %d classes, %dx%dx%d)", files.size(), classes.size(), channels, height, width);
+        return description + String.format(Locale.ROOT, " (%d images, %d classes, %dx%dx%d%s)", files.size(), classes.size(), channels,
+                height, width, skipped == 0 ? "" : ", " + skipped + " unreadable skipped");
     }
 
     @Override
@@ -153,6 +283,11 @@ public final class ImageFolderData implements DataSource {
     @Override
     public int size() {
         return files.size();
+    }
+
+    @Override
+    public List<String> notes() {
+        return notes;
     }
 
     @Override
@@ -193,12 +328,11 @@ public final class ImageFolderData implements DataSource {
     private static INDArray readImage(Path p, InputLayout layout, int channels, int height, int width) {
         BufferedImage img;
         try {
-            img = ImageIO.read(p.toFile());
-        } catch (IOException e) {
+            img = decode(p);
+        } catch (DataSpecException e) {
             throw new DataSpecException("cannot read image " + p + ": " + e.getMessage());
-        }
-        if (img == null) {
-            throw new DataSpecException("cannot read image " + p + ": not a PNG, JPEG, BMP or GIF image");
+        } catch (IOException e) {
+            throw new DataSpecException("cannot read image " + p + ": " + dev.graft.zoo.InputFiles.describe(e));
         }
         BufferedImage scaled = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = scaled.createGraphics();
@@ -243,6 +377,11 @@ public final class ImageFolderData implements DataSource {
      * second set, chosen with {@code seed}.
      */
     public ImageFolderData[] stratifiedSplit(double testFraction, long seed) {
+        return stratifiedSplit(testFraction, seed, "--val-fraction");
+    }
+
+    /** The same split, naming {@code option} (the setting the user can change) when the share does not fit the data. */
+    public ImageFolderData[] stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
         }
@@ -265,7 +404,7 @@ public final class ImageFolderData implements DataSource {
             total[c] = members.size();
             held[c] = n;
         }
-        Splits.requireBothSides(classes, total, held, testFraction, describe());
+        Splits.requireBothSides(classes, total, held, testFraction, describe(), option);
         String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
         return new ImageFolderData[] {subset(test, false, tag + " train"), subset(test, true, tag + " test")};
     }
@@ -280,7 +419,7 @@ public final class ImageFolderData implements DataSource {
             }
         }
         return new ImageFolderData(root, f, l.stream().mapToInt(Integer::intValue).toArray(), classes, layout, channels, height, width,
-                description + tag);
+                description + tag, List.of(), 0);
     }
 
     @Override

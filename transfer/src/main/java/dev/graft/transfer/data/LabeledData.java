@@ -27,6 +27,7 @@ public final class LabeledData implements DataSource {
     private final int[] labels;
     private final List<String> labelNames;
     private final String description;
+    private final List<String> notes;
     private String fingerprint;
 
     /**
@@ -38,6 +39,15 @@ public final class LabeledData implements DataSource {
      * @param description how this set was made, for reports
      */
     public LabeledData(INDArray features, int[] labels, List<String> labelNames, String description) {
+        this(features, labels, labelNames, description, List.of());
+    }
+
+    /**
+     * Creates a data set with notes on how it was read (e.g. a skipped header line), said once by the CLI.
+     *
+     * @param notes one line each; not carried into subsets
+     */
+    public LabeledData(INDArray features, int[] labels, List<String> labelNames, String description, List<String> notes) {
         if (features.rank() < 2) {
             throw new IllegalArgumentException("features need a batch dimension and at least one feature dimension, got shape "
                     + Arrays.toString(features.shape()));
@@ -56,6 +66,12 @@ public final class LabeledData implements DataSource {
         this.labels = labels.clone();
         this.labelNames = List.copyOf(labelNames);
         this.description = description;
+        this.notes = List.copyOf(notes);
+    }
+
+    @Override
+    public List<String> notes() {
+        return notes;
     }
 
     @Override
@@ -176,6 +192,16 @@ public final class LabeledData implements DataSource {
      * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
      */
     public Split stratifiedSplit(double testFraction, long seed) {
+        return stratifiedSplit(testFraction, seed, "--val-fraction");
+    }
+
+    /**
+     * The same split; a share too small or too large for the data is refused naming {@code option}, the setting the
+     * user can change ({@code --val-fraction}, {@code --test-fraction}).
+     *
+     * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
+     */
+    public Split stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
         }
@@ -193,7 +219,7 @@ public final class LabeledData implements DataSource {
             total[c] = members.size();
             held[c] = nTest;
         }
-        Splits.requireBothSides(labelNames, total, held, testFraction, description);
+        Splits.requireBothSides(labelNames, total, held, testFraction, description, option);
         List<Integer> a = new ArrayList<>();
         List<Integer> b = new ArrayList<>();
         for (int i = 0; i < size(); i++) {

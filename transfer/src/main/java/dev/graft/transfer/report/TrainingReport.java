@@ -41,6 +41,17 @@ public final class TrainingReport {
      * @throws IOException if the folder cannot be written (no temp file is left behind)
      */
     public static Files write(FineTuneResult result, Path dir, String title) throws IOException {
+        return write(result, dir, title, null);
+    }
+
+    /**
+     * Writes the report as {@link #write(FineTuneResult, Path, String)} does, with the evaluation of the saved model on
+     * a held-out test split (never seen by training or early stopping) first, beside validation.
+     *
+     * @param test the test evaluation ({@link Evaluations#evaluate}), or null when no test split was held out
+     * @throws IOException if the folder cannot be written (no temp file is left behind)
+     */
+    public static Files write(FineTuneResult result, Path dir, String title, Evaluation test) throws IOException {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
@@ -70,7 +81,7 @@ public final class TrainingReport {
         Path html = dir.resolve("index.html");
         Path tmp = java.nio.file.Files.createTempFile(dir, "index", ".tmp");
         try {
-            java.nio.file.Files.writeString(tmp, html(result, title, lr != null), StandardCharsets.UTF_8);
+            java.nio.file.Files.writeString(tmp, html(result, title, lr != null, test), StandardCharsets.UTF_8);
             java.nio.file.Files.move(tmp, html, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             java.nio.file.Files.deleteIfExists(tmp);
@@ -111,34 +122,21 @@ public final class TrainingReport {
     }
 
     static String html(FineTuneResult r, String title, boolean lrChart) {
+        return html(r, title, lrChart, null);
+    }
+
+    static String html(FineTuneResult r, String title, boolean lrChart, Evaluation test) {
         StringBuilder s = new StringBuilder();
         s.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n")
                 .append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
                         + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}</style></head><body>\n");
         s.append("<h1>").append(esc(title)).append("</h1>\n<p>Model <b>").append(esc(r.model().card().name())).append("</b>, top trained above <b>")
                 .append(esc(r.cut())).append("</b>; kept weights of epoch ").append(r.bestEpoch()).append(" of ").append(r.history().size()).append(".</p>\n");
-        Evaluation e = r.evaluation();
-        if (e != null) {
-            s.append(String.format(Locale.ROOT, "<p>Validation accuracy <b>%.4f</b> on %d examples.</p>%n", e.accuracy(), (long) e.getNumRowCounter()));
-            List<String> labels = labels(e);
-            s.append("<h2>Per class</h2>\n<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n");
-            for (int i = 0; i < labels.size(); i++) {
-                int support = e.getConfusionMatrix() == null ? 0 : e.getConfusionMatrix().getActualTotal(i);
-                s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%d</td></tr>%n", esc(labels.get(i)),
-                        e.precision(i), e.recall(i), e.f1(i), support));
-            }
-            s.append("</table>\n<h2>Confusion matrix</h2>\n<p>Rows: actual class; columns: predicted class.</p>\n<table><tr><th></th>");
-            ConfusionMatrix<Integer> cm = e.getConfusionMatrix();
-            labels.forEach(l -> s.append("<th>").append(esc(l)).append("</th>"));
-            s.append("</tr>\n");
-            for (int a = 0; a < labels.size(); a++) {
-                s.append("<tr><th>").append(esc(labels.get(a))).append("</th>");
-                for (int p = 0; p < labels.size(); p++) {
-                    s.append("<td>").append(cm == null ? 0 : cm.getCount(a, p)).append("</td>");
-                }
-                s.append("</tr>\n");
-            }
-            s.append("</table>\n");
+        if (test != null) {
+            evaluation(s, "Test (held out before validation)", test);
+        }
+        if (r.evaluation() != null) {
+            evaluation(s, "Validation", r.evaluation());
         }
         s.append("<h2>Training</h2>\n<img src=\"loss.png\" alt=\"loss curves\"> <img src=\"accuracy.png\" alt=\"validation accuracy\">\n");
         if (lrChart) {
@@ -162,14 +160,30 @@ public final class TrainingReport {
         return s.append("</body></html>\n").toString();
     }
 
-    private static List<String> labels(Evaluation e) {
-        List<String> out = new ArrayList<>();
-        int n = e.getNumRowCounter() > 0 && e.getConfusionMatrix() != null ? e.getConfusionMatrix().getClasses().size() : 0;
-        for (int i = 0; i < n; i++) {
-            String name = e.getClassLabel(i);
-            out.add(name == null ? Integer.toString(i) : name);
+    /** Accuracy, the per-class table and the confusion matrix of one evaluation, under a heading. */
+    private static void evaluation(StringBuilder s, String heading, Evaluation e) {
+        s.append("<h2>").append(esc(heading)).append("</h2>\n");
+        s.append(String.format(Locale.ROOT, "<p>%s accuracy <b>%.4f</b> on %d examples.</p>%n", esc(heading.split(" ")[0]),
+                e.accuracy(), (long) e.getNumRowCounter()));
+        List<String> labels = Evaluations.labels(e);
+        s.append("<h3>Per class</h3>\n<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n");
+        for (int i = 0; i < labels.size(); i++) {
+            int support = e.getConfusionMatrix() == null ? 0 : e.getConfusionMatrix().getActualTotal(i);
+            s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%d</td></tr>%n", esc(labels.get(i)),
+                    e.precision(i), e.recall(i), e.f1(i), support));
         }
-        return out;
+        s.append("</table>\n<h3>Confusion matrix</h3>\n<p>Rows: actual class; columns: predicted class.</p>\n<table><tr><th></th>");
+        ConfusionMatrix<Integer> cm = e.getConfusionMatrix();
+        labels.forEach(l -> s.append("<th>").append(esc(l)).append("</th>"));
+        s.append("</tr>\n");
+        for (int a = 0; a < labels.size(); a++) {
+            s.append("<tr><th>").append(esc(labels.get(a))).append("</th>");
+            for (int p = 0; p < labels.size(); p++) {
+                s.append("<td>").append(cm == null ? 0 : cm.getCount(a, p)).append("</td>");
+            }
+            s.append("</tr>\n");
+        }
+        s.append("</table>\n");
     }
 
     private static String esc(String s) {

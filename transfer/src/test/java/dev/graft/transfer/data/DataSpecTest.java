@@ -129,6 +129,89 @@ class DataSpecTest {
     }
 
     @Test
+    void aHeaderIsFoundByItsContentWhateverItsWidthAndSaidOnce(@TempDir Path dir) throws Exception {
+        // scikit-learn's bundled CSVs: "rows,features,class names..." above the data, wider, narrower or as wide
+        Path wide = dir.resolve("wide.csv");
+        Files.write(wide, List.of("3,2,class_0,class_1,class_2", "1,2,0", "3,4,1", "5,6,2"));
+        Path narrow = dir.resolve("narrow.csv");
+        Files.write(narrow, List.of("2,4,malignant,benign", "1,2,3,4,0", "5,6,7,8,1"));
+        Path same = dir.resolve("same.csv");
+        Files.write(same, List.of("2,2,setosa,versicolor", "1,2,3,setosa", "4,5,6,versicolor"));
+        for (Path f : List.of(wide, narrow, same)) {
+            LabeledData d = DataSpec.load("csv:" + f);
+            assertThat(d.notes()).singleElement().asString().startsWith(f + ": line 1 skipped as a header (")
+                    .contains(Files.readAllLines(f).get(0));
+            assertThat(d.size()).isEqualTo(Files.readAllLines(f).size() - 1);
+        }
+        assertThat(DataSpec.load("csv:" + same).labels()).containsExactly("setosa", "versicolor");
+        // no header: no note; a label that is text does not make the first row a header
+        Path plain = dir.resolve("plain.csv");
+        Files.write(plain, List.of("1,2,a", "3,4,b"));
+        assertThat(DataSpec.load("csv:" + plain).notes()).isEmpty();
+        assertThat(DataSpec.load("csv:" + plain).size()).isEqualTo(2);
+        // a first row of another width without names is a ragged row, not a header
+        Path ragged = dir.resolve("ragged.csv");
+        Files.write(ragged, List.of("1,2,3,0", "3,4,1"));
+        assertThatThrownBy(() -> DataSpec.load("csv:" + ragged)).hasMessageStartingWith(ragged + " line 2 has 3 columns, expected 4");
+    }
+
+    @Test
+    void syntheticSetsAreReadableBalancedAndReproducible(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.csv.gz");
+        Path b = dir.resolve("b.csv.gz");
+        SyntheticData.writeCsv(a, 1000, 5, 3, 2.0, 7);
+        SyntheticData.writeCsv(b, 1000, 5, 3, 2.0, 7);
+        assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
+        LabeledData d = DataSpec.load("csv:" + a);
+        assertThat(d.size()).isEqualTo(1000);
+        assertThat(d.exampleShape()).containsExactly(5);
+        assertThat(d.classCounts()).containsExactly(334, 333, 333);
+        assertThat(d.notes()).singleElement().asString().contains("x0,x1,x2,x3,x4,label");
+        assertThatThrownBy(() -> SyntheticData.writeCsv(dir.resolve("c.csv"), 10, 2, 1, 1, 0)).hasMessageContaining("at least 2 classes");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a.csv.gz", "b.csv.gz"); // no temp files left
+        }
+    }
+
+    @Test
+    void numericLabelsAreOneClassWhateverTheirSpelling(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("spelled.csv");
+        Files.write(f, List.of("1,2", "3,2.0", "5,2.00", "6,1e0", "7,1"));
+        LabeledData d = DataSpec.load("csv:" + f);
+        assertThat(d.labels()).containsExactly("1", "2");
+        assertThat(d.classCounts()).containsExactly(2, 3);
+    }
+
+    @Test
+    void unlabelledRowsAreReadWithTheSameRulesAndTheirLines(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("rows.csv");
+        Files.write(f, List.of("a,b", "1,2", "", "3,4"));
+        CsvData.Unlabelled u = CsvData.readUnlabelled(f, 2);
+        assertThat(u.features().toFloatMatrix()).isEqualTo(new float[][] {{1, 2}, {3, 4}});
+        assertThat(u.lines()).containsExactly(2, 4);
+        assertThat(u.notes()).hasSize(1);
+        assertThat(CsvData.dataColumns(f)).isEqualTo(2);
+        Path bad = dir.resolve("bad.csv");
+        Files.write(bad, List.of("1,2", "3,nan"));
+        assertThatThrownBy(() -> CsvData.readUnlabelled(bad, 2)).hasMessageStartingWith(bad + " line 2 column 2 is 'nan'");
+    }
+
+    @Test
+    void standardizationUsesTheTrainingStatisticsAndSurvivesAConstantColumn() {
+        LabeledData d = new LabeledData(org.nd4j.linalg.factory.Nd4j.createFromArray(new float[][] {{1, 5}, {3, 5}, {5, 5}}),
+                new int[] {0, 1, 0}, List.of("a", "b"), "tiny");
+        dev.graft.zoo.Normalization n = Standardization.fit(d, dev.graft.zoo.Normalization.scale(2));
+        assertThat(n.scale()).isEqualTo(2);
+        assertThat(n.mean()).containsExactly(6, 10);
+        assertThat(n.std()[0]).isCloseTo(Math.sqrt(32 / 3.0), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(n.std()[1]).isEqualTo(1);
+        float[][] z = n.apply(d.features(), dev.graft.zoo.InputLayout.FLAT).toFloatMatrix();
+        assertThat(z[1]).containsExactly(0f, 0f);
+        assertThatThrownBy(() -> Standardization.fit(DataSpec.load("digits").subset(new int[] {0}, "one"), dev.graft.zoo.Normalization.identity()))
+                .hasMessageContaining("at least 2 training examples");
+    }
+
+    @Test
     void anEmptyLabelIsAnErrorNamingTheLine(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("nolabel.csv");
         Files.write(f, List.of("1,2,a", "3,4, ", "5,6,b"));

@@ -95,10 +95,20 @@ class ImageFolderDataTest {
         images(tmp, "only", Color.RED, 1, "png");
         assertThatThrownBy(() -> ImageFolderData.open(tmp, c)).hasMessageContaining("found only 'only'");
         Files.createDirectories(tmp.resolve("empty"));
-        assertThatThrownBy(() -> ImageFolderData.open(tmp, c)).hasMessageContaining("class folder " + tmp.resolve("empty") + " has no images");
+        assertThatThrownBy(() -> ImageFolderData.open(tmp, c)).hasMessageContaining("class folder " + tmp.resolve("empty") + " has no readable images");
         Files.writeString(tmp.resolve("empty/broken.png"), "not an image");
+        // a class with only unreadable files: refused, naming them
+        assertThatThrownBy(() -> ImageFolderData.open(tmp, c)).hasMessageContaining("has no readable images")
+                .hasMessageContaining(tmp.resolve("empty/broken.png") + " (no image reader recognises its content");
+        images(tmp, "empty", Color.BLUE, 1, "png");
         ImageFolderData d = ImageFolderData.open(tmp, c);
-        assertThatThrownBy(() -> d.read(0)).hasMessageContaining("cannot read image " + tmp.resolve("empty/broken.png"));
+        assertThat(d.size()).isEqualTo(2);
+        assertThat(d.files()).doesNotContain(tmp.resolve("empty/broken.png"));
+        assertThat(d.notes()).singleElement().asString().contains("skipped 1 unreadable file of 3: " + tmp.resolve("empty/broken.png"));
+        assertThatThrownBy(() -> ImageFolderData.open(tmp, c, true)).hasMessageContaining("has 1 unreadable file: " + tmp.resolve("empty/broken.png"))
+                .hasMessageContaining("drop --strict");
+        assertThatThrownBy(() -> ImageFolderData.readImage(tmp.resolve("empty/broken.png"), c))
+                .hasMessageContaining("cannot read image " + tmp.resolve("empty/broken.png"));
         assertThatThrownBy(() -> DataSpec.source("images:" + tmp, card(InputLayout.FLAT, 64)))
                 .hasMessageContaining("needs a model with an image input");
         assertThatThrownBy(() -> DataSpec.load("images:" + tmp)).hasMessageContaining("read for a model");
