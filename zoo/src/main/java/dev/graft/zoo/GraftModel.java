@@ -296,6 +296,11 @@ public final class GraftModel {
         boolean graph;
         try (ZipFile zf = new ZipFile(zip.toFile())) {
             ZipEntry conf = zf.getEntry("configuration.json");
+            if (conf == null && zf.getEntry(ModelArchive.ONNX_ENTRY) != null) {
+                throw new IOException(zip + " is an imported ONNX model (entry " + ModelArchive.ONNX_ENTRY + ", no DL4J "
+                        + "network); load it with OnnxModel.load, or give it to a command that takes ONNX models "
+                        + "(inspect, import --verify, featurize, finetune)");
+            }
             if (conf == null) {
                 throw new IOException(zip + " is a zip but not a DL4J model (no configuration.json inside)");
             }
