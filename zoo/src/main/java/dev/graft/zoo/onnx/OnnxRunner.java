@@ -162,6 +162,43 @@ public final class OnnxRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * The shapes (batch dimension included, batch 1) of the given tensors when one zero example of shape
+     * {@code example} runs through the whole graph: the graph is run once with those tensors added as outputs.
+     *
+     * @param tensors node outputs of the graph
+     * @return shape by tensor name, in the order given
+     * @throws IllegalArgumentException if ONNX Runtime cannot run the graph on that shape
+     */
+    public static Map<String, long[]> shapes(OnnxGraph graph, java.util.List<String> tensors, long[] example,
+                                             int threads) {
+        onnx.Onnx.GraphProto.Builder g = graph.proto().getGraph().toBuilder().clearOutput();
+        for (String t : tensors) {
+            g.addOutput(onnx.Onnx.ValueInfoProto.newBuilder().setName(t));
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        byte[] bytes = graph.proto().toBuilder().setGraph(g).build().toByteArray();
+        String in = graph.input().name();
+        INDArray zero = Nd4j.zeros(DataType.FLOAT, concat(1, example));
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.setIntraOpNumThreads(threads);
+            o.addConfigEntry("session.intra_op.allow_spinning", "0");
+            try (OrtSession s = env.createSession(bytes, o);
+                 OnnxTensor x = OnnxTensor.createTensor(env, floats(zero), zero.shape());
+                 OrtSession.Result r = s.run(Map.of(in, x))) {
+                Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+                for (String t : tensors) {
+                    OnnxValue v = r.get(t).orElseThrow();
+                    shapes.put(t, ((ai.onnxruntime.TensorInfo) v.getInfo()).getShape());
+                }
+                return shapes;
+            }
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("ONNX Runtime cannot run " + graph.source() + " on one example of "
+                    + "shape " + Arrays.toString(example) + ": " + e.getMessage(), e);
+        }
+    }
+
     private IllegalArgumentException failed(INDArray batch, OrtException e) {
         return new IllegalArgumentException("ONNX Runtime failed to run " + graph.source() + " on a batch of shape "
                 + Arrays.toString(batch.shape()) + " (graph input '" + inputName + "' "
