@@ -8,6 +8,8 @@ import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.report.TrainingReport;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
+import dev.graft.transfer.tune.OnnxFineTuner;
+import dev.graft.zoo.onnx.OnnxModel;
 import dev.graft.transfer.tune.Preset;
 import dev.graft.transfer.tune.Presets;
 import dev.graft.transfer.tune.UnfreezeSchedule;
@@ -35,10 +37,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     InputShapeOption input;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card beside it)")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Graft/DL4J model zip, or an ONNX model ('graft import' zip or .onnx)")
     Path model;
 
-    @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "freeze through this layer (name or index); the new top trains above it")
+    @Option(names = "--cut", required = true, paramLabel = "LAYER", description = "freeze through this layer (name or index; for ONNX a tensor from 'graft inspect'); the new top trains above it")
     String cut;
 
     @Option(names = "--data", required = true, paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
@@ -110,7 +112,14 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
+        if (OnnxCli.isOnnx(model)) {
+            return finetuneOnnx(o, reportDir);
+        }
         GraftModel base = Models.load(model, spec, input);
+        if (base.onnxBase().isPresent()) {
+            throw new IllegalArgumentException("model " + model + " already has a fine-tuned head on a frozen ONNX part; "
+                    + "fine-tune the imported ONNX model ('graft import x.onnx') again instead");
+        }
         DataSource all = DataSpec.source(data, base.card());
         Models.requireDataFits(base, model, all, data);
         if (all.numClasses() < 2) {
@@ -128,20 +137,9 @@ final class FinetuneCommand implements Callable<Integer> {
             dev.graft.zoo.ParamBudget.require(dev.graft.zoo.ParamBudget.denseStack(features, hidden, all.numClasses()),
                     "--hidden " + hidden + " on " + features + " features at --cut " + cut, "use a narrower hidden layer");
         }
-        DataSource train;
-        DataSource val;
-        if (all instanceof LabeledData) {
-            LabeledData.Split split = ((LabeledData) all).stratifiedSplit(valFraction, seed);
-            train = split.train();
-            val = split.test();
-        } else if (all instanceof ImageFolderData) {
-            ImageFolderData[] parts = ((ImageFolderData) all).stratifiedSplit(valFraction, seed);
-            train = parts[0];
-            val = parts[1];
-        } else {
-            train = all;
-            val = null;
-        }
+        DataSource[] parts = split(all);
+        DataSource train = parts[0];
+        DataSource val = parts[1];
         o.printf(Locale.ROOT, "data: %s -> %d train, %d validation, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
                 String.join(",", all.labels()));
         TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
@@ -166,6 +164,65 @@ final class FinetuneCommand implements Callable<Integer> {
         FineTuneResult r = ft.build().run();
         GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
                 + " --data " + data).build()).save(out);
+        return finish(o, r, saved, reportDir);
+    }
+
+    /** Train and validation parts of the data (validation null when the data cannot be split). */
+    private DataSource[] split(DataSource all) {
+        if (all instanceof LabeledData) {
+            LabeledData.Split split = ((LabeledData) all).stratifiedSplit(valFraction, seed);
+            return new DataSource[] {split.train(), split.test()};
+        } else if (all instanceof ImageFolderData) {
+            return ((ImageFolderData) all).stratifiedSplit(valFraction, seed);
+        }
+        return new DataSource[] {all, null};
+    }
+
+    /**
+     * An imported ONNX model: the graph up to --cut runs frozen on ONNX Runtime into the feature cache, a new DL4J
+     * head trains on it, and the saved model holds both (OnnxFineTuner).
+     */
+    private Integer finetuneOnnx(PrintWriter o, Path reportDir) throws Exception {
+        if (unfreeze != null) {
+            throw new IllegalArgumentException("--unfreeze is not available for ONNX models yet: the nodes above the cut "
+                    + "are not mapped to DL4J layers, so only a new head trains (on the frozen ONNX features); drop "
+                    + "--unfreeze (nothing was trained or saved)");
+        }
+        for (String[] opt : new String[][] {{"--preset", preset}, {"--lr-find", lrFind ? "" : null},
+                {"--one-cycle", oneCycle ? "" : null}, {"--input-shape", input.shape}}) {
+            if (opt[1] != null) {
+                throw new IllegalArgumentException(opt[0] + " is not available for ONNX models yet (the head trains with "
+                        + "Adam at --lr, early stopping with --patience); drop " + opt[0]);
+            }
+        }
+        OnnxModel m = OnnxCli.open(model);
+        DataSource all = DataSpec.source(data, m.card());
+        if (!java.util.Arrays.equals(all.exampleShape(), m.card().inputShape())) {
+            throw new IllegalArgumentException("data " + data + " has examples of shape "
+                    + java.util.Arrays.toString(all.exampleShape()) + " but model " + model + " takes "
+                    + java.util.Arrays.toString(m.card().inputShape()) + " (" + m.card().layout() + ")");
+        }
+        DataSource[] parts = split(all);
+        o.printf(Locale.ROOT, "data: %s -> %d train, %d validation, classes %s%n", all.describe(), parts[0].size(),
+                parts[1] == null ? 0 : parts[1].size(), String.join(",", all.labels()));
+        OnnxFineTuner.Builder ft = OnnxFineTuner.builder(m, cut).train(parts[0]).validation(parts[1])
+                .cacheDirectory(cache).epochs(epochs).batchSize(batch).seed(seed).hidden(hidden).log(line -> {
+                    o.println(line);
+                    o.flush();
+                });
+        if (lr != null) {
+            ft.learningRate(lr);
+        }
+        if (patience != null) {
+            ft.patience(patience);
+        }
+        FineTuneResult r = ft.build().run();
+        GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune "
+                + model.getFileName() + " --cut " + cut + " --data " + data).build()).save(out);
+        return finish(o, r, saved, reportDir);
+    }
+
+    private Integer finish(PrintWriter o, FineTuneResult r, GraftModel saved, Path reportDir) throws Exception {
         TrainingReport.Files files;
         try {
             files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data);

@@ -2,7 +2,13 @@ package dev.graft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Normalization;
+import dev.graft.zoo.onnx.OnnxGraph;
+import dev.graft.zoo.onnx.OnnxRunner;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import dev.graft.zoo.SourceKind;
 import dev.graft.zoo.onnx.OnnxModel;
 import java.nio.file.Files;
@@ -52,6 +58,62 @@ class OnnxCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("[?, 3, 64, 64]").contains("[4, 3, 32, 32]");
         assertThat(Files.exists(zip)).isFalse();
+    }
+
+    @Test
+    void importFinetuneAtThePooledFeaturesPredictFromRawImagesWithTheOnnxBaseBitIdentical() throws Exception {
+        Path zip = tmp.resolve("cnn.zip");
+        assertThat(CliRun.of("import", ONNX.resolve("small_cnn.onnx").toString(), "--out", zip.toString(), "--scale",
+                "0.00392156862745098").code()).isZero();
+        ImageFinetuneTest.images(tmp.resolve("img/red"), java.awt.Color.RED, 12, 1);
+        ImageFinetuneTest.images(tmp.resolve("img/blue"), java.awt.Color.BLUE, 12, 2);
+        ImageFinetuneTest.images(tmp.resolve("probe"), java.awt.Color.RED, 1, 3);
+        Path tuned = tmp.resolve("colors.zip");
+        Path cache = tmp.resolve("cache");
+        String[] args = {"finetune", zip.toString(), "--cut", "/Flatten_output_0", "--data", "images:" + tmp.resolve("img"),
+            "--out", tuned.toString(), "--epochs", "20", "--batch", "6", "--lr", "0.05", "--val-fraction", "0.25",
+            "--cache", cache.toString()};
+        CliRun f = CliRun.of(args);
+        assertThat(f.code()).as(f.err() + f.out()).isZero();
+        assertThat(f.out()).contains("18 train, 6 validation, classes blue,red").contains("epoch 1 head (cache)")
+                .contains("validation accuracy 1.0000");
+
+        GraftModel m = GraftModel.load(tuned);
+        assertThat(m.onnxBase()).isPresent();
+        assertThat(m.card().labels()).containsExactly("blue", "red");
+        assertThat(m.card().source()).isEqualTo(SourceKind.ONNX);
+        // the frozen ONNX part is the imported graph cut at the pooled features, byte for byte
+        OnnxGraph cut = OnnxModel.load(zip).graph().cut("/Flatten_output_0");
+        assertThat(m.onnxBase().get().bytes()).isEqualTo(cut.bytes());
+        // and the model predicts from raw pixels: the card's scaling, ONNX Runtime below, the DL4J head above
+        INDArray raw = Nd4j.rand(DataType.FLOAT, 3, 3, 32, 32).muli(255);
+        INDArray expected;
+        try (OnnxRunner r = OnnxRunner.open(cut, 1)) {
+            expected = m.multiLayerNetwork().output(r.run(raw.mul(0.00392156862745098)), false);
+        }
+        assertThat(m.predict(raw).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+
+        CliRun p = CliRun.of("predict", tuned.toString(), tmp.resolve("probe/0.png").toString());
+        assertThat(p.code()).as(p.err()).isZero();
+        assertThat(p.out()).contains("red");
+
+        // the same run again reads its features from the cache (same key: the ONNX bytes up to the cut)
+        CliRun again = CliRun.of(args);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).containsIgnoringCase("reused");
+
+        CliRun u = CliRun.of("finetune", zip.toString(), "--cut", "/Flatten_output_0", "--data",
+                "images:" + tmp.resolve("img"), "--out", tmp.resolve("u.zip").toString(), "--unfreeze", "3:1@0.1");
+        assertThat(u.code()).isEqualTo(2);
+        assertThat(u.err()).contains("--unfreeze is not available for ONNX models");
+        CliRun bad = CliRun.of("finetune", zip.toString(), "--cut", "/block1/conv1/Conv_output_0", "--data",
+                "images:" + tmp.resolve("img"), "--out", tmp.resolve("b.zip").toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("is not a cut point").contains("/Flatten_output_0");
+        CliRun map = CliRun.of("finetune", zip.toString(), "--cut", "/block2/Relu_output_0", "--data",
+                "images:" + tmp.resolve("img"), "--out", tmp.resolve("c.zip").toString());
+        assertThat(map.code()).isEqualTo(2);
+        assertThat(map.err()).contains("[32, 4, 4]").contains("cut at the pooled features");
     }
 
     @Test

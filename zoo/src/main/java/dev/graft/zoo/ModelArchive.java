@@ -280,6 +280,12 @@ public final class ModelArchive {
      * @return the card as written
      */
     static ModelCard repackWithCard(Path dl4jZip, Path target, ModelCard card) throws IOException {
+        return repackWithCard(dl4jZip, target, card, Map.of());
+    }
+
+    /** As {@link #repackWithCard(Path, Path, ModelCard)}, with extra entries (e.g. a frozen ONNX part) added. */
+    static ModelCard repackWithCard(Path dl4jZip, Path target, ModelCard card, Map<String, byte[]> extra)
+            throws IOException {
         Map<String, String> sums = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
         try (ZipFile in = new ZipFile(dl4jZip.toFile());
@@ -306,6 +312,12 @@ public final class ModelArchive {
                 }
                 out.closeEntry();
                 sums.put(e.getName(), Checksums.hex(md.digest()));
+            }
+            for (Map.Entry<String, byte[]> e : extra.entrySet()) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+                sums.put(e.getKey(), Checksums.sha256(e.getValue()));
             }
             ModelCard.Builder b = card.toBuilder().clearSha256();
             sums.forEach(b::sha256);
