@@ -9,6 +9,7 @@ import dev.graft.transfer.report.TrainingReport;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
 import dev.graft.transfer.tune.OnnxFineTuner;
+import dev.graft.transfer.tune.OnnxTop;
 import dev.graft.zoo.onnx.OnnxModel;
 import dev.graft.transfer.tune.Preset;
 import dev.graft.transfer.tune.Presets;
@@ -112,16 +113,33 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
+        GraftModel base;
+        DataSource all;
+        OnnxTop onnxTop = null;
+        String cut = this.cut;
         if (OnnxCli.isOnnx(model)) {
-            return finetuneOnnx(o, reportDir);
+            if (unfreeze == null) {
+                return finetuneOnnx(o, reportDir);
+            }
+            // the pretrained top becomes DL4J layers above a boundary; below it, ONNX Runtime (OnnxTop)
+            OnnxModel m = OnnxCli.open(model);
+            int layers = schedule.stages().stream().mapToInt(UnfreezeSchedule.Stage::layers).max().orElse(0);
+            all = DataSpec.source(data, m.card());
+            requireFits(all, m);
+            cut = m.graph().cutPoint(cut.trim()).tensor();
+            onnxTop = OnnxTop.split(m, cut, layers, OnnxCli.threads());
+            o.println("ONNX Runtime up to '" + onnxTop.boundary().tensor() + "' (frozen), DL4J layers with the ONNX "
+                    + "weights above it (" + onnxTop.top().network().numParams() + " parameters; --unfreeze reaches them)");
+            base = onnxTop.top();
+        } else {
+            base = Models.load(model, spec, input);
+            if (base.onnxBase().isPresent()) {
+                throw new IllegalArgumentException("model " + model + " already has a fine-tuned head on a frozen ONNX "
+                        + "part; fine-tune the imported ONNX model ('graft import x.onnx') again instead");
+            }
+            all = DataSpec.source(data, base.card());
+            Models.requireDataFits(base, model, all, data);
         }
-        GraftModel base = Models.load(model, spec, input);
-        if (base.onnxBase().isPresent()) {
-            throw new IllegalArgumentException("model " + model + " already has a fine-tuned head on a frozen ONNX part; "
-                    + "fine-tune the imported ONNX model ('graft import x.onnx') again instead");
-        }
-        DataSource all = DataSpec.source(data, base.card());
-        Models.requireDataFits(base, model, all, data);
         if (all.numClasses() < 2) {
             throw new IllegalArgumentException("data " + data + " has only one class (" + String.join(",", all.labels())
                     + "); a classifier needs at least two — add examples of another class or select more classes");
@@ -140,6 +158,10 @@ final class FinetuneCommand implements Callable<Integer> {
         DataSource[] parts = split(all);
         DataSource train = parts[0];
         DataSource val = parts[1];
+        if (onnxTop != null) {
+            train = onnxTop.through(train);
+            val = val == null ? null : onnxTop.through(val);
+        }
         o.printf(Locale.ROOT, "data: %s -> %d train, %d validation, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
                 String.join(",", all.labels()));
         TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
@@ -162,8 +184,12 @@ final class FinetuneCommand implements Callable<Integer> {
             ft.patience(patience);
         }
         FineTuneResult r = ft.build().run();
-        GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
-                + " --data " + data).build()).save(out);
+        GraftModel tuned = onnxTop == null ? r.model() : onnxTop.reassemble(r.model(), all.labels());
+        GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
+                + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
+        if (onnxTop != null) {
+            onnxTop.close();
+        }
         return finish(o, r, saved, reportDir);
     }
 
@@ -183,11 +209,6 @@ final class FinetuneCommand implements Callable<Integer> {
      * head trains on it, and the saved model holds both (OnnxFineTuner).
      */
     private Integer finetuneOnnx(PrintWriter o, Path reportDir) throws Exception {
-        if (unfreeze != null) {
-            throw new IllegalArgumentException("--unfreeze is not available for ONNX models yet: the nodes above the cut "
-                    + "are not mapped to DL4J layers, so only a new head trains (on the frozen ONNX features); drop "
-                    + "--unfreeze (nothing was trained or saved)");
-        }
         for (String[] opt : new String[][] {{"--preset", preset}, {"--lr-find", lrFind ? "" : null},
                 {"--one-cycle", oneCycle ? "" : null}, {"--input-shape", input.shape}}) {
             if (opt[1] != null) {
@@ -197,11 +218,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         OnnxModel m = OnnxCli.open(model);
         DataSource all = DataSpec.source(data, m.card());
-        if (!java.util.Arrays.equals(all.exampleShape(), m.card().inputShape())) {
-            throw new IllegalArgumentException("data " + data + " has examples of shape "
-                    + java.util.Arrays.toString(all.exampleShape()) + " but model " + model + " takes "
-                    + java.util.Arrays.toString(m.card().inputShape()) + " (" + m.card().layout() + ")");
-        }
+        requireFits(all, m);
         DataSource[] parts = split(all);
         o.printf(Locale.ROOT, "data: %s -> %d train, %d validation, classes %s%n", all.describe(), parts[0].size(),
                 parts[1] == null ? 0 : parts[1].size(), String.join(",", all.labels()));
@@ -220,6 +237,14 @@ final class FinetuneCommand implements Callable<Integer> {
         GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune "
                 + model.getFileName() + " --cut " + cut + " --data " + data).build()).save(out);
         return finish(o, r, saved, reportDir);
+    }
+
+    private void requireFits(DataSource all, OnnxModel m) {
+        if (!java.util.Arrays.equals(all.exampleShape(), m.card().inputShape())) {
+            throw new IllegalArgumentException("data " + data + " has examples of shape "
+                    + java.util.Arrays.toString(all.exampleShape()) + " but model " + model + " takes "
+                    + java.util.Arrays.toString(m.card().inputShape()) + " (" + m.card().layout() + ")");
+        }
     }
 
     private Integer finish(PrintWriter o, FineTuneResult r, GraftModel saved, Path reportDir) throws Exception {

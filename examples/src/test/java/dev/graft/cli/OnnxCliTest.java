@@ -102,10 +102,6 @@ class OnnxCliTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.out()).containsIgnoringCase("reused");
 
-        CliRun u = CliRun.of("finetune", zip.toString(), "--cut", "/Flatten_output_0", "--data",
-                "images:" + tmp.resolve("img"), "--out", tmp.resolve("u.zip").toString(), "--unfreeze", "3:1@0.1");
-        assertThat(u.code()).isEqualTo(2);
-        assertThat(u.err()).contains("--unfreeze is not available for ONNX models");
         CliRun bad = CliRun.of("finetune", zip.toString(), "--cut", "/block1/conv1/Conv_output_0", "--data",
                 "images:" + tmp.resolve("img"), "--out", tmp.resolve("b.zip").toString());
         assertThat(bad.code()).isEqualTo(2);
@@ -114,6 +110,51 @@ class OnnxCliTest {
                 "images:" + tmp.resolve("img"), "--out", tmp.resolve("c.zip").toString());
         assertThat(map.code()).isEqualTo(2);
         assertThat(map.err()).contains("[32, 4, 4]").contains("cut at the pooled features");
+    }
+
+    @Test
+    void unfreezeTurnsThePretrainedTopBlockIntoDl4jLayersAndFineTunesItsTopLayer() throws Exception {
+        Path onnx = ONNX.resolve("small_cnn.onnx");
+        ImageFinetuneTest.images(tmp.resolve("img/red"), java.awt.Color.RED, 12, 1);
+        ImageFinetuneTest.images(tmp.resolve("img/blue"), java.awt.Color.BLUE, 12, 2);
+        ImageFinetuneTest.images(tmp.resolve("probe"), java.awt.Color.BLUE, 1, 3);
+        Path tuned = tmp.resolve("unfrozen.zip");
+        CliRun f = CliRun.of("finetune", onnx.toString(), "--cut", "/Flatten_output_0", "--data",
+                "images:" + tmp.resolve("img"), "--out", tuned.toString(), "--epochs", "2", "--batch", "6", "--lr",
+                "0.01", "--val-fraction", "0.25", "--unfreeze", "6:1@0.1");
+        assertThat(f.code()).as(f.err() + f.out()).isZero();
+        // block2 (four convolutions with squeeze-excite) is above the boundary: DL4J layers with the ONNX weights
+        assertThat(f.out()).contains("ONNX Runtime up to '/down/down.2/Clip_output_0' (frozen), DL4J layers")
+                .contains("unfreeze 1 @0.1");
+        // the epoch kept is one of the unfreezing stage (epochs 3-8), so the unfrozen layer was trained
+        java.util.regex.Matcher kept = java.util.regex.Pattern.compile("\\(epoch (\\d+) kept\\)").matcher(f.out());
+        assertThat(kept.find()).as(f.out()).isTrue();
+        assertThat(Integer.parseInt(kept.group(1))).as(f.out()).isGreaterThan(2);
+
+        GraftModel m = GraftModel.load(tuned);
+        OnnxGraph g = OnnxGraph.read(onnx);
+        assertThat(m.onnxBase().orElseThrow().bytes()).isEqualTo(g.cut("/down/down.2/Clip_output_0").bytes());
+        org.deeplearning4j.nn.graph.ComputationGraph pretrained =
+                dev.graft.zoo.onnx.OnnxToDl4j.convert(g, "/down/down.2/Clip_output_0", 1);
+        org.deeplearning4j.nn.graph.ComputationGraph net = (org.deeplearning4j.nn.graph.ComputationGraph) m.network();
+        java.util.List<String> same = new java.util.ArrayList<>();
+        java.util.List<String> changed = new java.util.ArrayList<>();
+        for (String conv : java.util.List.of("/block2/conv1/Conv_output_0", "/block2/conv2/Conv_output_0",
+                "/block2/se/fc1/Conv_output_0", "/block2/se/fc2/Conv_output_0")) {
+            (net.getLayer(conv).params().equals(pretrained.getLayer(conv).params()) ? same : changed).add(conv);
+        }
+        // one layer unfrozen and trained, the three below it frozen with their ONNX weights bit for bit
+        assertThat(changed).as(f.out() + "\nsame " + same).hasSize(1);
+        assertThat(same).hasSize(3);
+        INDArray raw = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
+        INDArray expected;
+        try (OnnxRunner r = OnnxRunner.open(g.cut("/down/down.2/Clip_output_0"), 1)) {
+            expected = net.outputSingle(false, r.run(m.preprocess(raw)));
+        }
+        assertThat(m.predict(raw).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+        CliRun p = CliRun.of("predict", tuned.toString(), tmp.resolve("probe/0.png").toString());
+        assertThat(p.code()).as(p.err()).isZero();
+        assertThat(p.out()).contains("blue");
     }
 
     @Test

@@ -189,6 +189,13 @@ public final class OnnxGraph {
         return model.getGraph().getNodeCount();
     }
 
+    /** The op type of every node, in graph order (index = {@link CutPoint#index()}). */
+    public List<String> opTypes() {
+        List<String> l = new ArrayList<>();
+        model.getGraph().getNodeList().forEach(n -> l.add(n.getOpType()));
+        return l;
+    }
+
     /** Number of nodes per op type, most frequent first. */
     public Map<String, Integer> opCounts() {
         Map<String, Integer> counts = new HashMap<>();
