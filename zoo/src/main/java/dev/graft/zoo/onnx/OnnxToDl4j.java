@@ -26,6 +26,7 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -42,7 +43,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * the pretrained top of an imported model can be fine-tuned in DL4J. Mapped: Conv (groups 1, or depthwise with one
  * output per channel; symmetric padding), BatchNormalization, Relu, Clip (to ReLU/ReLU6), Sigmoid, HardSigmoid
  * (PyTorch's alpha 1/6 or ONNX's default 0.2), HardSwish, Tanh, Add and Mul of two tensors (same shape, or a
- * per-channel gate {@code [N, C, 1, 1]}), GlobalAveragePool/GlobalMaxPool, ReduceMean over H and W, MaxPool and
+ * per-channel gate {@code [N, C, 1, 1]}), GlobalAveragePool/GlobalMaxPool, ReduceMean over H and W (keepdims or not), MaxPool and
  * AveragePool without padding, Flatten/Reshape to {@code [N, -1]}, Concat over channels, Gemm, MatMul with a
  * constant weight, Identity, Dropout.
  *
@@ -244,7 +245,7 @@ public final class OnnxToDl4j {
             case "Conv" -> conv(n, out, in0);
             case "BatchNormalization" -> {
                 long c = shape(n.getInput(0))[1];
-                gb.addLayer(out, new BatchNormalization.Builder().nIn(c).nOut(c).eps(attrFloat(n, "epsilon", 1e-5f))
+                gb.addLayer(out, new BatchNormalization.Builder().nIn(c).nOut(c).useLogStd(false).eps(attrFloat(n, "epsilon", 1e-5f))
                         .build(), in0);
                 weights.put(out, new INDArray[] {array(n.getInput(1)), array(n.getInput(2)), array(n.getInput(3)),
                     array(n.getInput(4))});
@@ -253,12 +254,14 @@ public final class OnnxToDl4j {
                     n.getOpType().equals("GlobalMaxPool") ? PoolingType.MAX : PoolingType.AVG).build(), in0);
             case "ReduceMean" -> {
                 List<Long> axes = attrInts(n, "axes");
-                if (!(axes.equals(List.of(2L, 3L)) || axes.equals(List.of(-2L, -1L))) || attrInt(n, "keepdims", 1) != 1
-                        || shape(n.getInput(0)).length != 4) {
-                    throw new Unmappable("axes " + axes + ", keepdims " + attrInt(n, "keepdims", 1)
-                            + " (mapped: the mean over H and W of an NCHW map, keepdims)");
+                if (!(axes.equals(List.of(2L, 3L)) || axes.equals(List.of(-2L, -1L))) || shape(n.getInput(0)).length != 4) {
+                    throw new Unmappable("axes " + axes + " (mapped: the mean over H and W of an NCHW map)");
                 }
-                gb.addLayer(out, new GlobalPoolingKeepDims.Builder(PoolingType.AVG).build(), in0);
+                if (attrInt(n, "keepdims", 1) == 1) {
+                    gb.addLayer(out, new GlobalPoolingKeepDims.Builder(PoolingType.AVG).build(), in0);
+                } else {
+                    gb.addLayer(out, new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), in0);
+                }
             }
             case "MaxPool", "AveragePool" -> pool(n, out, in0);
             case "Flatten", "Reshape" -> {

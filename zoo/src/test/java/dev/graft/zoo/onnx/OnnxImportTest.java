@@ -51,7 +51,7 @@ class OnnxImportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"small_cnn", "mobilenet_v3_small_025"})
+    @ValueSource(strings = {"small_cnn", "mobilenet_v3_small_025", "concat_bn"})
     void wholeGraphOnOnnxRuntimeReproducesPyTorchsOutputs(String name) throws Exception {
         OnnxGraph g = OnnxGraph.read(fixture(name + ".onnx"));
         ParityCheck.Reference ref = ParityCheck.reference(fixture(name + ".npz"));

@@ -56,6 +56,41 @@ class OnnxToDl4jTest {
     }
 
     @Test
+    void concatBatchNormAndAMeanWithoutKeptDimsMapFromTheStem() throws Exception {
+        // Concat over channels, a BatchNormalization no convolution absorbs, ReduceMean(keepdims=0), Gemm
+        OnnxGraph g = OnnxGraph.read(fixture("concat_bn.onnx"));
+        CutPoint lowest = OnnxToDl4j.lowestMappableCut(g);
+        assertThat(lowest.index()).isEqualTo(0); // the stem convolution: everything above it maps
+        ComputationGraph top = OnnxToDl4j.convert(g, lowest.tensor(), 1);
+        ParityCheck.Reference ref = ParityCheck.reference(fixture("concat_bn.npz"));
+        try (OnnxRunner r = OnnxRunner.open(g.cut(lowest.tensor()), 1)) {
+            ParityReport p = ParityCheck.compare("onnx + dl4j", top.outputSingle(false, r.run(ref.input())),
+                    ref.output(), Tolerance.DEFAULT);
+            assertThat(p.passed()).as(p.toString()).isTrue();
+        }
+        assertThat(top.getLayer(g.opTypes().indexOf("BatchNormalization") >= 0
+                ? g.tensorNames().get(g.opTypes().indexOf("BatchNormalization")) : "").numParams()).isEqualTo(4 * 12);
+    }
+
+    @Test
+    void unmappableNodesAreNamedUpFrontWithTheirReasonAndConvertRefusesThem() throws Exception {
+        // the small CNN with block2's final ReLU turned into an Elu (valid ONNX, no DL4J mapping here)
+        onnx.Onnx.ModelProto.Builder m = OnnxGraph.read(fixture("small_cnn.onnx")).proto().toBuilder();
+        for (onnx.Onnx.NodeProto.Builder n : m.getGraphBuilder().getNodeBuilderList()) {
+            if (n.getName().equals("/block2/Relu")) {
+                n.setOpType("Elu");
+            }
+        }
+        OnnxGraph g = OnnxGraph.parse(m.build().toByteArray(), "edited small_cnn");
+        assertThat(OnnxToDl4j.unmapped(g, "/block1/Relu_output_0"))
+                .containsExactly("'/block2/Relu' (Elu): op not mapped to DL4J");
+        assertThat(OnnxToDl4j.unmapped(g, "/block2/Relu_output_0")).isEmpty();
+        assertThat(OnnxToDl4j.lowestMappableCut(g).tensor()).isEqualTo("/block2/Relu_output_0");
+        assertThatThrownBy(() -> OnnxToDl4j.convert(g, "/block1/Relu_output_0", 1))
+                .hasMessageContaining("'/block2/Relu' (Elu)").hasMessageContaining("stay frozen in ONNX Runtime");
+    }
+
+    @Test
     void aCutThatIsNotACutPointIsRefused() throws Exception {
         OnnxGraph g = OnnxGraph.read(fixture("small_cnn.onnx"));
         assertThatThrownBy(() -> OnnxToDl4j.convert(g, "/block1/conv1/Conv_output_0", 1))
