@@ -158,6 +158,27 @@ class OnnxCliTest {
     }
 
     @Test
+    void featurizeRunsTheOnnxGraphUpToTheCutIntoTheFeatureCacheAndReusesIt() throws Exception {
+        ImageFinetuneTest.images(tmp.resolve("img/red"), java.awt.Color.RED, 5, 1);
+        ImageFinetuneTest.images(tmp.resolve("img/blue"), java.awt.Color.BLUE, 5, 2);
+        String[] args = {"featurize", ONNX.resolve("small_cnn.onnx").toString(), "--cut", "/block2/Relu_output_0",
+            "--data", "images:" + tmp.resolve("img"), "--cache", tmp.resolve("cache").toString(), "--quiet"};
+        CliRun first = CliRun.of(args);
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.out()).contains("built").contains("10 rows of [32, 4, 4]")
+                .contains("onnx 'small_cnn' cut at '/block2/Relu_output_0'");
+        CliRun again = CliRun.of(args);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).contains("reused");
+        String key = first.out().lines().filter(l -> l.startsWith("key: ")).findFirst().orElseThrow();
+        assertThat(again.out()).contains(key);
+        CliRun other = CliRun.of("featurize", ONNX.resolve("small_cnn.onnx").toString(), "--cut", "/Flatten_output_0",
+                "--data", "images:" + tmp.resolve("img"), "--cache", tmp.resolve("cache").toString(), "--quiet");
+        assertThat(other.code()).as(other.err()).isZero();
+        assertThat(other.out()).contains("rebuilt").contains("10 rows of [32]").doesNotContain(key);
+    }
+
+    @Test
     void inspectReadsAnOnnxFileDirectlyWithItsMetadataCard() {
         CliRun r = CliRun.of("inspect", ONNX.resolve("small_cnn.onnx").toString());
         assertThat(r.code()).as(r.err()).isZero();
