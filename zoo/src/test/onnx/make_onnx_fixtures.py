@@ -9,7 +9,7 @@ random, non-trivial batch-norm statistics (eval mode). Beside each NAME.onnx, NA
   output   float32 [4, classes]  PyTorch's logits
   features float32 [4, C]        PyTorch's pooled features (the input of the final classifier)
 Models: small_cnn (residual blocks with squeeze-excite, hardswish, ReLU6), mobilenet_v3_small_025 (torchvision,
-width 0.25), concat_bn (two branches concatenated, a batch norm no convolution absorbs, mean over H and W).
+width 0.25), concat_bn (a ceil_mode max pool, two branches concatenated, a batch norm no convolution absorbs, mean over H and W).
 and the tensor name of the pooled features in the ONNX graph is printed (the tests name it).
 Files stay small (< 1 MB each). Deterministic: seeded.
 """
@@ -90,23 +90,25 @@ class SmallCnn(nn.Module):
 
 
 class ConcatNet(nn.Module):
-    """DenseNet-style: two branches concatenated, batch norm that no convolution absorbs, mean over H and W."""
+    """DenseNet-style: a ceil_mode max pool, two branches concatenated, batch norm that no convolution absorbs, mean
+    over H and W."""
 
     def __init__(self, classes=3):
         super().__init__()
         self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)  # 16 -> 8 (7 when rounding down)
         self.a = nn.Conv2d(8, 6, 1)
         self.b = nn.Conv2d(8, 6, 3, padding=1)
         self.bn = nn.BatchNorm2d(12)
         self.fc = nn.Linear(12, classes)
 
     def forward(self, x):
-        x = torch.relu(self.stem(x))
+        x = self.pool(torch.relu(self.stem(x)))
         y = torch.relu(self.bn(torch.cat([self.a(x), self.b(x)], 1)))
         return self.fc(y.mean((2, 3)))
 
     def features(self, x):
-        x = torch.relu(self.stem(x))
+        x = self.pool(torch.relu(self.stem(x)))
         return torch.relu(self.bn(torch.cat([self.a(x), self.b(x)], 1))).mean((2, 3))
 
 

@@ -43,7 +43,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * the pretrained top of an imported model can be fine-tuned in DL4J. Mapped: Conv (groups 1, or depthwise with one
  * output per channel; symmetric padding), BatchNormalization, Relu, Clip (to ReLU/ReLU6), Sigmoid, HardSigmoid
  * (PyTorch's alpha 1/6 or ONNX's default 0.2), HardSwish, Tanh, Add and Mul of two tensors (same shape, or a
- * per-channel gate {@code [N, C, 1, 1]}), GlobalAveragePool/GlobalMaxPool, ReduceMean over H and W (keepdims or not), MaxPool and
+ * per-channel gate {@code [N, C, 1, 1]}), GlobalAveragePool/GlobalMaxPool, ReduceMean over H and W (keepdims or not), MaxPool (symmetric padding, or ceil_mode adding one row/column at the end) and
  * AveragePool without padding, Flatten/Reshape to {@code [N, -1]}, Concat over channels, Gemm, MatMul with a
  * constant weight, Identity, Dropout.
  *
@@ -393,8 +393,28 @@ public final class OnnxToDl4j {
         int[] stride = ints(attrInts(n, "strides"), 1);
         List<Long> pads = attrInts(n, "pads");
         boolean max = n.getOpType().equals("MaxPool");
-        if (attrInt(n, "ceil_mode", 0) != 0 || !attrString(n, "auto_pad", "NOTSET").equals("NOTSET")) {
-            throw new Unmappable("ceil_mode or auto_pad (mapped: floor, explicit pads)");
+        if (!attrString(n, "auto_pad", "NOTSET").equals("NOTSET")) {
+            throw new Unmappable("auto_pad (mapped: explicit pads)");
+        }
+        if (attrInt(n, "ceil_mode", 0) != 0 && !floorGivesTheSame(n, k, stride, pads)) {
+            // ceil_mode pads at the bottom/right only; DL4J's Same mode does the same when the total padding is one
+            // row/column (it puts the odd one at the end) and excludes padding from the max
+            long[] s = shape(n.getInput(0));
+            long[] o = shape(n.getOutput(0));
+            boolean same = max && pads.stream().allMatch(p -> p == 0);
+            for (int d = 0; same && d < 2; d++) {
+                long size = s[d + 2];
+                long sameOut = (size + stride[d] - 1) / stride[d];
+                long total = Math.max(0, (sameOut - 1) * stride[d] + k[d] - size);
+                same = sameOut == o[d + 2] && total <= 1;
+            }
+            if (!same) {
+                throw new Unmappable("ceil_mode with shapes " + Arrays.toString(s) + " -> " + Arrays.toString(o)
+                        + " (mapped: MaxPool whose ceil rounding adds at most one row/column at the end)");
+            }
+            gb.addLayer(out, new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(k).stride(stride)
+                    .convolutionMode(ConvolutionMode.Same).dataFormat(CNN2DFormat.NCHW).build(), in);
+            return;
         }
         int[] pad = {0, 0};
         if (!pads.isEmpty() && pads.stream().anyMatch(p -> p != 0)) {
@@ -406,6 +426,19 @@ public final class OnnxToDl4j {
         gb.addLayer(out, new SubsamplingLayer.Builder(max ? PoolingType.MAX : PoolingType.AVG).kernelSize(k)
                 .stride(stride).padding(pad).convolutionMode(ConvolutionMode.Truncate).dataFormat(CNN2DFormat.NCHW)
                 .build(), in);
+    }
+
+    /** True when rounding down gives the output size ONNX Runtime computed with ceil_mode (then it changes nothing). */
+    private boolean floorGivesTheSame(Onnx.NodeProto n, int[] k, int[] stride, List<Long> pads) {
+        long[] s = shape(n.getInput(0));
+        long[] o = shape(n.getOutput(0));
+        for (int d = 0; d < 2; d++) {
+            long pad = pads.isEmpty() ? 0 : pads.get(d) + pads.get(d + 2);
+            if ((s[d + 2] + pad - k[d]) / stride[d] + 1 != o[d + 2]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int[] ints(List<Long> l, int dflt) {

@@ -56,8 +56,9 @@ class OnnxToDl4jTest {
     }
 
     @Test
-    void concatBatchNormAndAMeanWithoutKeptDimsMapFromTheStem() throws Exception {
-        // Concat over channels, a BatchNormalization no convolution absorbs, ReduceMean(keepdims=0), Gemm
+    void ceilModePoolingConcatBatchNormAndAMeanWithoutKeptDimsMapFromTheStem() throws Exception {
+        // MaxPool with ceil_mode (16 -> 8), Concat over channels, a BatchNormalization no convolution absorbs,
+        // ReduceMean(keepdims=0), Gemm
         OnnxGraph g = OnnxGraph.read(fixture("concat_bn.onnx"));
         CutPoint lowest = OnnxToDl4j.lowestMappableCut(g);
         assertThat(lowest.index()).isEqualTo(0); // the stem convolution: everything above it maps
