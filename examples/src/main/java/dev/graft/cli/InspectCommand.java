@@ -76,6 +76,9 @@ final class InspectCommand implements Callable<Integer> {
             out.println(i.toJson());
         } else {
             out.println(m.card());
+            m.onnxBase().ifPresent(b -> out.printf("frozen ONNX part below the DL4J network (run by ONNX Runtime): "
+                    + "%d nodes, %,d parameters, output '%s', sha256 %s%n", b.nodeCount(), b.parameterCount(),
+                    b.outputs().get(0).name(), b.sha256()));
             out.println(i.toTable());
         }
         out.flush();

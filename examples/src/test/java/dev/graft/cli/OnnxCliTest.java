@@ -155,6 +155,10 @@ class OnnxCliTest {
         CliRun p = CliRun.of("predict", tuned.toString(), tmp.resolve("probe/0.png").toString());
         assertThat(p.code()).as(p.err()).isZero();
         assertThat(p.out()).contains("blue");
+        CliRun i = CliRun.of("inspect", tuned.toString());
+        assertThat(i.code()).as(i.err()).isZero();
+        assertThat(i.out()).contains("frozen ONNX part below the DL4J network")
+                .contains("output '/down/down.2/Clip_output_0'").contains("/block2/se/fc2/Conv_output_0");
     }
 
     @Test
