@@ -212,8 +212,9 @@ final class FinetuneCommand implements Callable<Integer> {
         for (String[] opt : new String[][] {{"--preset", preset}, {"--lr-find", lrFind ? "" : null},
                 {"--one-cycle", oneCycle ? "" : null}, {"--input-shape", input.shape}}) {
             if (opt[1] != null) {
-                throw new IllegalArgumentException(opt[0] + " is not available for ONNX models yet (the head trains with "
-                        + "Adam at --lr, early stopping with --patience); drop " + opt[0]);
+                throw new IllegalArgumentException(opt[0] + " is not available for ONNX models without --unfreeze (the "
+                        + "head trains with Adam at --lr, early stopping with --patience); drop " + opt[0] + ", or add "
+                        + "--unfreeze to fine-tune through DL4J layers made from the ONNX top");
             }
         }
         OnnxModel m = OnnxCli.open(model);

@@ -40,8 +40,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * on the validation loss, and the result is one {@link GraftModel} that predicts from raw input: the cut ONNX graph
  * (bytes unchanged) below the trained head ({@link GraftModel#withOnnxBase}).
  *
- * <p>The nodes above the cut are not carried over: they are not mapped to DL4J layers yet, so nothing of the
- * pretrained graph above the cut can be unfrozen; the new head replaces them.
+ * <p>The nodes above the cut are not carried over: the new head replaces them. To fine-tune pretrained layers too,
+ * use {@link OnnxTop} (they become DL4J layers) with {@link FineTuner} — what {@code graft finetune --unfreeze} does.
  * <pre>{@code
  * FineTuneResult r = OnnxFineTuner.builder(OnnxModel.load(Path.of("resnet18.zip")), "/Flatten_output_0")
  *     .train(train).validation(val).epochs(10).build().run();
