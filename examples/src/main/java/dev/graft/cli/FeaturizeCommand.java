@@ -37,11 +37,11 @@ final class FeaturizeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     InputShapeOption input;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip, or an ONNX model (.onnx or 'graft import' zip)")
     Path model;
 
     @Option(names = "--cut", required = true, paramLabel = "LAYER",
-            description = "last frozen layer: name or index (MultiLayerNetwork) or vertex name (ComputationGraph)")
+            description = "last frozen layer: name or index (MultiLayerNetwork), vertex name (ComputationGraph), tensor (ONNX)")
     String cut;
 
     @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES] or images:DIR")
@@ -93,16 +93,34 @@ final class FeaturizeCommand implements Callable<Integer> {
         if (export != null && !export.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(npz|csv)")) {
             throw new IllegalArgumentException("--export must name a .npz or .csv file, got " + export);
         }
-        GraftModel m = Models.load(model, spec, input);
-        Featurizer featurizer = Featurizers.cut(m, cut);
-        DataSource source = DataSpec.source(data, m.card(), strict);
-        Models.printNotes(spec, source);
-        Models.requireDataFits(m, model, source, data);
+        Featurizer featurizer;
+        DataSource source;
+        dev.graft.zoo.ModelCard card;
+        if (OnnxCli.isOnnx(model)) {
+            // an imported ONNX model: the graph up to the cut runs on ONNX Runtime
+            dev.graft.zoo.onnx.OnnxModel m = OnnxCli.open(model);
+            card = m.card();
+            source = DataSpec.source(data, card, strict);
+            Models.printNotes(spec, source);
+            if (!Arrays.equals(source.exampleShape(), card.inputShape())) {
+                throw new IllegalArgumentException("data " + data + " has examples of shape "
+                        + Arrays.toString(source.exampleShape()) + " but model " + model + " takes "
+                        + Arrays.toString(card.inputShape()) + " (" + card.layout() + ")");
+            }
+            featurizer = dev.graft.transfer.cache.OnnxFeaturizer.cut(m, cut);
+        } else {
+            GraftModel m = Models.load(model, spec, input);
+            card = m.card();
+            featurizer = Featurizers.cut(m, cut);
+            source = DataSpec.source(data, card, strict);
+            Models.printNotes(spec, source);
+            Models.requireDataFits(m, model, source, data);
+        }
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
                 .progress(quiet ? Progress.none() : Progress.console());
         if (augment != null) {
-            b.augment(Augmenters.parse(augment, m.card().layout()), views == null ? 1 : views, seed).keepOriginal(keepOriginal);
+            b.augment(Augmenters.parse(augment, card.layout()), views == null ? 1 : views, seed).keepOriginal(keepOriginal);
         }
         FeatureCache fc = b.build();
         CacheReport report = fc.build();

@@ -6,6 +6,9 @@ import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.ImageFolderData;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.report.Evaluations;
+import dev.graft.transfer.tune.OnnxFineTuner;
+import dev.graft.transfer.tune.OnnxTop;
+import dev.graft.zoo.onnx.OnnxModel;
 import dev.graft.transfer.report.TrainingReport;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
@@ -41,10 +44,11 @@ final class FinetuneCommand implements Callable<Integer> {
     InputShapeOption input;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "Graft/DL4J model zip (its model card inside or beside it; "
-            + "a plain DL4J zip needs --input-shape)")
+            + "a plain DL4J zip needs --input-shape), or an ONNX model ('graft import' zip or .onnx)")
     Path model;
 
-    @Option(names = "--cut", paramLabel = "LAYER", description = "freeze through this layer (name or index); the new top trains above it")
+    @Option(names = "--cut", paramLabel = "LAYER", description = "freeze through this layer (name or index; for ONNX a tensor from "
+            + "'graft inspect'); the new top trains above it")
     String cut;
 
     @Option(names = "--data", paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
@@ -150,18 +154,32 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
-        GraftModel base = Models.load(model, spec, input);
-        DataSource all = DataSpec.source(data, base.card(), strict);
-        Models.printNotes(spec, all);
-        Models.requireDataFits(base, model, all, data);
+        GraftModel base = null;
+        DataSource all;
+        OnnxModel onnx = null;
+        if (OnnxCli.isOnnx(model)) {
+            onnx = OnnxCli.open(model);
+            all = DataSpec.source(data, onnx.card(), strict);
+            Models.printNotes(spec, all);
+            requireFits(all, onnx, data);
+        } else {
+            base = Models.load(model, spec, input);
+            if (base.onnxBase().isPresent()) {
+                throw new IllegalArgumentException("model " + model + " already has a fine-tuned head on a frozen ONNX "
+                        + "part; fine-tune the imported ONNX model ('graft import x.onnx') again instead");
+            }
+            all = DataSpec.source(data, base.card(), strict);
+            Models.printNotes(spec, all);
+            Models.requireDataFits(base, model, all, data);
+        }
         if (all.numClasses() < 2) {
             throw new IllegalArgumentException("data " + data + " has only one class (" + String.join(",", all.labels())
                     + "); a classifier needs at least two — add examples of another class or select more classes");
         }
-        if (hidden != null) {
-            if (hidden <= 0) {
-                throw new IllegalArgumentException("--hidden must be positive, got " + hidden);
-            }
+        if (hidden != null && hidden <= 0) {
+            throw new IllegalArgumentException("--hidden must be positive, got " + hidden);
+        }
+        if (hidden != null && base != null) {
             long features = 1;
             for (long d : dev.graft.transfer.cache.Featurizers.cut(base, cut).featureShape()) {
                 features = dev.graft.zoo.ParamBudget.times(features, d);
@@ -176,9 +194,13 @@ final class FinetuneCommand implements Callable<Integer> {
             rest = parts[0];
             test = parts[1];
         } else if (testSpec != null) {
-            test = DataSpec.source(testSpec, base.card(), strict);
+            test = DataSpec.source(testSpec, onnx != null ? onnx.card() : base.card(), strict);
             Models.printNotes(spec, test);
-            Models.requireDataFits(base, model, test, testSpec);
+            if (onnx != null) {
+                requireFits(test, onnx, testSpec);
+            } else {
+                Models.requireDataFits(base, model, test, testSpec);
+            }
             if (!test.labels().equals(all.labels())) {
                 throw new IllegalArgumentException("--test " + testSpec + " has classes " + String.join(",", test.labels())
                         + " but --data " + data + " has " + String.join(",", all.labels())
@@ -191,7 +213,7 @@ final class FinetuneCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "data: %s -> %d train, %d validation%s, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
                 test == null ? "" : ", " + test.size() + " test", String.join(",", all.labels()));
         if (standardize) {
-            if (!(train instanceof LabeledData)) {
+            if (!(train instanceof LabeledData) || onnx != null) {
                 throw new IllegalArgumentException("--standardize is for tabular data (csv:FILE, digits); " + data
                         + " is read for the model's card, whose normalization applies");
             }
@@ -202,6 +224,22 @@ final class FinetuneCommand implements Callable<Integer> {
                     n.mean().length, replaced ? "; they replace the base card's" : "");
         }
         int epochCount = epochs != null ? epochs : standardize ? defaultEpochs(train.size(), batch) : 10;
+        String cut = this.cut;
+        OnnxTop onnxTop = null;
+        if (onnx != null && unfreeze == null) {
+            return finetuneOnnx(o, reportDir, onnx, train, val, test, epochCount);
+        }
+        if (onnx != null) {
+            // the pretrained top becomes DL4J layers above a boundary; below it, ONNX Runtime (OnnxTop)
+            int layers = schedule.stages().stream().mapToInt(UnfreezeSchedule.Stage::layers).max().orElse(0);
+            cut = onnx.graph().cutPoint(cut.trim()).tensor();
+            onnxTop = OnnxTop.split(onnx, cut, layers, OnnxCli.threads());
+            o.println("ONNX Runtime up to '" + onnxTop.boundary().tensor() + "' (frozen), DL4J layers with the ONNX "
+                    + "weights above it (" + onnxTop.top().network().numParams() + " parameters; --unfreeze reaches them)");
+            base = onnxTop.top();
+            train = onnxTop.through(train);
+            val = val == null ? null : onnxTop.through(val);
+        }
         TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
         if (hidden != null) {
             plan.dropTop(1);
@@ -224,8 +262,57 @@ final class FinetuneCommand implements Callable<Integer> {
             ft.patience(patience);
         }
         FineTuneResult r = ft.build().run();
-        GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
-                + " --data " + data).build()).save(out);
+        GraftModel tuned = onnxTop == null ? r.model() : onnxTop.reassemble(r.model(), all.labels());
+        GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
+                + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
+        if (onnxTop != null) {
+            onnxTop.close();
+        }
+        return finish(o, r, saved, reportDir, test);
+    }
+
+    /**
+     * An imported ONNX model without --unfreeze: the graph up to --cut runs frozen on ONNX Runtime into the feature
+     * cache, a new DL4J head trains on it, and the saved model holds both (OnnxFineTuner).
+     */
+    private Integer finetuneOnnx(PrintWriter o, Path reportDir, OnnxModel m, DataSource train, DataSource val,
+            DataSource test, int epochCount) throws Exception {
+        for (String[] opt : new String[][] {{"--preset", preset}, {"--lr-find", lrFind ? "" : null},
+                {"--one-cycle", oneCycle ? "" : null}, {"--input-shape", input.shape}}) {
+            if (opt[1] != null) {
+                throw new IllegalArgumentException(opt[0] + " is not available for ONNX models without --unfreeze (the "
+                        + "head trains with Adam at --lr, early stopping with --patience); drop " + opt[0] + ", or add "
+                        + "--unfreeze to fine-tune through DL4J layers made from the ONNX top");
+            }
+        }
+        OnnxFineTuner.Builder ft = OnnxFineTuner.builder(m, cut).train(train).validation(val)
+                .cacheDirectory(cache).epochs(epochCount).batchSize(batch).seed(seed).hidden(hidden).log(line -> {
+                    o.println(line);
+                    o.flush();
+                });
+        if (lr != null) {
+            ft.learningRate(lr);
+        }
+        if (patience != null) {
+            ft.patience(patience);
+        }
+        FineTuneResult r = ft.build().run();
+        GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune "
+                + model.getFileName() + " --cut " + cut + " --data " + data).build()).save(out);
+        return finish(o, r, saved, reportDir, test);
+    }
+
+    private void requireFits(DataSource source, OnnxModel m, String spec) {
+        if (!java.util.Arrays.equals(source.exampleShape(), m.card().inputShape())) {
+            throw new IllegalArgumentException("data " + spec + " has examples of shape "
+                    + java.util.Arrays.toString(source.exampleShape()) + " but model " + model + " takes "
+                    + java.util.Arrays.toString(m.card().inputShape()) + " (" + m.card().layout() + ")");
+        }
+    }
+
+    /** Scores the test set if any, writes the report and prints the closing lines. */
+    private Integer finish(PrintWriter o, FineTuneResult r, GraftModel saved, Path reportDir, DataSource test)
+            throws Exception {
         org.nd4j.evaluation.classification.Evaluation testEval = test == null ? null : Evaluations.evaluate(saved, test, 64);
         TrainingReport.Files files;
         try {

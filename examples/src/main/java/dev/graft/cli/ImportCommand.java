@@ -8,7 +8,12 @@ import dev.graft.zoo.keras.ParityCheck;
 import dev.graft.zoo.keras.ParityReport;
 import dev.graft.zoo.keras.PreflightReport;
 import dev.graft.zoo.keras.Tolerance;
+import dev.graft.zoo.onnx.CutPoint;
+import dev.graft.zoo.onnx.OnnxGraph;
+import dev.graft.zoo.onnx.OnnxImporter;
+import dev.graft.zoo.onnx.OnnxModel;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,12 +23,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code graft import FILE --out MODEL.zip [--verify REF.npz]}: a Keras 2 or Keras 3 model as a Graft model.
- * The preflight runs first; with {@code --verify} the import is compared with outputs Keras wrote and nothing
- * is saved when it differs by more than the tolerance.
+ * {@code graft import FILE --out MODEL.zip [--verify REF.npz]}: a Keras 2 or Keras 3 model, or an ONNX model (e.g.
+ * exported from PyTorch), as a Graft model. For Keras the preflight runs first; with {@code --verify} the import is
+ * compared with outputs the source framework wrote and nothing is saved when it differs by more than the tolerance.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Import a Keras model (.keras, Keras 2 or 3 .h5, or JSON config + --weights) as a Graft model.",
+        description = {"Import a Keras model (.keras, Keras 2 or 3 .h5, or JSON config + --weights) or an ONNX model",
+            "(.onnx, run by ONNX Runtime; normalization/labels from the options or the file's metadata_props) as a Graft model.",
             "Lists every layer that cannot be imported before doing any work; --verify compares with Keras' outputs,",
             "through the plain network and through the featurizing path (at the output and at the last cut point)."})
 final class ImportCommand implements Callable<Integer> {
@@ -67,6 +73,16 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--labels", split = ",", description = "class labels in output order")
     List<String> labels;
 
+    @Option(names = "--input-shape", split = ",", paramLabel = "C,H,W",
+            description = "ONNX only: one example's shape (NCHW) when the graph leaves height/width dynamic")
+    long[] inputShape;
+
+    @Option(names = "--license", description = "ONNX only: license of the weights, for the card")
+    String license;
+
+    @Option(names = "--origin", description = "ONNX only: where the weights came from, for the card")
+    String origin;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -77,6 +93,52 @@ final class ImportCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             // reported by the caller's message; the file may stay
         }
+    }
+
+    private Integer importOnnx(PrintWriter o, Tolerance tolerance, Normalization norm) throws Exception {
+        if (preflightOnly || weights != null) {
+            throw new IllegalArgumentException((preflightOnly ? "--preflight" : "--weights") + " is for Keras files; "
+                    + file.getFileName() + " is an ONNX model (its weights are inside)");
+        }
+        boolean normGiven = spec.commandLine().getParseResult().hasMatchedOption("--scale") || mean != null
+                || std != null;
+        OnnxImporter.Builder b = OnnxImporter.builder(file).name(name).labels(labels).license(license).origin(origin)
+                .inputShape(inputShape);
+        if (normGiven) {
+            b.normalization(norm);
+        }
+        OnnxModel m = b.build().importModel();
+        OnnxGraph g = m.graph();
+        o.printf("read %s: ONNX %s, opset %d, %d nodes, %,d parameters; input %s %s, %s%n", file.getFileName(),
+                g.producer(), g.opset(), g.nodeCount(), g.parameterCount(), Arrays.toString(m.card().inputShape()),
+                m.card().layout(), m.card().normalization());
+        if (verify != null) {
+            ParityReport p = OnnxCli.verify(m, verify, tolerance, "onnx runtime");
+            o.println("verify: " + p);
+            o.flush();
+            p.requirePassed();
+        }
+        OnnxModel saved = m.save(out);
+        if (verify != null) {
+            ParityReport reloaded;
+            try {
+                reloaded = OnnxCli.verify(OnnxModel.load(out), verify, tolerance, "saved file");
+            } catch (RuntimeException e) {
+                deleteSaved(out);
+                throw new IllegalStateException("the saved model " + out + " does not run the reference input after "
+                        + "loading (" + e.getMessage() + "); it was deleted", e);
+            }
+            o.println("verify saved file: " + reloaded);
+            if (!reloaded.passed()) {
+                deleteSaved(out);
+                throw new IllegalStateException("the model reproduced the reference before saving but not after "
+                        + "loading " + out + " (" + reloaded + "); it was deleted");
+            }
+        }
+        long shown = g.cutPoints().stream().filter(c -> c.role() != CutPoint.Role.INNER).count();
+        o.printf("saved %s and %s (source %s); %d cut points: graft inspect %s%n", out,
+                dev.graft.zoo.ModelCard.besides(out).getFileName(), saved.card().source(), shown, out);
+        return 0;
     }
 
     @Override
@@ -93,6 +155,9 @@ final class ImportCommand implements Callable<Integer> {
         }
         Normalization norm = mean == null && std == null ? Normalization.scale(scale)
                 : Normalization.of(scale, mean == null ? new double[0] : mean, std == null ? new double[0] : std);
+        if (OnnxCli.isOnnx(file)) {
+            return importOnnx(o, tolerance, norm);
+        }
         KerasImporter.Builder b = KerasImporter.builder(file).weights(weights).normalization(norm);
         if (name != null) {
             b.name(name);

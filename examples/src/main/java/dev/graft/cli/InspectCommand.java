@@ -23,7 +23,8 @@ final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "A model zip (Graft or DL4J) or a catalog name (see 'graft zoo list').")
+    @Parameters(paramLabel = "MODEL", description = "A model zip (Graft or DL4J), an .onnx file, or a catalog name "
+            + "(see 'graft zoo list').")
     String model;
 
     @Option(names = "--variant", paramLabel = "V", description = "Pretrained variant of a catalog model.")
@@ -40,11 +41,22 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the layer table as JSON.")
     boolean json;
 
+    @Option(names = "--all", description = "ONNX models: list every cut point, also those inside blocks.")
+    boolean all;
+
     @CommandLine.Mixin
     ZooCommand.StoreOptions store;
 
     @Override
     public Integer call() throws IOException {
+        Path path = Path.of(model);
+        if (Files.isRegularFile(path) && OnnxCli.isOnnx(path)) {
+            if (json) {
+                throw new IllegalArgumentException("--json is not available for ONNX models yet; drop --json");
+            }
+            OnnxCli.inspect(OnnxCli.open(path), all, spec.commandLine().getOut());
+            return 0;
+        }
         Zoo zoo = store.zoo(true);
         GraftModel m;
         Optional<CatalogEntry> entry = Files.isRegularFile(Path.of(model)) ? Optional.empty()
@@ -64,6 +76,9 @@ final class InspectCommand implements Callable<Integer> {
             out.println(i.toJson());
         } else {
             out.println(m.card());
+            m.onnxBase().ifPresent(b -> out.printf("frozen ONNX part below the DL4J network (run by ONNX Runtime): "
+                    + "%d nodes, %,d parameters, output '%s', sha256 %s%n", b.nodeCount(), b.parameterCount(),
+                    b.outputs().get(0).name(), b.sha256()));
             out.println(i.toTable());
         }
         out.flush();

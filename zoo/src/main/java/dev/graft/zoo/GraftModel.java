@@ -14,6 +14,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import dev.graft.zoo.inspect.NetworkShapes;
 import dev.graft.zoo.layers.AxisKeepingMergeVertex;
+import dev.graft.zoo.onnx.OnnxGraph;
+import dev.graft.zoo.onnx.OnnxRunner;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -42,12 +44,19 @@ public final class GraftModel {
     private final ModelCard card;
     private final List<String> warnings;
     private final boolean cardInferred;
+    /** The frozen part below the network, run by ONNX Runtime; null for a plain DL4J model. */
+    private final OnnxGraph onnxBase;
+    private volatile OnnxRunner onnxRunner;
 
     private GraftModel(Model network, ModelCard card) {
-        this(network, card, List.of(), false);
+        this(network, card, List.of(), false, null);
     }
 
     private GraftModel(Model network, ModelCard card, List<String> warnings, boolean cardInferred) {
+        this(network, card, warnings, cardInferred, null);
+    }
+
+    private GraftModel(Model network, ModelCard card, List<String> warnings, boolean cardInferred, OnnxGraph onnxBase) {
         if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
             throw new IllegalArgumentException("a Graft model wraps a MultiLayerNetwork or a ComputationGraph, got "
                     + (network == null ? "null" : network.getClass().getName()));
@@ -56,6 +65,7 @@ public final class GraftModel {
         this.card = Objects.requireNonNull(card, "card");
         this.warnings = List.copyOf(warnings);
         this.cardInferred = cardInferred;
+        this.onnxBase = onnxBase;
         Engine.attachHelpers(network); // oneDNN helpers, fed dense inputs (DenseInputHelpers)
         AxisKeepingMergeVertex.keepAxes(network); // DL4J's MergeVertex.clone() forgets its axis
     }
@@ -63,6 +73,43 @@ public final class GraftModel {
     /** Wraps a network and its card. */
     public static GraftModel of(Model network, ModelCard card) {
         return new GraftModel(network, card);
+    }
+
+    /**
+     * A model whose frozen part is an ONNX graph run by ONNX Runtime and whose top is a DL4J network: raw input is
+     * normalized as the card says, run through {@code base} (one input, one output: an {@link OnnxGraph#cut} of an
+     * imported ONNX model), and its output fed to {@code head}. Saved in one zip: the head's ModelSerializer entries,
+     * the base as {@value ModelArchive#ONNX_ENTRY} (bytes unchanged), the card.
+     *
+     * @param card describes the raw input (e.g. NCHW [3, 224, 224]) and the head's labels
+     */
+    public static GraftModel withOnnxBase(OnnxGraph base, Model head, ModelCard card) {
+        Objects.requireNonNull(base, "base");
+        requireCardFits(head, headCard(card), "model '" + card.name() + "'");
+        return new GraftModel(head, card, List.of(), false, base);
+    }
+
+    /** The frozen ONNX part below {@link #network()}, when this model has one ({@link #withOnnxBase}). */
+    public java.util.Optional<OnnxGraph> onnxBase() {
+        return java.util.Optional.ofNullable(onnxBase);
+    }
+
+    /** The card as the head sees it: the input shape is the base's output, not the raw input; not checked. */
+    private static ModelCard headCard(ModelCard card) {
+        return card.toBuilder().input(InputLayout.FLAT).build();
+    }
+
+    private OnnxRunner onnxRunner() {
+        OnnxRunner r = onnxRunner;
+        if (r == null) {
+            synchronized (this) {
+                if (onnxRunner == null) {
+                    onnxRunner = OnnxRunner.open(onnxBase, Math.max(1, Engine.startThreads()));
+                }
+                r = onnxRunner;
+            }
+        }
+        return r;
     }
 
     /** The DL4J network (a {@link MultiLayerNetwork} or a {@link ComputationGraph}). */
@@ -90,17 +137,21 @@ public final class GraftModel {
 
     /** The same network with another card. */
     public GraftModel withCard(ModelCard newCard) {
-        return new GraftModel(network, newCard);
+        return new GraftModel(network, newCard, List.of(), false, onnxBase);
     }
 
     /**
      * Normalizes raw input as the card says and runs the network in inference mode.
      *
      * @param raw a batch, {@code [batch, ...inputShape]} in the card's layout, unnormalized
-     * @return the network's (first) output
+     * @return the network's (first) output (for a model with an {@link #onnxBase()}: the network's output on the
+     *     base's output)
      */
     public INDArray predict(INDArray raw) {
         INDArray x = preprocess(raw);
+        if (onnxBase != null) {
+            x = onnxRunner().run(x);
+        }
         if (network instanceof MultiLayerNetwork) {
             return ((MultiLayerNetwork) network).output(x, false);
         }
@@ -133,7 +184,7 @@ public final class GraftModel {
      * @throws IOException if the file cannot be written
      */
     public GraftModel save(Path zip) throws IOException {
-        requireCardFits(network, card, "cannot save model '" + card.name() + "'"
+        requireCardFits(network, onnxBase != null ? headCard(card) : card, "cannot save model '" + card.name() + "'"
                 + (card.origin() != null ? " (from " + card.origin().replaceFirst(" \\(.*", "") + ")" : "") + " to " + zip);
         Path dir = zip.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -141,10 +192,12 @@ public final class GraftModel {
         Path tmp = Files.createTempFile(dir, zip.getFileName().toString(), ".tmp");
         try {
             ModelSerializer.writeModel(network, raw.toFile(), true);
-            ModelCard saved = ModelArchive.repackWithCard(raw, tmp, card);
+            java.util.Map<String, byte[]> extra = onnxBase == null ? java.util.Map.of()
+                    : java.util.Map.of(ModelArchive.ONNX_ENTRY, onnxBase.bytes());
+            ModelCard saved = ModelArchive.repackWithCard(raw, tmp, card, extra);
             Files.move(tmp, zip, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             saved.write(ModelCard.besides(zip));
-            return new GraftModel(network, saved);
+            return new GraftModel(network, saved, List.of(), false, onnxBase);
         } finally {
             Files.deleteIfExists(raw);
             Files.deleteIfExists(tmp);
@@ -179,12 +232,16 @@ public final class GraftModel {
         if (inferred) {
             card = inferCard(net, zip, warnings);
         }
+        OnnxGraph base = null;
+        if (archive.has(ModelArchive.ONNX_ENTRY)) {
+            base = OnnxGraph.parse(archive.entryBytes(ModelArchive.ONNX_ENTRY), zip.getFileName() + " (frozen ONNX part)");
+        }
         try {
-            requireCardFits(net, card, "model file " + zip);
+            requireCardFits(net, base != null ? headCard(card) : card, "model file " + zip);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        return new GraftModel(net, card, warnings, inferred);
+        return new GraftModel(net, card, warnings, inferred, base);
     }
 
     /** True if {@link #load(Path)} found no card (a plain DL4J zip) and inferred this one from the network. */
@@ -295,6 +352,11 @@ public final class GraftModel {
         boolean graph;
         try (ZipFile zf = new ZipFile(zip.toFile())) {
             ZipEntry conf = zf.getEntry("configuration.json");
+            if (conf == null && zf.getEntry(ModelArchive.ONNX_ENTRY) != null) {
+                throw new IOException(zip + " is an imported ONNX model (entry " + ModelArchive.ONNX_ENTRY + ", no DL4J "
+                        + "network); load it with OnnxModel.load, or give it to a command that takes ONNX models "
+                        + "(inspect, import --verify, featurize, finetune)");
+            }
             if (conf == null) {
                 throw new IOException(zip + " is a zip but not a DL4J model (no configuration.json inside)");
             }
@@ -317,6 +379,6 @@ public final class GraftModel {
 
     @Override
     public String toString() {
-        return "GraftModel[" + card + "]";
+        return "GraftModel[" + card + (onnxBase != null ? ", frozen ONNX base " + onnxBase.source() : "") + "]";
     }
 }

@@ -21,11 +21,15 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * A model file's zip, read once with every entry's CRC checked and its sha256 taken; and the writer that puts the
- * model card inside the zip. Package-private: {@link GraftModel#save(Path)} and {@link GraftModel#load(Path)} use it.
+ * model card inside the zip. {@link GraftModel#save(Path)} and {@link GraftModel#load(Path)} use it for DL4J
+ * networks, {@code dev.graft.zoo.onnx.OnnxModel} for imported ONNX models (entry {@value #ONNX_ENTRY}): one format,
+ * the card inside recording the sha256 of every other entry.
  */
-final class ModelArchive {
+public final class ModelArchive {
     /** The zip entry holding the card. */
-    static final String CARD_ENTRY = "graft-card.json";
+    public static final String CARD_ENTRY = "graft-card.json";
+    /** The zip entry holding an ONNX graph (an imported ONNX model, or the frozen ONNX part of a fine-tuned one). */
+    public static final String ONNX_ENTRY = "model.onnx";
     /** The zip comment that marks a file Graft wrote with its card inside (it survives deleting the card entry). */
     static final String COMMENT = "Graft model: DL4J ModelSerializer entries, model card in " + CARD_ENTRY;
 
@@ -46,7 +50,7 @@ final class ModelArchive {
      *
      * @throws IOException naming the file (and the entry) when it is not a zip, truncated or an entry is damaged
      */
-    static ModelArchive read(Path file) throws IOException {
+    public static ModelArchive read(Path file) throws IOException {
         Map<String, String> sums = new LinkedHashMap<>();
         byte[] card = null;
         boolean graft;
@@ -112,7 +116,7 @@ final class ModelArchive {
      * @param warnings receives a line when the sidecar copy differs from the card inside
      * @throws IOException if a Graft zip lacks its card, the card is invalid, or an entry fails its checksum
      */
-    ModelCard card(List<String> warnings) throws IOException {
+    public ModelCard card(List<String> warnings) throws IOException {
         Path sidecar = ModelCard.besides(file);
         if (cardJson != null) {
             ModelCard card;
@@ -166,7 +170,7 @@ final class ModelArchive {
 
     private void verifyEntries(ModelCard card, String whose) throws IOException {
         Map<String, String> expected = card.sha256();
-        for (String required : List.of("configuration.json", "coefficients.bin")) {
+        for (String required : List.of("configuration.json", "coefficients.bin", ONNX_ENTRY)) {
             if (entrySha256.containsKey(required) && !expected.containsKey(required)) {
                 throw new IOException("model file " + file + ": " + whose + " records no sha256 for entry '" + required
                         + "', so the weights cannot be checked; save the model again with Graft");
@@ -192,6 +196,79 @@ final class ModelArchive {
         }
     }
 
+    /** Names of the entries other than the card, in zip order. */
+    public java.util.Set<String> entryNames() {
+        return java.util.Collections.unmodifiableSet(entrySha256.keySet());
+    }
+
+    /** True if the zip has an entry of that name (the card entry included). */
+    public boolean has(String entry) {
+        return entrySha256.containsKey(entry) || (entry.equals(CARD_ENTRY) && cardJson != null);
+    }
+
+    /**
+     * The bytes of one entry, checked against the sha256 taken when the archive was read (so a file changed since
+     * then is not used).
+     *
+     * @throws IOException if the entry is missing or changed since {@link #read(Path)}
+     */
+    public byte[] entryBytes(String entry) throws IOException {
+        String expected = entrySha256.get(entry);
+        if (expected == null) {
+            throw new IOException("model file " + file + " has no entry '" + entry + "'; entries are: "
+                    + String.join(", ", entrySha256.keySet()));
+        }
+        byte[] b;
+        try (ZipFile zf = new ZipFile(file.toFile()); InputStream in = zf.getInputStream(zf.getEntry(entry))) {
+            b = in.readAllBytes();
+        }
+        if (!Checksums.sha256(b).equals(expected)) {
+            throw new IOException("model file " + file + ", entry '" + entry + "' changed while it was being read; "
+                    + "load it again");
+        }
+        return b;
+    }
+
+    /**
+     * Writes a Graft model zip from in-memory entries plus the card (with the sha256 of every entry) as
+     * {@link #CARD_ENTRY}, via a temp file and an atomic rename, and the readable copy of the card beside it.
+     *
+     * @return the card as written
+     */
+    public static ModelCard write(Path target, Map<String, byte[]> entries, ModelCard card) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+        try {
+            ModelCard.Builder b = card.toBuilder().clearSha256();
+            try (OutputStream raw = Files.newOutputStream(tmp);
+                 ZipOutputStream out = new ZipOutputStream(new java.io.BufferedOutputStream(raw, 1 << 16))) {
+                out.setLevel(Deflater.BEST_SPEED);
+                out.setComment(COMMENT);
+                for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                    if (e.getKey().equals(CARD_ENTRY)) {
+                        throw new IllegalArgumentException("entry name '" + CARD_ENTRY + "' is reserved for the card");
+                    }
+                    out.putNextEntry(new ZipEntry(e.getKey()));
+                    out.write(e.getValue());
+                    out.closeEntry();
+                    b.sha256(e.getKey(), Checksums.sha256(e.getValue()));
+                }
+                ModelCard saved = b.build();
+                out.putNextEntry(new ZipEntry(CARD_ENTRY));
+                out.write(saved.toJson().getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+                card = saved;
+            }
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            card.write(ModelCard.besides(target));
+            return card;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     private static boolean sameButName(ModelCard a, ModelCard b) {
         return a.toBuilder().name(b.name()).clearSha256().build().equals(b.toBuilder().clearSha256().build());
     }
@@ -203,6 +280,12 @@ final class ModelArchive {
      * @return the card as written
      */
     static ModelCard repackWithCard(Path dl4jZip, Path target, ModelCard card) throws IOException {
+        return repackWithCard(dl4jZip, target, card, Map.of());
+    }
+
+    /** As {@link #repackWithCard(Path, Path, ModelCard)}, with extra entries (e.g. a frozen ONNX part) added. */
+    static ModelCard repackWithCard(Path dl4jZip, Path target, ModelCard card, Map<String, byte[]> extra)
+            throws IOException {
         Map<String, String> sums = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
         try (ZipFile in = new ZipFile(dl4jZip.toFile());
@@ -229,6 +312,12 @@ final class ModelArchive {
                 }
                 out.closeEntry();
                 sums.put(e.getName(), Checksums.hex(md.digest()));
+            }
+            for (Map.Entry<String, byte[]> e : extra.entrySet()) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+                sums.put(e.getKey(), Checksums.sha256(e.getValue()));
             }
             ModelCard.Builder b = card.toBuilder().clearSha256();
             sums.forEach(b::sha256);

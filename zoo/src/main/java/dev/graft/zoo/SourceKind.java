@@ -12,6 +12,8 @@ public enum SourceKind {
     NPZ,
     /** A model trained or reshaped by Graft and saved with its card. */
     GRAFT,
+    /** An ONNX model (e.g. exported from PyTorch) run by ONNX Runtime, imported by Graft. */
+    ONNX,
     /** A plain DL4J ModelSerializer zip without a card of its own. */
     DL4J_ZIP
 }

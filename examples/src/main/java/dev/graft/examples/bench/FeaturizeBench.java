@@ -66,6 +66,10 @@ final class FeaturizeBench {
      * @throws IllegalArgumentException if the card has no input shape or the cut does not exist
      */
     static Result runModel(Path file, String cut, int batch, Timer timer) throws Exception {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")
+                || dev.graft.zoo.onnx.OnnxModel.isOnnxModelFile(file)) {
+            return runOnnx(file, cut, batch, timer);
+        }
         GraftModel model = GraftModel.load(file);
         long[] in = model.card().inputShape();
         if (in.length == 0) {
@@ -91,6 +95,44 @@ final class FeaturizeBench {
                 "%s to '%s' %s, batch %d, input %s %s", model.card().name(), to,
                 java.util.Arrays.toString(f.featureShape()), batch, java.util.Arrays.toString(in),
                 model.card().layout()));
+    }
+
+    /**
+     * As {@link #runModel} for an ONNX model (an {@code .onnx} file or a zip 'graft import' saved): ONNX Runtime
+     * through {@link dev.graft.transfer.cache.OnnxFeaturizer} with the engine's threads, to {@code cut} (a cut point)
+     * or to the logits input when null.
+     */
+    static Result runOnnx(Path file, String cut, int batch, Timer timer) throws Exception {
+        dev.graft.zoo.onnx.OnnxModel model = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")
+                ? dev.graft.zoo.onnx.OnnxImporter.builder(file).build().importModel()
+                : dev.graft.zoo.onnx.OnnxModel.load(file);
+        String to = cut;
+        if (to == null) {
+            to = model.graph().cutPoints().stream()
+                    .filter(c -> c.role() == dev.graft.zoo.onnx.CutPoint.Role.LOGITS_INPUT).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(file + " has no logits input to cut at; give "
+                            + "model:FILE@TENSOR")).tensor();
+        }
+        long[] in = model.card().inputShape();
+        long[] shape = new long[in.length + 1];
+        shape[0] = batch;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        Nd4j.getRandom().setSeed(7);
+        INDArray images = Nd4j.rand(DataType.FLOAT, shape).muli(255);
+        try (dev.graft.transfer.cache.OnnxFeaturizer f = dev.graft.transfer.cache.OnnxFeaturizer.cut(model, to)) {
+            double sum = f.featurize(images).sumNumber().doubleValue();
+            if (!Double.isFinite(sum)) {
+                throw new IllegalStateException(file + " features are not finite (sum " + sum + ")");
+            }
+            double[] perSecond = timer.measure(() -> {
+                f.featurize(images);
+                return batch;
+            });
+            return new Result("model:" + file.getFileName() + (cut != null ? "@" + cut : ""), "ex/s", perSecond,
+                    String.format(Locale.ROOT, "onnx %s to '%s' %s, batch %d, input %s %s, %d ONNX Runtime threads",
+                            model.card().name(), f.tensor(), java.util.Arrays.toString(f.featureShape()), batch,
+                            java.util.Arrays.toString(in), model.card().layout(), dev.graft.engine.Engine.startThreads()));
+        }
     }
 
     private static String outputOf(GraftModel model) {

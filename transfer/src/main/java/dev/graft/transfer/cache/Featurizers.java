@@ -36,6 +36,11 @@ public final class Featurizers {
             throw new IllegalArgumentException("a cut needs a layer name or index; " + validNames(model));
         }
         String name = layer.trim();
+        if (model.onnxBase().isPresent()) {
+            throw new IllegalArgumentException("model '" + model.card().name() + "' runs a frozen ONNX part below its "
+                    + "DL4J head; featurize the imported ONNX model instead (OnnxFeaturizer.cut, or 'graft finetune' on "
+                    + "the model 'graft import' saved)");
+        }
         if (model.isGraph()) {
             ComputationGraph graph = (ComputationGraph) model.network();
             ComputationGraphConfiguration conf = graph.getConfiguration();

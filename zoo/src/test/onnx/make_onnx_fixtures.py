@@ -1,0 +1,168 @@
+"""Builds the ONNX test fixtures of zoo/src/test/resources/onnx and their PyTorch reference outputs.
+
+Run from the repository root with the venv that has torch (cpu) and torchvision:
+    /opt/kvenv/bin/python zoo/src/test/onnx/make_onnx_fixtures.py
+
+Each model is exported with torch.onnx.export(opset 17, dynamo=False, dynamic batch), with random weights and
+random, non-trivial batch-norm statistics (eval mode). Beside each NAME.onnx, NAME.npz holds
+  input    float32 [4, 3, H, W]  (NCHW, already normalized: the model sees it as is)
+  output   float32 [4, classes]  PyTorch's logits
+  features float32 [4, C]        PyTorch's pooled features (the input of the final classifier)
+Models: small_cnn (residual blocks with squeeze-excite, hardswish, ReLU6), mobilenet_v3_small_025 (torchvision,
+width 0.25), concat_bn (a ceil_mode max pool, two branches concatenated, a batch norm no convolution absorbs, mean over H and W).
+and the tensor name of the pooled features in the ONNX graph is printed (the tests name it).
+Files stay small (< 1 MB each). Deterministic: seeded.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+
+# The torchvision wheel of the local index is a CUDA build: its fake-op registrations for torchvision:: operators
+# fail on torch+cpu at import. Skip them (they are only used by torch.compile/export tracing of those ops).
+_register_fake = torch.library.register_fake
+
+
+def _skip_torchvision_fakes(op, *args, **kwargs):
+    if isinstance(op, str) and op.startswith("torchvision::"):
+        return (lambda f: f) if not args else args[0]
+    return _register_fake(op, *args, **kwargs)
+
+
+torch.library.register_fake = _skip_torchvision_fakes
+import torchvision  # noqa: E402
+from torch import nn  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "onnx")
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, c, r=4):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, c // r, 1)
+        self.fc2 = nn.Conv2d(c // r, c, 1)
+
+    def forward(self, x):
+        s = x.mean((2, 3), keepdim=True)
+        s = torch.relu(self.fc1(s))
+        return x * torch.sigmoid(self.fc2(s))
+
+
+class Block(nn.Module):
+    """Residual block: conv-bn-hardswish, conv-bn, squeeze-excite, + identity, relu."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.act = nn.Hardswish()
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+        self.se = SqueezeExcite(c)
+
+    def forward(self, x):
+        y = self.act(self.bn1(self.conv1(x)))
+        y = self.se(self.bn2(self.conv2(y)))
+        return torch.relu(x + y)
+
+
+class SmallCnn(nn.Module):
+    """Stem conv-bn-relu, max pool, two residual blocks (with SE and hardswish), global average pool, Gemm."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.pool = nn.MaxPool2d(2)
+        self.block1 = Block(16)
+        self.down = nn.Sequential(nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32), nn.ReLU6())
+        self.block2 = Block(32)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, classes)
+
+    def forward(self, x):
+        x = self.block2(self.down(self.block1(self.pool(self.stem(x)))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+    def features(self, x):
+        x = self.block2(self.down(self.block1(self.pool(self.stem(x)))))
+        return torch.flatten(self.avgpool(x), 1)
+
+
+class ConcatNet(nn.Module):
+    """DenseNet-style: a ceil_mode max pool, two branches concatenated, batch norm that no convolution absorbs, mean
+    over H and W."""
+
+    def __init__(self, classes=3):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)  # 16 -> 8 (7 when rounding down)
+        self.a = nn.Conv2d(8, 6, 1)
+        self.b = nn.Conv2d(8, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(12)
+        self.fc = nn.Linear(12, classes)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.stem(x)))
+        y = torch.relu(self.bn(torch.cat([self.a(x), self.b(x)], 1)))
+        return self.fc(y.mean((2, 3)))
+
+    def features(self, x):
+        x = self.pool(torch.relu(self.stem(x)))
+        return torch.relu(self.bn(torch.cat([self.a(x), self.b(x)], 1))).mean((2, 3))
+
+
+def randomize_batch_norm(model, gen):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=gen) * 0.2)
+            m.running_var.copy_(torch.rand(c, generator=gen) * 0.8 + 0.4)
+            m.weight.data.copy_(torch.rand(c, generator=gen) * 0.8 + 0.6)
+            m.bias.data.copy_(torch.randn(c, generator=gen) * 0.1)
+
+
+def export(name, model, features_fn, size, metadata=None):
+    gen = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        randomize_batch_norm(model, gen)
+    model.eval()
+    x = torch.randn(4, 3, size, size, generator=gen)
+    path = os.path.join(OUT, name + ".onnx")
+    torch.onnx.export(model, (x,), path, opset_version=17, dynamo=False, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    if metadata:
+        import onnx
+        m = onnx.load(path)
+        for k, v in metadata.items():
+            p = m.metadata_props.add()
+            p.key, p.value = k, v
+        onnx.save(m, path)
+    with torch.no_grad():
+        out = model(x).numpy()
+        feats = features_fn(x).numpy()
+    np.savez(os.path.join(OUT, name + ".npz"), input=x.numpy(), output=out, features=feats)
+    print(f"{name}: {os.path.getsize(path)} bytes, output {out.shape}, features {feats.shape}")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(3)
+    cnn = SmallCnn()
+    export("small_cnn", cnn, cnn.features, 32,
+           metadata={"mean": "0.485,0.456,0.406", "std": "0.229,0.224,0.225", "labels": "a,b,c,d,e",
+                     "license": "MIT", "origin": "Graft test fixture (random weights)"})
+    torch.manual_seed(4)
+    mnv3 = torchvision.models.mobilenet_v3_small(weights=None, num_classes=10, width_mult=0.25)
+
+    def mnv3_features(x):
+        return torch.flatten(mnv3.avgpool(mnv3.features(x)), 1)
+
+    export("mobilenet_v3_small_025", mnv3, mnv3_features, 64)
+    torch.manual_seed(5)
+    cat = ConcatNet()
+    export("concat_bn", cat, cat.features, 16)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
