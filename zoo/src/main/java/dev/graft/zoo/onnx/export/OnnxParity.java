@@ -126,10 +126,9 @@ public final class OnnxParity {
             int idx = OnnxExporter.Builder.layerIndex(n, exported.outputNames().get(0));
             out.add(n.feedForwardToLayer(idx, inputs[0], false).get(idx + 1));
         } else {
-            Map<String, INDArray> acts = ((ComputationGraph) network).feedForward(inputs, false);
-            for (String o : exported.outputNames()) {
-                out.add(acts.get(o));
-            }
+            // only the asked-for vertices' activations, so no later in-place activation can touch them
+            out.addAll(Arrays.asList(((ComputationGraph) network).output(exported.outputNames(), false, inputs,
+                    null)));
         }
         return out;
     }
