@@ -4,6 +4,7 @@ import static dev.graft.zoo.onnx.export.OnnxGraphDraft.attr;
 
 import dev.graft.zoo.layers.ChannelAffineLayer;
 import dev.graft.zoo.layers.GlobalPoolingKeepDims;
+import dev.graft.zoo.layers.LayerNormalization;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LocalResponseNormalization;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
@@ -33,6 +35,7 @@ import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.preprocessors.ReshapePreprocessor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -83,6 +86,9 @@ final class LayerExporter {
             return x.resized(reduce(g, name, p.getPoolingType(), l, x.name(), new long[] {2, 3}, true), 1, 1);
         } else if (l instanceof ActivationLayer) {
             return ActivationExporter.apply(g, ((ActivationLayer) l).getActivationFn(), x, name);
+        } else if (l.getClass() == LossLayer.class) {
+            // inference: a loss layer applies its activation and nothing else
+            return ActivationExporter.apply(g, ((LossLayer) l).getActivationFn(), x, name);
         } else if (l instanceof DropoutLayer) {
             return x; // inference: identity
         } else if (l instanceof ZeroPaddingLayer) {
@@ -114,6 +120,8 @@ final class LayerExporter {
             return lrn(g, name, (LocalResponseNormalization) l, x);
         } else if (l instanceof ChannelAffineLayer) {
             return channelAffine(g, name, (ChannelAffineLayer) l, params, x);
+        } else if (l instanceof LayerNormalization) {
+            return layerNorm(g, name, (LayerNormalization) l, params, x);
         } else {
             throw new OnnxExportException("cannot export layer '" + name + "' of type " + l.getClass().getName()
                     + " to ONNX: the exporter does not translate this layer type. Cut the network before it "
@@ -151,9 +159,41 @@ final class LayerExporter {
             return Dl4jTensor.image(g.node("Reshape", hint, List.of(x.name(), shape)), CNN2DFormat.NCHW,
                     f.getInputHeight(), f.getInputWidth());
         }
+        if (p instanceof ReshapePreprocessor) {
+            return reshape(g, hint, where, (ReshapePreprocessor) p, x);
+        }
         throw new OnnxExportException("cannot export the input preprocessor " + p.getClass().getName() + " of '"
-                + where + "' to ONNX: only CnnToFeedForwardPreProcessor and FeedForwardToCnnPreProcessor are "
-                + "translated. Cut the network before '" + where + "'");
+                + where + "' to ONNX: only CnnToFeedForwardPreProcessor, FeedForwardToCnnPreProcessor and "
+                + "ReshapePreprocessor are translated. Cut the network before '" + where + "'");
+    }
+
+    /**
+     * DL4J's ReshapePreprocessor (Keras' Reshape): DL4J's array reshaped in C order to the target shape; a 4-d
+     * result is an image in the layout DL4J's {@code getOutputType} gives it (NHWC from a flat input).
+     */
+    private static Dl4jTensor reshape(OnnxGraphDraft g, String hint, String where, ReshapePreprocessor p,
+            Dl4jTensor x) throws OnnxExportException {
+        long[] t = p.getTargetShape();
+        long[] target = p.isHasMiniBatchDimension() ? Arrays.copyOfRange(t, 1, t.length) : t;
+        String in = toDl4jLayout(g, x, hint + "_dl4j_layout");
+        long[] shape = new long[target.length + 1]; // 0: keep the batch size
+        System.arraycopy(target, 0, shape, 1, target.length);
+        String out = g.node("Reshape", hint, List.of(in, g.int64Const(hint + "_shape", shape)));
+        if (target.length == 1) {
+            return Dl4jTensor.features(out);
+        }
+        if (target.length != 3) {
+            throw new OnnxExportException("cannot export the ReshapePreprocessor of '" + where + "' to ONNX: target "
+                    + "shape " + Arrays.toString(target) + " is neither flat nor an image; cut the network before '"
+                    + where + "'");
+        }
+        CNN2DFormat f = p.getInputShape().length == 1 || !x.image() ? CNN2DFormat.NHWC
+                : p.getFormat() instanceof CNN2DFormat ? (CNN2DFormat) p.getFormat() : CNN2DFormat.NCHW;
+        if (f == CNN2DFormat.NHWC) {
+            return Dl4jTensor.image(g.node("Transpose", hint + "_nchw", List.of(out), attr("perm", 0L, 3L, 1L, 2L)),
+                    f, target[0], target[1]);
+        }
+        return Dl4jTensor.image(out, f, target[1], target[2]);
     }
 
     /** {@code x} in the layout DL4J holds it in: the graph's channels-first tensor transposed for NHWC. */
@@ -423,6 +463,32 @@ final class LayerExporter {
                 : perChannel(g, name + "/offset", l.getOffset(), x);
         String mul = g.node("Mul", name + "/mul", List.of(x.name(), scale));
         return x.renamed(g.node("Add", name, List.of(mul, offset)));
+    }
+
+    /** Graft's LayerNormalization: {@code (x - mean) / sqrt(var + eps) * gamma + beta} over the channel axis. */
+    private static Dl4jTensor layerNorm(OnnxGraphDraft g, String name, LayerNormalization l,
+            Map<String, INDArray> params, Dl4jTensor x) throws OnnxExportException {
+        if (x.image()) {
+            requireImage(l, name, x, l.getDataFormat());
+        }
+        Onnx.AttributeProto axes = attr("axes", new long[] {1});
+        Onnx.AttributeProto keep = attr("keepdims", 1L);
+        String mean = g.node("ReduceMean", name + "/mean", List.of(x.name()), axes, keep);
+        String d = g.node("Sub", name + "/centered", List.of(x.name(), mean));
+        String var = g.node("ReduceMean", name + "/var", List.of(g.node("Mul", name + "/sq", List.of(d, d))), axes,
+                keep);
+        String eps = g.floatConst(name + "/eps", new float[] {(float) l.getEpsilon()});
+        String std = g.node("Sqrt", name + "/std", List.of(g.node("Add", name + "/var_eps", List.of(var, eps))));
+        String y = g.node("Div", l.isScale() || l.isCenter() ? name + "/normalized" : name, List.of(d, std));
+        if (l.isScale()) {
+            y = g.node("Mul", l.isCenter() ? name + "/scaled" : name,
+                    List.of(y, perChannel(g, name + "/gamma", param(params, name, l, LayerNormalization.GAMMA), x)));
+        }
+        if (l.isCenter()) {
+            y = g.node("Add", name, List.of(y, perChannel(g, name + "/beta", param(params, name, l,
+                    LayerNormalization.BETA), x)));
+        }
+        return x.renamed(y);
     }
 
     /** Per-channel constants shaped to broadcast over the graph's tensor: [C] for features, [C, 1, 1] for images. */

@@ -279,7 +279,9 @@ public final class OnnxExporter {
             return Dl4jTensor.image("", f == null ? CNN2DFormat.NCHW : f);
         }
         if (p instanceof FeedForwardToCnnPreProcessor) {
-            return Dl4jTensor.features("");
+            // DL4J's convolutionalFlat input type: the preprocessor also passes [N, C, H, W] images through, and
+            // images are what a featurizer feeds; a flat input needs inputTypes(InputType.feedForward(n))
+            return Dl4jTensor.image("", CNN2DFormat.NCHW);
         }
         if (wrapped == null) {
             return null;
@@ -331,7 +333,8 @@ public final class OnnxExporter {
         /**
          * The networks' input types, one per input in DL4J's order: fixes the graph input's shape and layout.
          * Optional: by default the layout comes from the first layers (convolution, pooling, dense, ...) and the
-         * spatial and channel dimensions are left symbolic.
+         * spatial and channel dimensions are left symbolic; an input DL4J reshapes from flat
+         * ({@code InputType.convolutionalFlat}) is taken as {@code [N, C, H, W]} images, which DL4J accepts too.
          */
         public Builder inputTypes(InputType... types) {
             this.inputTypes = List.of(types);

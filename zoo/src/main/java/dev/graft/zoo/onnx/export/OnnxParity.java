@@ -126,11 +126,24 @@ public final class OnnxParity {
             int idx = OnnxExporter.Builder.layerIndex(n, exported.outputNames().get(0));
             out.add(n.feedForwardToLayer(idx, inputs[0], false).get(idx + 1));
         } else {
-            // only the asked-for vertices' activations, so no later in-place activation can touch them
-            out.addAll(Arrays.asList(((ComputationGraph) network).output(exported.outputNames(), false, inputs,
-                    null)));
+            // the forward pass stops at each output, so no later (in-place) activation layer can change it
+            // (DL4J's output(List, ...) left a workspace open on DL4J's zoo Darknet19)
+            for (String o : exported.outputNames()) {
+                out.add(activation((ComputationGraph) network, o, inputs));
+            }
         }
         return out;
+    }
+
+    /** DL4J's inference activation of vertex {@code name}, the forward pass stopped there. */
+    static INDArray activation(ComputationGraph g, String name, INDArray... inputs) {
+        int vertex = g.getVertex(name).getVertexIndex();
+        int[] order = g.topologicalSortOrder();
+        int position = 0;
+        while (order[position] != vertex) {
+            position++;
+        }
+        return g.feedForward(inputs, position, false, false).get(name);
     }
 
     /** Element-wise comparison of {@code actual} (ONNX Runtime) with {@code expected} (DL4J). */
