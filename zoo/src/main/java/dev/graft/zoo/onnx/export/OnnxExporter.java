@@ -81,7 +81,7 @@ public final class OnnxExporter {
      */
     public ExportedOnnxModel export() throws OnnxExportException {
         OnnxGraphDraft g = new OnnxGraphDraft();
-        List<String> reserved = new ArrayList<>();
+        Set<String> reserved = new LinkedHashSet<>();
         if (network instanceof MultiLayerNetwork) {
             MultiLayerNetwork n = (MultiLayerNetwork) network;
             reserved.add(MLN_INPUT);

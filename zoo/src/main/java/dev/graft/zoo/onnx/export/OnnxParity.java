@@ -52,7 +52,9 @@ public final class OnnxParity {
      * @throws OrtException if ONNX Runtime cannot load or run the model
      */
     public static Result check(Model network, ExportedOnnxModel exported, INDArray... inputs) throws OrtException {
-        List<INDArray> expected = dl4jOutputs(network, exported, inputs);
+        // DL4J gets copies: its activation layers work in place, on the caller's array when one comes first
+        INDArray[] copies = Arrays.stream(inputs).map(INDArray::dup).toArray(INDArray[]::new);
+        List<INDArray> expected = dl4jOutputs(network, exported, copies);
         List<INDArray> actual = run(exported, 1, inputs);
         return compare(exported.outputNames(), expected, actual);
     }

@@ -174,6 +174,27 @@ class GraphExportTest {
     }
 
     @Test
+    void batchNormIsFoldedOnlyWhereTheConvolutionFeedsItAlone() throws Exception {
+        ComputationGraph net = init(graph(CNN2DFormat.NCHW, 3, 8, 8)
+                // shared: the convolution's output also feeds the add
+                .addLayer("shared", conv(3, 4, 1, Activation.IDENTITY), "in")
+                .addLayer("shared_bn", new BatchNormalization.Builder().build(), "shared")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "shared_bn", "shared")
+                // activated: an activation between the convolution and the batch norm
+                .addLayer("activated", conv(3, 4, 1, Activation.RELU), "add")
+                .addLayer("activated_bn", new BatchNormalization.Builder().build(), "activated")
+                // plain: foldable
+                .addLayer("plain", conv(1, 4, 1, Activation.IDENTITY), "activated_bn")
+                .addLayer("plain_bn", new BatchNormalization.Builder().build(), "plain")
+                .setOutputs("plain_bn"));
+        ExportedOnnxModel m = assertExportMatches(OnnxExporter.builder(net), net,
+                images(CNN2DFormat.NCHW, 3, 8, 8));
+        assertThat(m.foldedBatchNorms()).isEqualTo(1);
+        assertThat(m.model().getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("BatchNormalization"))
+                .extracting(n -> n.getInput(0)).containsExactlyInAnyOrder("shared", "activated/relu");
+    }
+
+    @Test
     void frozenLayersOfATransferLearningGraphExportLikeTheOriginals() throws Exception {
         ComputationGraph base = init(graph(CNN2DFormat.NCHW, 3, 8, 8)
                 .addLayer("c1", conv(3, 4, 1, Activation.IDENTITY), "in")

@@ -224,4 +224,30 @@ class OnnxExporterTest {
                 .hasMessageContaining("of 'fc'")
                 .hasMessageContaining("ActivationRationalTanh");
     }
+
+    @Test
+    void badSettingsAreRefusedWhenBuilt() {
+        MultiLayerNetwork net = init(list()
+                .layer(new DenseLayer.Builder().name("fc").nIn(3).nOut(3).build()));
+        assertThatThrownBy(() -> OnnxExporter.builder(null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network is null");
+        assertThatThrownBy(() -> OnnxExporter.builder(net).inputTypes(InputType.feedForward(3),
+                InputType.feedForward(3)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2 input types given for a network with 1 inputs");
+        MultiLayerNetwork uninitialized = new MultiLayerNetwork(list()
+                .layer(new DenseLayer.Builder().nIn(3).nOut(3).build()).build());
+        assertThatThrownBy(() -> OnnxExporter.builder(uninitialized).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("call init() first");
+    }
+
+    @Test
+    void anInputWhoseKindCannotBeToldNeedsAnInputType() throws Exception {
+        MultiLayerNetwork net = init(list().layer(new ActivationLayer(Activation.TANH)));
+        assertThatThrownBy(() -> OnnxExporter.builder(net).build().export())
+                .isInstanceOf(OnnxExportException.class)
+                .hasMessageContaining("cannot tell whether input 'input' is an image or a feature vector")
+                .hasMessageContaining("inputTypes(InputType...)");
+        assertExportMatches(OnnxExporter.builder(net).inputTypes(InputType.feedForward(5)), net, batch(2, 3, 5));
+    }
 }

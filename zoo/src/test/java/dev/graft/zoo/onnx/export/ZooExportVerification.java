@@ -43,6 +43,26 @@ public final class ZooExportVerification {
         System.exit(ok ? 0 : 1);
     }
 
+    /** The classifier's input: back from {@code out} past the loss layer, its activation and the classifier. */
+    private static String featuresOf(ComputationGraph net, String out) {
+        String v = out;
+        while (true) {
+            org.deeplearning4j.nn.conf.graph.GraphVertex c = net.getConfiguration().getVertices().get(v);
+            if (!(c instanceof org.deeplearning4j.nn.conf.graph.LayerVertex)) {
+                return v;
+            }
+            org.deeplearning4j.nn.conf.layers.Layer l =
+                    ((org.deeplearning4j.nn.conf.graph.LayerVertex) c).getLayerConf().getLayer();
+            boolean head = l instanceof org.deeplearning4j.nn.conf.layers.LossLayer
+                    || l instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer
+                    || l instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer || v.equals(out);
+            if (!head) {
+                return v;
+            }
+            v = net.getConfiguration().getVertexInputs().get(v).get(0);
+        }
+    }
+
     private static boolean verify(String name, int size) throws Exception {
         IntFunction<ZooModel<?>> factory;
         int[] shape = {3, size, size};
@@ -68,7 +88,7 @@ public final class ZooExportVerification {
         heInitWeights(net, 19);
         calibrateBatchNorms(net, x, 23);
         String out = net.getConfiguration().getNetworkOutputs().get(0);
-        String features = net.getConfiguration().getVertexInputs().get(out).get(0);
+        String features = featuresOf(net, out);
         boolean ok = true;
         for (boolean fold : new boolean[] {true, false}) {
             long t0 = System.nanoTime();
