@@ -42,7 +42,8 @@ final class VertexExporter {
             ElementWiseVertex.Op op = ((ElementWiseVertex) v).getOp();
             switch (op) {
                 case Add:
-                    return first.renamed(g.node("Sum", name, names));
+                    // binary Adds, not Sum: ONNX Runtime fuses Conv + Add (+ Relu) only for Add
+                    return first.renamed(chain(g, "Add", name, names));
                 case Average:
                     return first.renamed(g.node("Mean", name, names));
                 case Max:
@@ -50,12 +51,7 @@ final class VertexExporter {
                 case Subtract:
                     return first.renamed(g.node("Sub", name, names));
                 case Product:
-                    String acc = names.get(0);
-                    for (int i = 1; i < names.size(); i++) {
-                        acc = g.node("Mul", i == names.size() - 1 ? name : name + "/mul" + i,
-                                List.of(acc, names.get(i)));
-                    }
-                    return first.renamed(acc);
+                    return first.renamed(chain(g, "Mul", name, names));
                 default:
                     throw new OnnxExportException("cannot export vertex '" + name + "' (ElementWiseVertex " + op
                             + ") to ONNX: operation not translated");
@@ -98,6 +94,16 @@ final class VertexExporter {
                 + " to ONNX: the exporter translates layer, merge, element-wise, preprocessor, scale, shift and "
                 + "broadcast-multiply vertices. Cut the graph before it, or add it to "
                 + VertexExporter.class.getName());
+    }
+
+    /** {@code op(op(a, b), c) ...}: binary nodes left to right, the last one named {@code name}. */
+    private static String chain(OnnxGraphDraft g, String op, String name, List<String> names) {
+        String acc = names.get(0);
+        for (int i = 1; i < names.size(); i++) {
+            acc = g.node(op, i == names.size() - 1 ? name : name + "/" + op.toLowerCase() + i,
+                    List.of(acc, names.get(i)));
+        }
+        return acc;
     }
 
     private static void requireSameKind(String name, GraphVertex v, List<Dl4jTensor> in) throws OnnxExportException {
