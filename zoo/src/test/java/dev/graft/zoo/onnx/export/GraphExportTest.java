@@ -211,6 +211,23 @@ class GraphExportTest {
     }
 
     @Test
+    void aGraphWithTwoInputsAndTwoOutputsExportsBoth() throws Exception {
+        ComputationGraph net = init(new NeuralNetConfiguration.Builder().seed(5).weightInit(WeightInit.XAVIER)
+                .updater(new NoOp()).graphBuilder().addInputs("image", "extra")
+                .setInputTypes(InputType.convolutional(6, 6, 2, CNN2DFormat.NHWC), InputType.feedForward(3))
+                .addLayer("conv", conv(3, 4, 1, Activation.RELU), "image")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv")
+                .addLayer("proj", new DenseLayer.Builder().nOut(4).activation(Activation.TANH).build(), "extra")
+                .addVertex("joined", new MergeVertex(), "gap", "proj")
+                .addLayer("out", new DenseLayer.Builder().nOut(2).activation(Activation.SIGMOID).build(), "joined")
+                .setOutputs("out", "conv"));
+        ExportedOnnxModel m = assertExportMatches(OnnxExporter.builder(net), net, batch(3, 2, 6, 6, 2),
+                batch(4, 2, 3));
+        assertThat(m.inputNames()).containsExactly("image", "extra");
+        assertThat(m.outputNames()).containsExactly("out", "conv");
+    }
+
+    @Test
     void anUntranslatedVertexFailsNamingItAndTheFix() {
         ComputationGraph net = init(graph(CNN2DFormat.NCHW, 3, 6, 6)
                 .addLayer("c", conv(3, 4, 1, Activation.RELU), "in")
