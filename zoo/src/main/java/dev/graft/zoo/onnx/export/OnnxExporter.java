@@ -2,6 +2,8 @@ package dev.graft.zoo.onnx.export;
 
 import static dev.graft.zoo.onnx.export.OnnxGraphDraft.attr;
 
+import dev.graft.zoo.GraftModel;
+import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.layers.ChannelwiseLayer;
 import dev.graft.zoo.layers.GlobalPoolingKeepDims;
 import java.util.ArrayDeque;
@@ -71,6 +73,43 @@ public final class OnnxExporter {
     /** A builder for exporting {@code network}, a MultiLayerNetwork or ComputationGraph. */
     public static Builder builder(Model network) {
         return new Builder(network);
+    }
+
+    /**
+     * A builder for exporting a Graft model's network, its input type taken from the card (layout and shape), so
+     * the graph's input has fixed channels, height and width. The graph takes what the network takes: the card's
+     * normalization is not part of it (apply {@code model.preprocess} first, as featurizers do).
+     *
+     * @throws IllegalArgumentException if the model is null
+     */
+    public static Builder builder(GraftModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is null; pass a GraftModel");
+        }
+        Builder b = new Builder(model.network());
+        InputType t = inputTypeOf(model.card().layout(), model.card().inputShape());
+        if (t != null && !(model.network() instanceof ComputationGraph
+                && ((ComputationGraph) model.network()).getConfiguration().getNetworkInputs().size() != 1)) {
+            b.inputTypes(t);
+        }
+        return b;
+    }
+
+    /** DL4J's input type for a card's layout and per-example shape; null when the card does not say. */
+    static InputType inputTypeOf(InputLayout layout, long[] shape) {
+        if (layout == null || shape == null) {
+            return null;
+        }
+        if (layout == InputLayout.NCHW && shape.length == 3) {
+            return InputType.convolutional(shape[1], shape[2], shape[0], CNN2DFormat.NCHW);
+        }
+        if (layout == InputLayout.NHWC && shape.length == 3) {
+            return InputType.convolutional(shape[0], shape[1], shape[2], CNN2DFormat.NHWC);
+        }
+        if (layout == InputLayout.FLAT && shape.length == 1) {
+            return InputType.feedForward(shape[0]);
+        }
+        return null;
     }
 
     /**

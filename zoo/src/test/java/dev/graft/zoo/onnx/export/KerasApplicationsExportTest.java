@@ -2,6 +2,7 @@ package dev.graft.zoo.onnx.export;
 
 import static dev.graft.zoo.onnx.export.ExportChecks.assertExportMatches;
 import static dev.graft.zoo.onnx.export.ExportChecks.batch;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,6 +50,11 @@ class KerasApplicationsExportTest {
         System.arraycopy(shape, 0, batchShape, 1, shape.length);
         INDArray x = batch(31, batchShape);
         assertExportMatches(OnnxExporter.builder(net), net, x);
+        // from the GraftModel: the input shape comes from the card, fixed in the graph
+        ExportedOnnxModel fixed = assertExportMatches(OnnxExporter.builder(m), net, x);
+        assertThat(fixed.model().getGraph().getInput(0).getType().getTensorType().getShape().getDimList())
+                .extracting(d -> d.hasDimValue() ? d.getDimValue() : -1L)
+                .containsExactly(-1L, batchShape[1], batchShape[2], batchShape[3]);
         if (net instanceof ComputationGraph) {
             ComputationGraph g = (ComputationGraph) net;
             String out = g.getConfiguration().getNetworkOutputs().get(0);

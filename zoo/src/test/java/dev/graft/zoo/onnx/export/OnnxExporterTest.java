@@ -229,7 +229,7 @@ class OnnxExporterTest {
     void badSettingsAreRefusedWhenBuilt() {
         MultiLayerNetwork net = init(list()
                 .layer(new DenseLayer.Builder().name("fc").nIn(3).nOut(3).build()));
-        assertThatThrownBy(() -> OnnxExporter.builder(null).build())
+        assertThatThrownBy(() -> OnnxExporter.builder((org.deeplearning4j.nn.api.Model) null).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network is null");
         assertThatThrownBy(() -> OnnxExporter.builder(net).inputTypes(InputType.feedForward(3),
                 InputType.feedForward(3)).build())
