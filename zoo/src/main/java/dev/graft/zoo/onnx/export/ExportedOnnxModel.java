@@ -17,6 +17,7 @@ public final class ExportedOnnxModel {
     private final List<String> inputNames;
     private final List<String> outputNames;
     private final int foldedBatchNorms;
+    private volatile byte[] bytes;
 
     ExportedOnnxModel(Onnx.ModelProto model, List<String> inputNames, List<String> outputNames,
             int foldedBatchNorms) {
@@ -31,9 +32,17 @@ public final class ExportedOnnxModel {
         return model;
     }
 
-    /** The serialized model, as ONNX Runtime's {@code OrtEnvironment.createSession(byte[], ...)} reads it. */
+    /**
+     * The serialized model, as ONNX Runtime's {@code OrtEnvironment.createSession(byte[], ...)} reads it. Serialized
+     * once and kept (VGG16's is 550 MB); the same array on every call, so do not change it.
+     */
     public byte[] toByteArray() {
-        return model.toByteArray();
+        byte[] b = bytes;
+        if (b == null) {
+            b = model.toByteArray();
+            bytes = b;
+        }
+        return b;
     }
 
     /**

@@ -57,6 +57,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 public final class OnnxExporter {
     /** Name of a MultiLayerNetwork's input in the exported graph. */
     public static final String MLN_INPUT = "input";
+    /** The most weight bytes one exported file holds (protobuf's 2 GB limit, less room for the graph). */
+    static final long MAX_WEIGHT_BYTES = 2_000_000_000L;
 
     private final Model network;
     private final String cut;
@@ -139,6 +141,12 @@ public final class OnnxExporter {
             exportGraph(g, (ComputationGraph) network, ins, outs);
         }
         int folded = foldBatchNorm ? BatchNormFolding.apply(g) : 0;
+        long bytes = g.initializerBytes();
+        if (bytes > MAX_WEIGHT_BYTES) {
+            throw new OnnxExportException("cannot export " + bytes + " bytes of weights in one ONNX file: protobuf "
+                    + "messages are limited to 2 GB and this exporter does not write ONNX's external-data form. "
+                    + "Cut the network earlier (" + (cut == null ? "whole network" : "cut '" + cut + "'") + ")");
+        }
         String doc = "Exported by Graft from a DL4J " + network.getClass().getSimpleName()
                 + (cut == null ? "" : " cut at '" + cut + "'");
         return new ExportedOnnxModel(g.toModel("graft-dl4j-export", doc), ins, outs, folded);

@@ -154,6 +154,18 @@ final class OnnxGraphDraft {
                 .build();
     }
 
+    /** Bytes of all initializers as written (float32, int64). */
+    long initializerBytes() {
+        long n = 0;
+        for (FloatConst c : floats.values()) {
+            n += 4L * c.values.length;
+        }
+        for (long[] v : int64s.values()) {
+            n += 8L * v.length;
+        }
+        return n;
+    }
+
     /** The nodes reading {@code tensor}. */
     List<Node> consumers(String tensor) {
         List<Node> out = new ArrayList<>();
