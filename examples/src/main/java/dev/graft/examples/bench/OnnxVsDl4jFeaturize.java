@@ -4,7 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.graft.transfer.cache.Featurizer;
 import dev.graft.transfer.cache.Featurizers;
-import dev.graft.zoo.Engine;
+import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Zoo;
 import dev.graft.zoo.onnx.export.ExportedOnnxModel;
