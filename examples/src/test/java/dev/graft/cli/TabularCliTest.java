@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * default epochs and rate, then {@code predict}. Test accuracy must be within 0.02 of scikit-learn's MLPClassifier on
  * the same stratified split ({@code docs/data/sklearn/reference.txt}, made by {@code tools/data/sklearn_tabular.py}).
  */
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class TabularCliTest {
     static final Path DATA = Path.of("..", "docs", "data", "sklearn");
 

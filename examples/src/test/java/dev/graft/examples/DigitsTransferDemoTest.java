@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the demo once on a shortened protocol and checks what it promises. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class DigitsTransferDemoTest {
     @TempDir
     static Path dir;
