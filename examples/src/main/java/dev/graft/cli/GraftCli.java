@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             PretrainCommand.class,
             FinetuneCommand.class,
             PredictCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Callable<Integer> {

@@ -96,6 +96,7 @@ class OnnxCliTest {
         CliRun p = CliRun.of("predict", tuned.toString(), tmp.resolve("probe/0.png").toString());
         assertThat(p.code()).as(p.err()).isZero();
         assertThat(p.out()).contains("red");
+        exportedFileGivesGraftsPredictions(m, tuned, raw);
 
         // the same run again reads its features from the cache (same key: the ONNX bytes up to the cut)
         CliRun again = CliRun.of(args);
@@ -155,10 +156,30 @@ class OnnxCliTest {
         CliRun p = CliRun.of("predict", tuned.toString(), tmp.resolve("probe/0.png").toString());
         assertThat(p.code()).as(p.err()).isZero();
         assertThat(p.out()).contains("blue");
+        exportedFileGivesGraftsPredictions(m, tuned, raw.mul(255));
         CliRun i = CliRun.of("inspect", tuned.toString());
         assertThat(i.code()).as(i.err()).isZero();
         assertThat(i.out()).contains("frozen ONNX part below the DL4J network")
                 .contains("output '/down/down.2/Clip_output_0'").contains("/block2/se/fc2/Conv_output_0");
+    }
+
+    /**
+     * {@code graft export}: the fine-tuned model (card scaling, frozen ONNX part, DL4J layers) as one .onnx file that
+     * ONNX Runtime runs from raw pixels with Graft's own predictions.
+     */
+    private void exportedFileGivesGraftsPredictions(GraftModel m, Path tuned, INDArray raw) throws Exception {
+        Path file = tmp.resolve(tuned.getFileName() + ".onnx");
+        CliRun e = CliRun.of("export", tuned.toString(), "--out", file.toString());
+        assertThat(e.code()).as(e.err() + e.out()).isZero();
+        assertThat(e.out()).contains("input 'raw_input' [N, 3, 32, 32]").contains("check: ").contains("OK");
+        try (OnnxRunner r = OnnxRunner.open(OnnxGraph.read(file), 1)) {
+            INDArray ort = r.run(raw.dup());
+            assertThat(ort.sub(m.predict(raw.dup())).amaxNumber().doubleValue()).isLessThan(1e-4);
+        }
+        CliRun again = CliRun.of("export", ONNX.resolve("small_cnn.onnx").toString(), "--out",
+                tmp.resolve("x.onnx").toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("fine-tune it first");
     }
 
     @Test
