@@ -126,6 +126,17 @@ class ZooCliTest {
         assertThat(out.toString()).contains("registered mine").contains("mine (yours)").contains("from the cache")
                 .contains("hidden").contains("predictions").contains("cut points (*): hidden");
         assertThat(Files.exists(zip)).isTrue();
+
+        // every verb that takes a model takes a catalog name too (Zoo.open): here featurize
+        out.getBuffer().setLength(0);
+        Path csv = home.resolve("rows.csv");
+        Files.writeString(csv, "1,2,3,4,a\n4,3,2,1,b\n1,1,1,1,a\n2,2,2,2,b\n");
+        assertThat(run("featurize", "mine", "--cut", "hidden", "--data", "csv:" + csv,
+                "--cache", home.resolve("cache").toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("4 rows of [6]");
+        assertThat(run("featurize", "nosuchmodel", "--cut", "hidden", "--data", "csv:" + csv, "--cache",
+                home.resolve("c2").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("nosuchmodel").containsIgnoringCase("graft zoo list");
     }
 
     @Test
