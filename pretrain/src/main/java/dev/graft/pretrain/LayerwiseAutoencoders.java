@@ -1,6 +1,5 @@
 package dev.graft.pretrain;
 
-import dev.graft.engine.Engine;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
@@ -147,29 +146,19 @@ public final class LayerwiseAutoencoders {
     }
 
     private double[] trainLayer(int k, MultiLayerNetwork ae, LayerCodes codes) {
-        return Engine.training(ae, () -> trainLayerEpochs(k, ae, codes));
-    }
-
-    private double[] trainLayerEpochs(int k, MultiLayerNetwork ae, LayerCodes codes) {
-        double[] losses = new double[training.epochs()];
         String task = String.format(Locale.ROOT, "autoencoder layer %d/%d (%d -> %d)", k + 1, widths.length,
                 ae.getLayer(0).getParam("W").size(0), widths[k]);
-        try (Progress.Task t = training.progress().start(task, training.epochs(), "epochs")) {
-            for (int e = 0; e < training.epochs(); e++) {
-                DataSetIterator it = codes.iterator(training.batchSize(), training.seed() * 31 + e);
-                List<Double> scores = new ArrayList<>();
-                for (int b = 0; it.hasNext(); b++) {
-                    INDArray clean = it.next().getFeatures().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
-                    INDArray noisy = corruptor == null ? clean : corruptor.corrupt(clean, Nets.batchSeed(training.seed() + k, e, b));
-                    ae.fit(new DataSet(noisy, clean));
-                    scores.add(ae.score());
-                }
-                losses[e] = Nets.mean(scores);
-                t.message(String.format(Locale.ROOT, "reconstruction %.4f", losses[e]));
-                t.step(1);
-            }
-        }
-        return losses;
+        int[] epoch = {0};
+        return Nets.epochs(ae, training, task, "reconstruction", () -> {
+            int e = epoch[0]++;
+            DataSetIterator it = codes.iterator(training.batchSize(), training.seed() * 31 + e);
+            return new Nets.MadeBatches(training.batchSize(), from -> it.hasNext(), (from, num, b) -> {
+                INDArray clean = it.next().getFeatures().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+                INDArray noisy = corruptor == null ? clean
+                        : corruptor.corrupt(clean, Nets.batchSeed(training.seed() + k, e, b));
+                return new DataSet(noisy, clean);
+            });
+        });
     }
 
     /** The encoders so far plus the encoder of {@code ae}, as a new network (copies of the weights). */

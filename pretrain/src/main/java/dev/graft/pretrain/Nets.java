@@ -1,7 +1,8 @@
 package dev.graft.pretrain;
 
-import dev.graft.engine.Engine;
+import dev.graft.transfer.data.BatchIterator;
 import dev.graft.transfer.data.DataSource;
+import dev.graft.transfer.tune.Trainer;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -144,27 +146,88 @@ final class Nets {
      */
     static <N extends Model & NeuralNetwork> double[] trainEpochs(N net, Training t, String taskName, int n, int perBatch,
                                                                   BatchMaker maker) {
-        return Engine.training(net, () -> epochLoop(net, t, taskName, n, perBatch, maker));
+        Random rnd = new Random(t.seed());
+        int[] epoch = {0};
+        return epochs(net, t, taskName, "loss", () -> {
+            int e = epoch[0]++;
+            int[] perm = permutation(n, rnd); // drawn when the epoch starts, as the batches' own draws follow
+            return new MadeBatches(perBatch, from -> from < n,
+                    (from, num, b) -> maker.batch(perm, from, Math.min(n, from + num), rnd, batchSeed(t.seed(), e, b)));
+        });
     }
 
-    private static <N extends Model & NeuralNetwork> double[] epochLoop(N net, Training t, String taskName, int n,
-                                                                      int perBatch, BatchMaker maker) {
-        Random rnd = new Random(t.seed());
+    /**
+     * Runs {@code t.epochs()} epochs of {@code net} over the batches {@code epochData} gives, through the project's
+     * one epoch loop ({@link Trainer#fit}), reporting progress as {@code what} per epoch.
+     *
+     * @return the mean minibatch loss per epoch
+     */
+    static double[] epochs(Model net, Training t, String taskName, String what, Supplier<DataSetIterator> epochData) {
         double[] losses = new double[t.epochs()];
         try (Progress.Task task = t.progress().start(taskName, t.epochs(), "epochs")) {
-            for (int e = 0; e < t.epochs(); e++) {
-                int[] perm = permutation(n, rnd);
-                List<Double> scores = new ArrayList<>();
-                for (int from = 0, b = 0; from < n; from += perBatch, b++) {
-                    net.fit(maker.batch(perm, from, Math.min(n, from + perBatch), rnd, batchSeed(t.seed(), e, b)));
-                    scores.add(net.score());
-                }
-                losses[e] = mean(scores);
-                task.message(String.format(Locale.ROOT, "loss %.4f", losses[e]));
+            Trainer.fit(net, taskName, 1, t.epochs(), epochData, null, List.<Trainer.Callback>of(e -> {
+                losses[e.epoch() - 1] = e.trainLoss();
+                task.message(String.format(Locale.ROOT, "%s %.4f", what, e.trainLoss()));
                 task.step(1);
-            }
+            }), List.of());
         }
         return losses;
+    }
+
+    /** The {@code b}-th batch of an epoch: up to {@code num} examples from the {@code from}-th on. */
+    @FunctionalInterface
+    interface Batch {
+        DataSet make(int from, int num, int b);
+    }
+
+    /** The batches of one epoch, made as they are asked for. */
+    static final class MadeBatches extends BatchIterator {
+        private static final long serialVersionUID = 1L;
+        private final transient java.util.function.IntPredicate more;
+        private final transient Batch batch;
+        private int from;
+        private int b;
+
+        /** @param more whether there is a batch from the {@code from}-th example on */
+        MadeBatches(int perBatch, java.util.function.IntPredicate more, Batch batch) {
+            super(perBatch);
+            this.more = more;
+            this.batch = batch;
+        }
+
+        @Override
+        protected DataSet nextBatch(int num) {
+            DataSet ds = batch.make(from, num, b++);
+            from += ds.numExamples();
+            return ds;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return more.test(from);
+        }
+
+        @Override
+        public void reset() {
+            if (from != 0) {
+                throw new UnsupportedOperationException("an epoch's batches are made once; ask for the next epoch's");
+            }
+        }
+
+        @Override
+        public int inputColumns() {
+            return -1;
+        }
+
+        @Override
+        public int totalOutcomes() {
+            return -1;
+        }
+
+        @Override
+        public List<String> getLabels() {
+            return null;
+        }
     }
 
     /** Mean of the values. */
