@@ -213,6 +213,17 @@ class FeaturizeEngineTest {
         INDArray first = again.iterator(32, -1).next().getFeatures();
         assertWithinTolerance(first, dl4j.featurizer().featurize(data.iterator(32).next().getFeatures()));
 
+        // a shard lost (as if a build had died) is rebuilt by a new featurizer, a new export and a new session: same bytes
+        Path shard1 = dir.resolve(CacheShards.fileName(1));
+        byte[] before = java.nio.file.Files.readAllBytes(shard1);
+        java.nio.file.Files.delete(shard1);
+        FeatureCache resumed = FeatureCache.builder(dir).featurizer(Featurizers.cut(model, "fc", FeaturizeEngine.AUTO))
+                .source(data).shardRows(200).batchSize(32).build();
+        CacheReport repaired = resumed.build();
+        assertThat(repaired.outcome()).isEqualTo(CacheReport.Outcome.REPAIRED);
+        assertThat(repaired.shardsBuilt()).isEqualTo(1);
+        assertThat(java.nio.file.Files.readAllBytes(shard1)).isEqualTo(before);
+
         CacheReport switched = dl4j.build();
         assertThat(switched.outcome()).isEqualTo(CacheReport.Outcome.REBUILT);
         assertThat(switched.summary()).contains("featurizer");
