@@ -125,6 +125,28 @@ class FeaturizeEngineTest {
     }
 
     @Test
+    void anNhwcModelRunsOnOnnxRuntimeInItsOwnLayout() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(9).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv").nOut(5).dataFormat(
+                        org.deeplearning4j.nn.conf.CNN2DFormat.NHWC).activation(Activation.RELU).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).name("gmp").build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(8, 8, 1, org.deeplearning4j.nn.conf.CNN2DFormat.NHWC)).build());
+        net.init();
+        GraftModel model = GraftModel.of(net, ModelCard.builder("nhwc").architecture("tiny-nhwc")
+                .input(InputLayout.NHWC, 8, 8, 1).normalization(Normalization.scale(1 / DataSpec.DIGITS_MAX)).build());
+        INDArray nhwc = RAW.reshape(20, 8, 8, 1);
+        Featurizer auto = Featurizers.cut(model, "conv", FeaturizeEngine.AUTO);
+        INDArray ort = auto.featurize(nhwc);
+        assertThat(auto.engine().isOnnx()).as(auto.engine().describe()).isTrue();
+        assertThat(ort.shape()).containsExactly(20, 6, 6, 5);
+        assertWithinTolerance(ort, Featurizers.cut(model, "conv", FeaturizeEngine.DL4J).featurize(nhwc));
+        assertWithinTolerance(Featurizers.cut(model, "gmp", FeaturizeEngine.AUTO).featurize(nhwc),
+                Featurizers.cut(model, "gmp", FeaturizeEngine.DL4J).featurize(nhwc));
+    }
+
+    @Test
     void anMlpStaysOnDl4jUnderAutoButRunsOnOnnxRuntimeWhenForced() {
         GraftModel model = TinyModels.mlp(1);
         Featurizer auto = Featurizers.cut(model, "dense2", FeaturizeEngine.AUTO);
