@@ -182,11 +182,12 @@ abstract class AbstractFeaturizer implements Featurizer {
             choice = EngineChoice.dl4j("auto: " + why);
             return;
         }
+        // the batch first: a data or shape error is the caller's to see, not a reason to fall back
+        INDArray x = normalizedBatch != null ? normalizedBatch.get() : probe();
         ExportedFrozenPart part = null;
         try {
             part = ExportedFrozenPart.open(exported, "'" + model.card().name() + "' cut " + cutPoint() + " (exported)",
                     Math.max(1, Engine.startThreads()), this);
-            INDArray x = normalizedBatch != null ? normalizedBatch.get() : probe();
             String mode = auto ? "auto" : "featurizeEngine=onnx";
             String exportedWhat = "exported " + part.nodes() + " nodes";
             if (x == null) {
@@ -203,7 +204,7 @@ abstract class AbstractFeaturizer implements Featurizer {
             }
             INDArray ort = part.run(x);
             INDArray dl4j = forward(x.dup()); // DL4J's activation layers may work in place
-            OnnxParity.Result r = OnnxParity.compare(List.of(cutPoint()), List.of(dl4j), List.of(ort));
+            OnnxParity.Result r = OnnxParity.compare(List.of(cut), List.of(dl4j), List.of(ort));
             String batch = normalizedBatch != null ? "first batch" : "probe batch";
             if (!r.passed() && auto) {
                 part.close();
