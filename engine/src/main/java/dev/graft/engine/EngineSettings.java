@@ -26,6 +26,8 @@ import java.util.Objects;
  *   <tr><td>{@code trainThreads}</td><td>chosen per network</td><td>native threads while training
  *       ({@link Engine#trainingThreads})</td></tr>
  *   <tr><td>{@code trainBlasThreads}</td><td>same as native</td><td>BLAS threads while training</td></tr>
+ *   <tr><td>{@code featurizeEngine}</td><td>auto</td><td>which engine runs a DL4J network's frozen part when
+ *       featurizing: {@code auto}, {@code dl4j} or {@code onnx} ({@link FeaturizeEngine})</td></tr>
  * </table>
  *
  * <p>DL4J's own {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true} is read too, as {@code helpers=off}.
@@ -44,6 +46,7 @@ public final class EngineSettings {
     private final boolean directConvolution;
     private final Integer trainThreads;
     private final Integer trainBlasThreads;
+    private final FeaturizeEngine featurizeEngine;
 
     private EngineSettings(Builder b) {
         this.helpers = b.helpers;
@@ -54,6 +57,7 @@ public final class EngineSettings {
         this.directConvolution = b.directConvolution;
         this.trainThreads = b.trainThreads;
         this.trainBlasThreads = b.trainBlasThreads;
+        this.featurizeEngine = b.featurizeEngine;
     }
 
     /** Every switch on, thread counts chosen by Graft. */
@@ -98,6 +102,7 @@ public final class EngineSettings {
                 .directConvolution(source.flag("directConvolution", true))
                 .trainThreads(source.whole("trainThreads", 1, 1024))
                 .trainBlasThreads(source.whole("trainBlasThreads", 1, 1024))
+                .featurizeEngine(FeaturizeEngine.parse(source.choice("featurizeEngine", "auto", "auto", "dl4j", "onnx")))
                 .build();
     }
 
@@ -141,6 +146,11 @@ public final class EngineSettings {
         return trainBlasThreads;
     }
 
+    /** Which engine runs a DL4J network's frozen part when featurizing (default {@link FeaturizeEngine#AUTO}). */
+    public FeaturizeEngine featurizeEngine() {
+        return featurizeEngine;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof EngineSettings)) {
@@ -150,13 +160,13 @@ public final class EngineSettings {
         return helpers == s.helpers && javaAdam == s.javaAdam && denseHeadTrainer == s.denseHeadTrainer
                 && channelsLast == s.channelsLast && foldBatchNorm == s.foldBatchNorm
                 && directConvolution == s.directConvolution && Objects.equals(trainThreads, s.trainThreads)
-                && Objects.equals(trainBlasThreads, s.trainBlasThreads);
+                && Objects.equals(trainBlasThreads, s.trainBlasThreads) && featurizeEngine == s.featurizeEngine;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(helpers, javaAdam, denseHeadTrainer, channelsLast, foldBatchNorm, directConvolution,
-                trainThreads, trainBlasThreads);
+                trainThreads, trainBlasThreads, featurizeEngine);
     }
 
     @Override
@@ -165,7 +175,8 @@ public final class EngineSettings {
                 + onOff(denseHeadTrainer) + " channelsLast=" + onOff(channelsLast) + " foldBatchNorm="
                 + onOff(foldBatchNorm) + " directConvolution=" + onOff(directConvolution) + " trainThreads="
                 + (trainThreads == null ? "auto" : trainThreads) + " trainBlasThreads="
-                + (trainBlasThreads == null ? "auto" : trainBlasThreads);
+                + (trainBlasThreads == null ? "auto" : trainBlasThreads) + " featurizeEngine="
+                + featurizeEngine.settingValue();
     }
 
     private static String onOff(boolean b) {
@@ -182,6 +193,7 @@ public final class EngineSettings {
         private boolean directConvolution = true;
         private Integer trainThreads;
         private Integer trainBlasThreads;
+        private FeaturizeEngine featurizeEngine = FeaturizeEngine.AUTO;
 
         private Builder() {
         }
@@ -195,6 +207,7 @@ public final class EngineSettings {
             directConvolution = s.directConvolution;
             trainThreads = s.trainThreads;
             trainBlasThreads = s.trainBlasThreads;
+            featurizeEngine = s.featurizeEngine;
         }
 
         /** See {@link EngineSettings#helpers()}. */
@@ -253,10 +266,23 @@ public final class EngineSettings {
             return this;
         }
 
-        /** Every switch off: DL4J's plain path, for comparisons. Thread counts are kept. */
+        /**
+         * Which engine featurizes DL4J networks (see {@link FeaturizeEngine}).
+         *
+         * @throws IllegalArgumentException if null
+         */
+        public Builder featurizeEngine(FeaturizeEngine engine) {
+            if (engine == null) {
+                throw new IllegalArgumentException("featurizeEngine is null; pass FeaturizeEngine.AUTO, DL4J or ONNX");
+            }
+            featurizeEngine = engine;
+            return this;
+        }
+
+        /** Every switch off and featurizing on DL4J: DL4J's plain path, for comparisons. Thread counts are kept. */
         public Builder plain() {
             return helpers(false).javaAdam(false).denseHeadTrainer(false).channelsLast(false).foldBatchNorm(false)
-                    .directConvolution(false);
+                    .directConvolution(false).featurizeEngine(FeaturizeEngine.DL4J);
         }
 
         /** The settings. */

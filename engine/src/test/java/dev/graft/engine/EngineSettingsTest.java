@@ -81,4 +81,28 @@ class EngineSettingsTest {
         }
         assertThat(Engine.settings()).isSameAs(before);
     }
+
+    @Test
+    void featurizeEngineIsAutoByDefaultAndReadWithTheSameGrammar() {
+        assertThat(EngineSettings.defaults().featurizeEngine()).isEqualTo(FeaturizeEngine.AUTO);
+        assertThat(Settings.environmentName("featurizeEngine")).isEqualTo("GRAFT_FEATURIZE_ENGINE");
+        assertThat(EngineSettings.read(source(Map.of(), Map.of("GRAFT_FEATURIZE_ENGINE", "ONNX"))).featurizeEngine())
+                .isEqualTo(FeaturizeEngine.ONNX);
+        assertThat(EngineSettings.read(source(Map.of("graft.featurizeEngine", "dl4j"),
+                Map.of("GRAFT_FEATURIZE_ENGINE", "onnx"))).featurizeEngine()).as("property wins").isEqualTo(FeaturizeEngine.DL4J);
+        assertThatThrownBy(() -> EngineSettings.read(source(Map.of(), Map.of("GRAFT_FEATURIZE_ENGINE", "ort"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GRAFT_FEATURIZE_ENGINE")
+                .hasMessageContaining("auto, dl4j, onnx").hasMessageContaining("'ort'");
+        assertThatThrownBy(() -> FeaturizeEngine.parse("tf")).hasMessageContaining("'tf'");
+    }
+
+    @Test
+    void featurizeEngineIsCopiedComparedPrintedAndPlainMeansDl4j() {
+        EngineSettings onnx = EngineSettings.builder().featurizeEngine(FeaturizeEngine.ONNX).build();
+        assertThat(onnx.toBuilder().build()).isEqualTo(onnx).hasSameHashCodeAs(onnx);
+        assertThat(onnx).isNotEqualTo(EngineSettings.defaults());
+        assertThat(onnx.toString()).contains("featurizeEngine=onnx");
+        assertThat(onnx.toBuilder().plain().build().featurizeEngine()).isEqualTo(FeaturizeEngine.DL4J);
+        assertThatThrownBy(() -> EngineSettings.builder().featurizeEngine(null)).hasMessageContaining("featurizeEngine");
+    }
 }

@@ -127,6 +127,7 @@ final class FeaturizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println(report.summary());
         out.println("features: " + featurizer.describe());
+        out.println("engine: " + featurizer.engine().describe());
         out.println("data: " + source.describe() + ", " + fc.viewsPerExample() + " view(s) per example, "
                 + fc.size() + " rows of " + Arrays.toString(fc.featureShape()) + " " + fc.precision().name().toLowerCase());
         out.println("key: " + fc.key());

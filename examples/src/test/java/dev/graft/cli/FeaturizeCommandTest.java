@@ -46,6 +46,7 @@ class FeaturizeCommandTest {
                 dir.toString(), "--quiet", "--shard-rows", "300");
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains(": built;").contains("896 rows in 3 shards").contains("[10] float32");
+        assertThat(first.out()).contains("engine: DL4J (auto: no convolution up to the cut");
         assertThat(Files.exists(dir.resolve("manifest.json"))).isTrue();
 
         CliRun second = CliRun.of("featurize", model.toString(), "--cut", "0", "--data", "digits:5-9", "--cache",

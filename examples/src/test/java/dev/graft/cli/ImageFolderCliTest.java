@@ -168,6 +168,8 @@ class ImageFolderCliTest {
         assertThat(f.code()).as(f.err()).isZero();
         assertThat(f.err()).contains("skipped 4 unreadable files");
         assertThat(f.out()).contains("exported 23 rows");
+        assertThat(f.out()).as("a convolutional frozen part runs on ONNX Runtime under the default auto")
+                .contains("engine: ONNX Runtime ").contains("first batch within tolerance");
         java.util.Map<String, Object> arrays = NpyTestReader.read(npz);
         assertThat(((float[][]) arrays.get("features")).length).isEqualTo(23);
         assertThat((String[]) arrays.get("ids")).contains(dir.resolve("red/scan.tiff").toString(), dir.resolve("blue/web.webp").toString());

@@ -97,7 +97,8 @@ public final class SparkFeatureCache {
     /** Runs the Spark job that writes the {@code needed} shards; returns their sha256s. */
     private Map<Integer, String> featurize(ShardStore store, CacheShards plan, List<Integer> needed)
             throws IOException {
-        FrozenPart frozen = FrozenPart.of(model, cut);
+        // the engine the cache's featurizer chose on the driver (part of the key) travels with the model
+        FrozenPart frozen = FrozenPart.of(model, cut, cache.featurizer().engine().engine());
         if (!frozen.fingerprint().equals(cache.featurizer().fingerprint())) {
             throw new IllegalArgumentException("model cut at '" + cut + "' is not the cache's featurizer ("
                     + cache.featurizer().describe() + ")");

@@ -85,7 +85,8 @@ public final class SparkHeadTrainer {
      */
     public GraftModel run() throws IOException {
         Cut cut = Cut.of(planned.network());
-        String expected = Featurizers.cut(planned, cut.layer()).fingerprint();
+        // the same engine as the cache's featurizer (the engine is part of the fingerprint)
+        String expected = Featurizers.cut(planned, cut.layer(), cache.featurizer().engine().engine()).fingerprint();
         if (!expected.equals(cache.featurizer().fingerprint())) {
             throw new IllegalArgumentException("feature cache " + cache.directory() + " holds "
                     + cache.featurizer().describe() + ", not the outputs of this model's frozen part (cut at '"

@@ -108,4 +108,35 @@ class SparkFeatureCacheTest {
         assertThatThrownBy(() -> SparkFeatureCache.builder(sc, cache).model(model, "dense1").rows(rows).build().run())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not the cache's featurizer");
     }
+
+    /**
+     * The engine the driver's featurizer chose travels with the broadcast model: here ONNX Runtime is forced on an
+     * MLP, which {@code auto} (the executors' own setting) would run on DL4J — the executors' fingerprints would then
+     * differ from the driver's and the job would fail.
+     */
+    @Test
+    void executorsFeaturizeWithTheDriversEngine() throws Exception {
+        JavaSparkContext sc = LocalSpark.context();
+        GraftModel model = TinyModels.mlp(6);
+        LabeledData data = digits(300);
+        FeatureCache single = FeatureCache.builder(tmp.resolve("single")).featurizer(Featurizers.cut(model, "dense2",
+                dev.graft.engine.FeaturizeEngine.ONNX)).source(data).shardRows(128).batchSize(32).build();
+        single.build();
+        FeatureCache distributed = FeatureCache.builder(tmp.resolve("spark")).featurizer(Featurizers.cut(model,
+                "dense2", dev.graft.engine.FeaturizeEngine.ONNX)).source(data).shardRows(128).batchSize(32).build();
+        assertThat(distributed.featurizer().engine().isOnnx()).isTrue();
+        assertThat(Featurizers.cut(model, "dense2", dev.graft.engine.FeaturizeEngine.AUTO).engine().isOnnx())
+                .as("what auto would have chosen on an executor").isFalse();
+        SparkCacheReport report = SparkFeatureCache.builder(sc, distributed).model(model, "dense2")
+                .rows(sc.parallelize(ExampleRow.listOf(data), 2)).partitions(2).build().run();
+        assertThat(report.shardsBuilt()).isEqualTo(3);
+        assertThat(distributed.key()).isEqualTo(single.key());
+        DataSetIterator a = single.iterator(100, -1);
+        DataSetIterator b = distributed.iterator(100, -1);
+        while (a.hasNext()) {
+            org.nd4j.linalg.api.ndarray.INDArray x = a.next().getFeatures();
+            assertThat(b.next().getFeatures().sub(x).amaxNumber().doubleValue()).isLessThan(1e-5);
+        }
+        assertThat(distributed.build().outcome()).isEqualTo(CacheReport.Outcome.REUSED);
+    }
 }

@@ -18,7 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Featurize throughput of a DL4J zoo architecture through Graft's {@link Featurizer} (normalization included), on
- * random weights and random 224×224×3 images.
+ * random weights and random 224×224×3 images. The engine is the one the settings choose (featurizeEngine, default
+ * auto: ONNX Runtime when the frozen part exports and agrees with DL4J); the result says which. Compare the two by
+ * running with {@code GRAFT_FEATURIZE_ENGINE=dl4j} and {@code =onnx}.
  *
  * <p>The weights are redrawn He-normal (std √(2/fan-in)) because DL4J's zoo initialisation of ResNet50 overflows to
  * infinity by the last stage in inference mode (measured: activations grow ~10⁵× per stage), and timings of NaN/Inf
@@ -54,8 +56,8 @@ final class FeaturizeBench {
             return batch;
         });
         return new Result("featurize-" + workload, "img/s", perSecond, String.format(Locale.ROOT,
-                "%s to '%s' %s, batch %d, 224x224x3, random weights", spec[0], spec[1],
-                java.util.Arrays.toString(f.featureShape()), batch));
+                "%s to '%s' %s, batch %d, 224x224x3, random weights; engine %s", spec[0], spec[1],
+                java.util.Arrays.toString(f.featureShape()), batch, f.engine().describe()));
     }
 
     /**
@@ -92,9 +94,9 @@ final class FeaturizeBench {
             return batch;
         });
         return new Result("model:" + file.getFileName() + (cut != null ? "@" + cut : ""), "ex/s", perSecond, String.format(Locale.ROOT,
-                "%s to '%s' %s, batch %d, input %s %s", model.card().name(), to,
+                "%s to '%s' %s, batch %d, input %s %s; engine %s", model.card().name(), to,
                 java.util.Arrays.toString(f.featureShape()), batch, java.util.Arrays.toString(in),
-                model.card().layout()));
+                model.card().layout(), f.engine().describe()));
     }
 
     /**

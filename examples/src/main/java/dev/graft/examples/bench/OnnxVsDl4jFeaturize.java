@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import dev.graft.transfer.cache.Featurizer;
 import dev.graft.transfer.cache.Featurizers;
 import dev.graft.engine.Engine;
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.Zoo;
 import dev.graft.zoo.onnx.export.ExportedOnnxModel;
@@ -21,7 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A measurement, not part of {@code graft bench} yet: featurizing throughput of DL4J's zoo ResNet50 (random He-scaled
  * weights, 224x224x3, to the pooled 2048 features) through Graft's DL4J featurizer and through ONNX Runtime running
- * the same frozen part exported by {@link OnnxExporter}; same thread count for both (DL4J's OpenMP threads, ORT's
+ * the same frozen part exported by {@link OnnxExporter} (a plain session, and Graft's featurizer with the ONNX engine,
+ * which {@code auto} picks); same thread count for all (DL4J's OpenMP threads, ORT's
  * intra-op threads, no spin-waiting), alternating rounds, medians. Both sides include the card's normalization.
  *
  * <pre>
@@ -42,7 +44,8 @@ public final class OnnxVsDl4jFeaturize {
         GraftModel model = Zoo.builder().build().init("resnet50", 1000, 42);
         FeaturizeBench.heNormal(model, 42);
         ExportedOnnxModel exported = OnnxExporter.builder(model.network()).cutAt("avgpool").build().export();
-        Featurizer dl4j = Featurizers.cut(model, "avgpool");
+        Featurizer dl4j = Featurizers.cut(model, "avgpool", FeaturizeEngine.DL4J);
+        Featurizer graftOrt = Featurizers.cut(model, "avgpool", FeaturizeEngine.ONNX); // what featurize runs under auto
         Nd4j.getRandom().setSeed(7);
         INDArray images = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224).muli(255);
         try (OrtSession.SessionOptions opts = OnnxParity.sessionOptions(threads);
@@ -54,8 +57,12 @@ public final class OnnxVsDl4jFeaturize {
                     List.of(plain), List.of(b)));
             System.out.println("Graft's DL4J featurizer vs DL4J's plain output(): " + OnnxParity.compare(
                     List.of("avgpool"), List.of(plain), List.of(a)));
+            INDArray c = graftOrt.featurize(images);
+            System.out.println("Graft's ONNX Runtime featurizer vs DL4J's plain output(): " + OnnxParity.compare(
+                    List.of("avgpool"), List.of(plain), List.of(c)) + "; engine " + graftOrt.engine().describe());
             List<Double> dl4jRates = new ArrayList<>();
             List<Double> ortRates = new ArrayList<>();
+            List<Double> graftOrtRates = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < runs; i++) {
                     long t0 = System.nanoTime();
@@ -67,15 +74,22 @@ public final class OnnxVsDl4jFeaturize {
                     OnnxParity.run(ort, exported, model.preprocess(images));
                     ortRates.add(batch / ((System.nanoTime() - t0) / 1e9));
                 }
-                System.out.printf(Locale.ROOT, "round %d: DL4J %s img/s, ORT %s img/s%n", r + 1,
-                        format(dl4jRates.subList(r * runs, (r + 1) * runs)),
-                        format(ortRates.subList(r * runs, (r + 1) * runs)));
+                for (int i = 0; i < runs; i++) {
+                    long t0 = System.nanoTime();
+                    graftOrt.featurize(images);
+                    graftOrtRates.add(batch / ((System.nanoTime() - t0) / 1e9));
+                }
+                System.out.printf(Locale.ROOT, "round %d: DL4J %s img/s, ORT session %s img/s, Graft ORT featurizer "
+                        + "%s img/s%n", r + 1, format(dl4jRates.subList(r * runs, (r + 1) * runs)),
+                        format(ortRates.subList(r * runs, (r + 1) * runs)),
+                        format(graftOrtRates.subList(r * runs, (r + 1) * runs)));
             }
             double md = median(dl4jRates);
             double mo = median(ortRates);
+            double mg = median(graftOrtRates);
             System.out.printf(Locale.ROOT, "ResNet50 to avgpool, batch %d, %d threads: DL4J median %.2f img/s, ORT "
-                    + "%s median %.2f img/s, ORT/DL4J %.2fx%n", batch, threads, md, ai.onnxruntime.OrtEnvironment
-                    .getEnvironment().getVersion(), mo, mo / md);
+                    + "%s session median %.2f img/s (%.2fx), Graft's ORT featurizer median %.2f img/s (%.2fx)%n", batch,
+                    threads, md, ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion(), mo, mo / md, mg, mg / md);
         }
     }
 

@@ -63,6 +63,7 @@ final class SparkFeaturizeCommand implements Callable<Integer> {
             out.println("data: " + source.describe() + ", " + fc.size() + " rows of " + Arrays.toString(fc.featureShape())
                     + " " + fc.precision().name().toLowerCase(java.util.Locale.ROOT) + ", Spark master " + sc.master());
             out.println("key: " + fc.key());
+            out.println("engine: " + fc.featurizer().engine().describe() + ", on every executor");
             out.flush();
         }
         return 0;

@@ -2,25 +2,49 @@ package dev.graft.transfer.cache;
 
 import dev.graft.engine.ChannelsLast;
 import dev.graft.engine.Engine;
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
+import dev.graft.zoo.onnx.export.ExportedOnnxModel;
+import dev.graft.zoo.onnx.export.OnnxExportException;
+import dev.graft.zoo.onnx.export.OnnxExporter;
+import dev.graft.zoo.onnx.export.OnnxParity;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** What MultiLayerNetwork and ComputationGraph featurizers share: normalization, shape probing, fingerprint memo. */
+/**
+ * What MultiLayerNetwork and ComputationGraph featurizers share: normalization, shape probing, fingerprint memo, and
+ * the engine choice (DL4J, or the frozen part exported to ONNX and run by ONNX Runtime; see {@link FeaturizeEngine}).
+ */
 abstract class AbstractFeaturizer implements Featurizer {
+    /** Examples in the probe batch used when the engine must be chosen before any data was seen. */
+    private static final int PROBE_BATCH = 2;
+    private static final long PROBE_SEED = 0x6772616674L;
+
     protected final GraftModel model;
+    private final FeaturizeEngine requested;
     private long[] featureShape;
     private String fingerprint;
     private Model runNetwork;
+    private volatile EngineChoice choice;
+    private volatile ExportedFrozenPart onnx; // written before choice
 
-    AbstractFeaturizer(GraftModel model) {
+    AbstractFeaturizer(GraftModel model, FeaturizeEngine requested) {
         this.model = model; // GraftModel attached the network's native helpers (Engine.attachHelpers)
+        this.requested = requested;
     }
 
     /**
@@ -74,6 +98,159 @@ abstract class AbstractFeaturizer implements Featurizer {
     /** Feeds the fingerprint with everything below the cut. */
     protected abstract void hashNetwork(NetworkFingerprint fp);
 
+    /** Configurations of the layers the cut depends on (frozen wrappers included). */
+    protected abstract List<Layer> layersBelowCut();
+
+    /** The cut as {@link OnnxExporter.Builder#cutAt} names it, or null if it cannot be named unambiguously. */
+    protected abstract String exportCut();
+
+    @Override
+    public EngineChoice engine() {
+        synchronized (model.network()) {
+            decide(null);
+            return choice;
+        }
+    }
+
+    @Override
+    public void chooseEngine(Supplier<INDArray> firstRawBatch) {
+        if (choice != null || requested == FeaturizeEngine.DL4J) {
+            engine();
+            return;
+        }
+        synchronized (model.network()) {
+            if (choice == null) {
+                decide(exportable() ? () -> model.preprocess(firstRawBatch.get()) : null);
+            }
+        }
+    }
+
+    /** Whether the choice may go to ONNX Runtime at all (auto: only frozen parts with a convolution). */
+    private boolean exportable() {
+        return requested == FeaturizeEngine.ONNX || (requested == FeaturizeEngine.AUTO && hasConvolution());
+    }
+
+    private boolean hasConvolution() {
+        for (Layer l : layersBelowCut()) {
+            Layer inner = l;
+            while (inner instanceof FrozenLayer || inner instanceof FrozenLayerWithBackprop) {
+                inner = inner instanceof FrozenLayer ? ((FrozenLayer) inner).getLayer()
+                        : ((FrozenLayerWithBackprop) inner).getUnderlying();
+            }
+            if (inner instanceof ConvolutionLayer) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Chooses the engine once, under the network's lock: DL4J when asked for, or (auto) when nothing below the cut is
+     * a convolution; otherwise exports the frozen part, runs {@code normalizedBatch} (or a seeded probe batch) on both
+     * engines and keeps ONNX Runtime when every element agrees within {@code 1e-4 + 1e-3 |dl4j|} (auto) — forced
+     * {@code onnx} keeps it regardless and records the comparison.
+     */
+    private void decide(Supplier<INDArray> normalizedBatch) {
+        if (choice != null) {
+            return;
+        }
+        if (requested == FeaturizeEngine.DL4J) {
+            choice = EngineChoice.dl4j("featurizeEngine=dl4j");
+            return;
+        }
+        boolean auto = requested == FeaturizeEngine.AUTO;
+        if (auto && !hasConvolution()) {
+            choice = EngineChoice.dl4j("auto: no convolution up to the cut, so ONNX Runtime has no speed to add; DL4J "
+                    + "keeps the cache bit-identical to the network's own forward pass");
+            return;
+        }
+        String cut = exportCut();
+        ExportedOnnxModel exported;
+        try {
+            if (cut == null) {
+                throw new OnnxExportException("the cut " + cutPoint() + " cannot be named unambiguously for the "
+                        + "exporter (a layer named like another layer's index)");
+            }
+            exported = OnnxExporter.builder(model).cutAt(cut).build().export();
+        } catch (OnnxExportException | RuntimeException e) {
+            String why = "export refused: " + e.getMessage();
+            if (!auto) {
+                throw new IllegalStateException("featurizeEngine=onnx, but '" + model.card().name() + "' cut "
+                        + cutPoint() + " cannot run on ONNX Runtime: " + why + "; set featurizeEngine to auto or dl4j "
+                        + "(-Dgraft.featurizeEngine / GRAFT_FEATURIZE_ENGINE) to featurize it on DL4J", e);
+            }
+            choice = EngineChoice.dl4j("auto: " + why);
+            return;
+        }
+        // the batch first: a data or shape error is the caller's to see, not a reason to fall back
+        INDArray x = normalizedBatch != null ? normalizedBatch.get() : probe();
+        ExportedFrozenPart part = null;
+        try {
+            part = ExportedFrozenPart.open(exported, "'" + model.card().name() + "' cut " + cutPoint() + " (exported)",
+                    Math.max(1, Engine.startThreads()), this);
+            String mode = auto ? "auto" : "featurizeEngine=onnx";
+            String exportedWhat = "exported " + part.nodes() + " nodes";
+            if (x == null) {
+                if (auto) {
+                    part.close();
+                    choice = EngineChoice.dl4j("auto: the card gives no input shape, so ONNX Runtime cannot be checked "
+                            + "against DL4J");
+                    return;
+                }
+                onnx = part;
+                choice = EngineChoice.onnxRuntime(mode + ": " + exportedWhat + "; not checked against DL4J (no input "
+                        + "shape on the card)");
+                return;
+            }
+            INDArray ort = part.run(x);
+            INDArray dl4j = forward(x.dup()); // DL4J's activation layers may work in place
+            OnnxParity.Result r = OnnxParity.compare(List.of(cut), List.of(dl4j), List.of(ort));
+            String batch = normalizedBatch != null ? "first batch" : "probe batch";
+            if (!r.passed() && auto) {
+                part.close();
+                choice = EngineChoice.dl4j("auto: ONNX Runtime differs from DL4J on the " + batch + " beyond "
+                        + "1e-4 + 1e-3|dl4j|: " + r.detail());
+                return;
+            }
+            onnx = part;
+            choice = EngineChoice.onnxRuntime(mode + ": " + exportedWhat + "; " + batch + (r.passed()
+                    ? " within tolerance, max |diff| " + String.format(Locale.ROOT, "%.2g", r.maxAbsDiff())
+                    : " OUTSIDE tolerance (" + r.detail() + ")"));
+        } catch (RuntimeException e) {
+            if (part != null && onnx != part) {
+                part.close();
+            }
+            if (!auto) {
+                throw e;
+            }
+            choice = EngineChoice.dl4j("auto: ONNX Runtime failed on the exported frozen part: " + e.getMessage());
+        }
+    }
+
+    /** A seeded Gaussian batch in the network's (normalized) input space, or null if the input shape is unknown. */
+    private INDArray probe() {
+        long[] in = model.card().inputShape();
+        if (in.length == 0) {
+            in = guessInputShape();
+        }
+        if (in == null) {
+            return null;
+        }
+        long[] shape = new long[in.length + 1];
+        shape[0] = PROBE_BATCH;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] values = new float[Math.toIntExact(n)];
+        Random random = new Random(PROBE_SEED);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return Nd4j.create(values, shape, 'c');
+    }
+
     /**
      * {@inheritDoc}
      *
@@ -83,9 +260,19 @@ abstract class AbstractFeaturizer implements Featurizer {
     @Override
     public INDArray featurize(INDArray rawBatch) {
         INDArray normalized = model.preprocess(rawBatch);
-        INDArray out;
+        INDArray out = null;
+        ExportedFrozenPart part;
         synchronized (model.network()) {
-            out = forward(normalized);
+            if (choice == null) {
+                decide(exportable() ? () -> normalized : null);
+            }
+            part = onnx;
+            if (part == null) {
+                out = forward(normalized);
+            }
+        }
+        if (part != null) {
+            out = part.run(normalized); // ONNX Runtime sessions run concurrently: no lock
         }
         return out.dataType() == DataType.FLOAT ? out : out.castTo(DataType.FLOAT);
     }
@@ -117,8 +304,21 @@ abstract class AbstractFeaturizer implements Featurizer {
         return featureShape.clone();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>When ONNX Runtime runs the frozen part, the fingerprint also covers its version and the sha256 of the
+     * exported ONNX bytes, so a cache never mixes engines; on DL4J it is what it always was.
+     */
     @Override
-    public synchronized String fingerprint() {
+    public String fingerprint() {
+        EngineChoice engine = engine(); // outside this object's lock: the choice takes the network's
+        synchronized (this) {
+            return fingerprint(engine);
+        }
+    }
+
+    private String fingerprint(EngineChoice engine) {
         if (fingerprint == null) {
             NetworkFingerprint fp = new NetworkFingerprint();
             fp.text("graft-featurizer/1");
@@ -128,6 +328,9 @@ abstract class AbstractFeaturizer implements Featurizer {
                     + " " + Arrays.toString(card.normalization().std()));
             fp.text("layout " + card.layout() + " input " + Arrays.toString(card.inputShape()));
             hashNetwork(fp);
+            if (engine.isOnnx()) {
+                fp.text("engine onnxruntime " + engine.version() + " export sha256 " + onnx.sha256());
+            }
             fingerprint = fp.hex();
         }
         return fingerprint;

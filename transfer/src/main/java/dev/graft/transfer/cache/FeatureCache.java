@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
@@ -189,6 +190,9 @@ public final class FeatureCache {
     /** What the key is made of, by name: featurizer, source, augmentation, precision, shardRows. */
     public synchronized Map<String, String> keyComponents() {
         if (components == null) {
+            // a featurizer that chooses its engine (DL4J or ONNX Runtime) does so on the data's first batch: the
+            // choice is part of its fingerprint, so it must be made before the key
+            featurizer.chooseEngine(this::firstRawBatch);
             Map<String, String> c = new LinkedHashMap<>();
             c.put("featurizer", featurizer.fingerprint());
             c.put("source", source.fingerprint() + " size " + source.size());
@@ -198,6 +202,15 @@ public final class FeatureCache {
             components = c;
         }
         return new LinkedHashMap<>(components);
+    }
+
+    private INDArray firstRawBatch() {
+        DataSetIterator it = source.iterator(batchSize);
+        if (!it.hasNext()) {
+            throw new IllegalStateException("data source " + source.describe() + " says it has " + source.size()
+                    + " examples but gave no batch");
+        }
+        return it.next().getFeatures();
     }
 
     String augmentationDescription() {

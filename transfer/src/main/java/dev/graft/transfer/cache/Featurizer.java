@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -34,4 +35,20 @@ public interface Featurizer {
 
     /** One line for reports, e.g. {@code mlp 'digits-0-4' cut after layer 2 'dense2' -> [100]}. */
     String describe();
+
+    /**
+     * The engine that runs the frozen part and why ({@link Featurizers#cut} featurizers choose between DL4J and ONNX
+     * Runtime; see {@link dev.graft.engine.FeaturizeEngine}). Asking decides it if nothing has yet: on a probe batch
+     * (seeded Gaussian inputs) when no batch has been featurized and {@link #chooseEngine} was not called.
+     */
+    default EngineChoice engine() {
+        return EngineChoice.dl4j("featurizer " + getClass().getSimpleName() + " runs its own Java/DL4J code");
+    }
+
+    /**
+     * Decides the engine on the data's first raw batch, if the featurizer chooses one and has not yet decided;
+     * {@link FeatureCache} calls it before working out its key. The supplier is called only when a batch is needed.
+     */
+    default void chooseEngine(Supplier<INDArray> firstRawBatch) {
+    }
 }

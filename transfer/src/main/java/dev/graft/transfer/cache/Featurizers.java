@@ -1,6 +1,7 @@
 package dev.graft.transfer.cache;
 
 import dev.graft.engine.Engine;
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.zoo.GraftModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +29,29 @@ public final class Featurizers {
      * is a vertex name. Unknown names are rejected with the list of valid ones (DL4J itself silently freezes
      * nothing on a bad name).
      *
+     * <p>The engine that runs it follows {@link Engine#settings()}' {@code featurizeEngine} in force now (see
+     * {@link FeaturizeEngine}); it is decided on the first batch, or when {@link Featurizer#engine()} or
+     * {@link Featurizer#fingerprint()} is first asked, and {@link Featurizer#engine()} says which and why.
+     *
      * @throws IllegalArgumentException if the layer does not exist, is a graph input, or the graph has several inputs
      */
     public static Featurizer cut(GraftModel model, String layer) {
+        return cut(model, layer, Engine.settings().featurizeEngine());
+    }
+
+    /**
+     * As {@link #cut(GraftModel, String)}, run on {@code engine} whatever the settings say: {@code DL4J} never
+     * exports, {@code ONNX} exports and fails (on first use) if the frozen part cannot be exported, {@code AUTO}
+     * chooses.
+     *
+     * @throws IllegalArgumentException if the layer does not exist, is a graph input, or the graph has several
+     *     inputs, or engine is null
+     */
+    public static Featurizer cut(GraftModel model, String layer, FeaturizeEngine engine) {
         Objects.requireNonNull(model, "model");
+        if (engine == null) {
+            throw new IllegalArgumentException("engine is null; pass FeaturizeEngine.AUTO, DL4J or ONNX");
+        }
         if (layer == null || layer.isBlank()) {
             throw new IllegalArgumentException("a cut needs a layer name or index; " + validNames(model));
         }
@@ -57,19 +77,19 @@ public final class Featurizers {
                 throw new IllegalArgumentException("vertex '" + name + "' not found in model '" + model.card().name()
                         + "'; vertices are: " + String.join(", ", vertexNames(graph)));
             }
-            return new GraphFeaturizer(model, name);
+            return new GraphFeaturizer(model, name, engine);
         }
         MultiLayerNetwork net = model.multiLayerNetwork();
         int n = net.getnLayers();
         for (int i = 0; i < n; i++) {
             if (name.equals(layerName(net, i))) {
-                return new LayerFeaturizer(model, i);
+                return new LayerFeaturizer(model, i, engine);
             }
         }
         if (name.matches("\\d+")) {
             int idx = Integer.parseInt(name);
             if (idx < n) {
-                return new LayerFeaturizer(model, idx);
+                return new LayerFeaturizer(model, idx, engine);
             }
         }
         throw new IllegalArgumentException("layer '" + name + "' not found in model '" + model.card().name()

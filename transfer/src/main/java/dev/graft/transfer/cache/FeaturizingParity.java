@@ -14,8 +14,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Checks an imported model along the path {@code featurize} and {@code finetune} run (the featurizer: a
- * channels-last copy with batch norm folded when that applies, DL4J's native helpers), not only the plain
+ * Checks an imported model along the path {@code featurize} and {@code finetune} run (the featurizer on the engine
+ * the settings choose: ONNX Runtime when {@code auto} keeps it, else a channels-last copy with batch norm folded when
+ * that applies, DL4J's native helpers), not only the plain
  * network that {@link ParityCheck} runs. A speed path that computed something else would pass the plain check and
  * give wrong features; this check makes {@code graft import --verify} fail instead.
  * <pre>{@code

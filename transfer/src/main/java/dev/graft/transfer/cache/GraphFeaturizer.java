@@ -2,8 +2,10 @@ package dev.graft.transfer.cache;
 
 import dev.graft.engine.ChannelsLast;
 import dev.graft.engine.Engine;
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.zoo.GraftModel;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Set;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,8 +24,8 @@ final class GraphFeaturizer extends AbstractFeaturizer {
     private final String vertex;
     private ComputationGraph cutView;
 
-    GraphFeaturizer(GraftModel model, String vertex) {
-        super(model);
+    GraphFeaturizer(GraftModel model, String vertex, FeaturizeEngine engine) {
+        super(model, engine);
         this.graph = (ComputationGraph) model.network();
         this.vertex = vertex;
     }
@@ -125,5 +128,21 @@ final class GraphFeaturizer extends AbstractFeaturizer {
                 fp.params(v.getLayer().params());
             }
         }
+    }
+
+    @Override
+    protected List<Layer> layersBelowCut() {
+        List<Layer> layers = new ArrayList<>();
+        for (String name : ancestors()) {
+            if (graph.getConfiguration().getVertices().get(name) instanceof LayerVertex lv) {
+                layers.add(lv.getLayerConf().getLayer());
+            }
+        }
+        return layers;
+    }
+
+    @Override
+    protected String exportCut() {
+        return vertex;
     }
 }

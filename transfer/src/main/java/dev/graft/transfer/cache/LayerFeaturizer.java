@@ -1,7 +1,10 @@
 package dev.graft.transfer.cache;
 
 import dev.graft.engine.ChannelsLast;
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.zoo.GraftModel;
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -14,8 +17,8 @@ final class LayerFeaturizer extends AbstractFeaturizer {
     private final MultiLayerNetwork net;
     private final int cut;
 
-    LayerFeaturizer(GraftModel model, int cut) {
-        super(model);
+    LayerFeaturizer(GraftModel model, int cut, FeaturizeEngine engine) {
+        super(model, engine);
         this.net = model.multiLayerNetwork();
         this.cut = cut;
     }
@@ -68,5 +71,32 @@ final class LayerFeaturizer extends AbstractFeaturizer {
             fp.config(net.getLayerWiseConfigurations().getConf(i).getLayer());
             fp.params(net.getLayer(i).params());
         }
+    }
+
+    @Override
+    protected List<Layer> layersBelowCut() {
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i <= cut; i++) {
+            layers.add(net.getLayerWiseConfigurations().getConf(i).getLayer());
+        }
+        return layers;
+    }
+
+    /** The exporter finds the first layer whose name, or index as text, equals the cut: pick a text that finds ours. */
+    @Override
+    protected String exportCut() {
+        String name = net.getLayerWiseConfigurations().getConf(cut).getLayer().getLayerName();
+        for (String candidate : name == null ? List.of(String.valueOf(cut)) : List.of(name, String.valueOf(cut))) {
+            for (int i = 0; i < net.getnLayers(); i++) {
+                String n = net.getLayerWiseConfigurations().getConf(i).getLayer().getLayerName();
+                if (candidate.equals(n == null ? String.valueOf(i) : n) || candidate.equals(String.valueOf(i))) {
+                    if (i == cut) {
+                        return candidate;
+                    }
+                    break;
+                }
+            }
+        }
+        return null;
     }
 }

@@ -96,6 +96,12 @@ public final class OnnxFeaturizer implements Featurizer, AutoCloseable {
         return fingerprint;
     }
 
+    /** Always ONNX Runtime: an imported ONNX model has no other engine. */
+    @Override
+    public EngineChoice engine() {
+        return EngineChoice.onnxRuntime("an imported ONNX model");
+    }
+
     @Override
     public String describe() {
         return "onnx '" + model.card().name() + "' cut at '" + tensor + "' -> " + Arrays.toString(featureShape());

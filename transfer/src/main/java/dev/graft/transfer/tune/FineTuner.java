@@ -173,6 +173,7 @@ public final class FineTuner {
                 trainCache = tb.build();
                 reports.add(trainCache.build());
                 log.accept(reports.get(reports.size() - 1).summary());
+                log.accept("featurize engine: " + f.engine().describe());
                 if (validation != null) {
                     valCache = FeatureCache.builder(dir.resolve("val")).featurizer(f).source(validation).precision(precision)
                             .batchSize(batchSize).progress(progress).build();

@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.engine.Engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,8 +40,8 @@ class ChannelsLastTest {
     void vggLikeNetworkGivesTheSameFeaturesChannelsLast() {
         GraftModel model = vggLike();
         for (String cut : new String[] {"conv1", "bn", "pool1", "lrn", "conv2", "pool2", "fc1", "fc2"}) {
-            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut);
-            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, cut));
+            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut, FeaturizeEngine.DL4J);
+            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, cut, FeaturizeEngine.DL4J));
             INDArray x = images(5, 3, 20, 20);
             INDArray a = fast.featurize(x);
             INDArray b = plain.featurize(x);
@@ -55,8 +56,8 @@ class ChannelsLastTest {
     void resnetLikeGraphGivesTheSameFeaturesChannelsLast() {
         GraftModel model = resnetLike();
         for (String cut : new String[] {"pad", "stem", "bn", "act", "branch", "add", "pool", "fc", "out"}) {
-            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut);
-            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, cut));
+            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut, FeaturizeEngine.DL4J);
+            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, cut, FeaturizeEngine.DL4J));
             INDArray x = images(4, 3, 17, 17);
             // a cut at the zero padding itself cannot fold it into the convolution: that featurizer stays NCHW
             assertThat(fast.channelsLast()).as("cut %s runs channels-last", cut).isEqualTo(!cut.equals("pad"));
@@ -75,8 +76,8 @@ class ChannelsLastTest {
     void batchNormAndTheActivationAfterItFoldIntoTheConvolution() {
         for (boolean logStd : new boolean[] {true, false}) {
             GraftModel model = resnetLike(logStd);
-            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, "pool");
-            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, "pool"));
+            AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, "pool", FeaturizeEngine.DL4J);
+            AbstractFeaturizer plain = nchw(() -> Featurizers.cut(model, "pool", FeaturizeEngine.DL4J));
             INDArray x = images(4, 3, 17, 17);
             assertClose(fast.featurize(x), plain.featurize(x), "pool, log-std " + logStd);
             ComputationGraph run = (ComputationGraph) fast.runNetwork();
@@ -84,7 +85,7 @@ class ChannelsLastTest {
             assertThat(run.getLayer("stem").getParam("b")).isNotNull();
 
             try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().foldBatchNorm(false).build())) {
-                AbstractFeaturizer unfolded = (AbstractFeaturizer) Featurizers.cut(model, "pool");
+                AbstractFeaturizer unfolded = (AbstractFeaturizer) Featurizers.cut(model, "pool", FeaturizeEngine.DL4J);
                 assertThat(((ComputationGraph) unfolded.runNetwork()).getConfiguration().getVertices())
                         .containsKeys("bn", "act");
             }
@@ -101,7 +102,7 @@ class ChannelsLastTest {
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutional(8, 8, 3)).build());
         net.init();
-        AbstractFeaturizer f = (AbstractFeaturizer) Featurizers.cut(image(net, 8), "gap");
+        AbstractFeaturizer f = (AbstractFeaturizer) Featurizers.cut(image(net, 8), "gap", FeaturizeEngine.DL4J);
         assertThat(f.featurize(images(2, 3, 8, 8)).shape()).isEqualTo(new long[] {2, 4});
         assertThat(f.channelsLast()).isFalse();
     }
@@ -109,7 +110,7 @@ class ChannelsLastTest {
     @Test
     void theChannelsFirstSwitchIsHonoured() {
         GraftModel model = vggLike();
-        AbstractFeaturizer f = nchw(() -> Featurizers.cut(model, "fc1"));
+        AbstractFeaturizer f = nchw(() -> Featurizers.cut(model, "fc1", FeaturizeEngine.DL4J));
         f.featurize(images(1, 3, 20, 20));
         assertThat(f.channelsLast()).isFalse();
     }

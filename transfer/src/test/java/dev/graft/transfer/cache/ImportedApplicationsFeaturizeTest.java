@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.zoo.GraftModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import dev.graft.zoo.keras.KerasImporter;
 import dev.graft.zoo.keras.ParityCheck;
 import dev.graft.zoo.keras.ParityReport;
@@ -47,5 +48,27 @@ class ImportedApplicationsFeaturizeTest {
                 Tolerance.DEFAULT);
         assertThat(reports).hasSize(2);
         reports.forEach(r -> assertThat(r.passed()).as(name + ": " + r.path() + ": " + r).isTrue());
+    }
+
+    /**
+     * Under the default {@code auto} each imported application's frozen part (to its pooled features) runs on ONNX
+     * Runtime, and its features agree with DL4J's element by element within 1e-4 + 1e-3 |dl4j|.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("applications")
+    void autoFeaturizesTheImportedApplicationOnOnnxRuntime(String name) throws Exception {
+        GraftModel m = KerasImporter.builder(APPS.resolve(name + ".keras")).build().importModel();
+        INDArray in = ParityCheck.toNetworkLayout(m, ParityCheck.reference(APPS.resolve(name + ".npz")).input());
+        List<String> cuts = dev.graft.zoo.inspect.ModelInspector.inspect(m).cutPoints();
+        String output = ((org.deeplearning4j.nn.graph.ComputationGraph) m.network()).getConfiguration()
+                .getNetworkOutputs().get(0);
+        String cut = cuts.get(cuts.size() - 1).equals(output) ? cuts.get(cuts.size() - 2) : cuts.get(cuts.size() - 1);
+        GraftModel raw = m.withCard(m.card().toBuilder().normalization(dev.graft.zoo.Normalization.identity()).build());
+        Featurizer auto = Featurizers.cut(raw, cut, dev.graft.engine.FeaturizeEngine.AUTO);
+        INDArray ort = auto.featurize(in.dup());
+        assertThat(auto.engine().isOnnx()).as(name + " at '" + cut + "': " + auto.engine().describe()).isTrue();
+        INDArray dl4j = Featurizers.cut(raw, cut, dev.graft.engine.FeaturizeEngine.DL4J).featurize(in.dup());
+        assertThat(dev.graft.zoo.onnx.export.OnnxParity.compare(List.of(cut), List.of(dl4j), List.of(ort)).passed())
+                .isTrue();
     }
 }

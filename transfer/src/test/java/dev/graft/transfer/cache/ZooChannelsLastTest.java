@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.engine.FeaturizeEngine;
 import dev.graft.engine.ChannelsLastConvolution;
 import dev.graft.engine.Engine;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +32,7 @@ class ZooChannelsLastTest {
         for (String cut : new String[] {"short3a_branch", "avgpool"}) {
             compare(model, cut, x);
         }
-        ComputationGraph run = (ComputationGraph) ((AbstractFeaturizer) Featurizers.cut(model, "avgpool")).runNetwork();
+        ComputationGraph run = (ComputationGraph) ((AbstractFeaturizer) Featurizers.cut(model, "avgpool", FeaturizeEngine.DL4J)).runNetwork();
         assertThat(run.getConfiguration().getVertices().values()).as("all 53 batch norms folded into convolutions")
                 .noneMatch(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex
                         && ((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf().getLayer()
@@ -41,9 +42,9 @@ class ZooChannelsLastTest {
                 .allMatch(l -> l instanceof ChannelsLastConvolution && ((ChannelsLastConvolution) l).direct());
 
         // DL4J's own layer (copying every NHWC input first) gives the very same features
-        INDArray direct = Featurizers.cut(model, "avgpool").featurize(x);
+        INDArray direct = Featurizers.cut(model, "avgpool", FeaturizeEngine.DL4J).featurize(x);
         try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().directConvolution(false).build())) {
-            AbstractFeaturizer dl4j = (AbstractFeaturizer) Featurizers.cut(model, "avgpool");
+            AbstractFeaturizer dl4j = (AbstractFeaturizer) Featurizers.cut(model, "avgpool", FeaturizeEngine.DL4J);
             assertThat(((ComputationGraph) dl4j.runNetwork()).getLayers())
                     .noneMatch(l -> l instanceof ChannelsLastConvolution);
             assertThat(dl4j.featurize(x)).isEqualTo(direct);
@@ -54,16 +55,16 @@ class ZooChannelsLastTest {
     void vgg16() throws Exception {
         GraftModel model = heNormal(Zoo.builder().build().init("vgg16", 10, 1));
         compare(model, "19", Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(255));
-        ComputationGraph run = (ComputationGraph) ((AbstractFeaturizer) Featurizers.cut(model, "19")).runNetwork();
+        ComputationGraph run = (ComputationGraph) ((AbstractFeaturizer) Featurizers.cut(model, "19", FeaturizeEngine.DL4J)).runNetwork();
         assertThat(run.getLayers()).filteredOn(l -> l instanceof ConvolutionLayer).hasSize(13)
                 .allMatch(l -> l instanceof ChannelsLastConvolution && ((ChannelsLastConvolution) l).direct());
     }
 
     private static void compare(GraftModel model, String cut, INDArray x) {
-        AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut);
+        AbstractFeaturizer fast = (AbstractFeaturizer) Featurizers.cut(model, cut, FeaturizeEngine.DL4J);
         AbstractFeaturizer plain;
         try (Engine.Scope s = Engine.use(Engine.settings().toBuilder().channelsLast(false).build())) {
-            plain = (AbstractFeaturizer) Featurizers.cut(model, cut);
+            plain = (AbstractFeaturizer) Featurizers.cut(model, cut, FeaturizeEngine.DL4J);
             plain.runNetwork();
         }
         INDArray a = fast.featurize(x);

@@ -148,14 +148,20 @@ class FineTunerTest {
         assertThat(pa.sub(pb).amaxNumber().doubleValue()).isLessThan(1e-5);
     }
 
+    /**
+     * On the DL4J featurize engine (forced here: the tiny bases have no convolution, so {@code auto} would pick DL4J
+     * too) the cache holds exactly what the frozen layers compute during training.
+     */
     @Test
     void headTrainedFromCacheEqualsHeadTrainedThroughTheFrozenLayers() throws Exception {
         LabeledData train = data(48, 1);
+        dev.graft.engine.EngineSettings dl4j = dev.graft.engine.Engine.settings().toBuilder()
+                .featurizeEngine(dev.graft.engine.FeaturizeEngine.DL4J).build();
         for (GraftModel base : List.of(mlpBase(), graphBase())) {
             String cut = base.isGraph() ? "merge" : "bn";
             List<String> top = base.isGraph() ? List.of("fc", "graft_output") : List.of("fc2", "graft_output");
             FineTuneResult cached = FineTuner.builder(planned(base, cut)).train(train).epochs(3).batchSize(16).shuffle(false)
-                    .cacheDirectory(tmp.resolve("c-" + base.isGraph())).build().run();
+                    .engine(dl4j).cacheDirectory(tmp.resolve("c-" + base.isGraph())).build().run();
             FineTuneResult through = FineTuner.builder(planned(base, cut)).train(train).epochs(3).batchSize(16).shuffle(false)
                     .trainThrough(true).build().run();
             Map<String, INDArray> a = params(cached.model().network(), top);
@@ -168,6 +174,62 @@ class FineTunerTest {
             for (int e = 0; e < 3; e++) {
                 assertThat(cached.history().get(e).trainLoss()).isCloseTo(through.history().get(e).trainLoss(), org.assertj.core.data.Offset.offset(1e-4));
             }
+        }
+    }
+
+    /** conv (2x2, Same) → bn → relu → dense "fc" → out, on the 8 features read as NCHW [2, 2, 2] images. */
+    static GraftModel convBase() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).updater(new Adam(0.01)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(2, 2).name("conv").nOut(4)
+                        .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().name("bn").build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().name("relu").activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().name("fc").nOut(6).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).name("out").nOut(4).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(2, 2, 2)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return GraftModel.of(net, ModelCard.builder("tiny-conv").input(InputLayout.NCHW, 2, 2, 2)
+                .normalization(Normalization.scale(1.0 / 16)).labels(List.of("p", "q", "r", "s")).build());
+    }
+
+    static LabeledData images(LabeledData flat) {
+        return new LabeledData(flat.features().reshape(flat.size(), 2, 2, 2), flat.labelIndices(), flat.labels(),
+                flat.describe() + " as [2, 2, 2] images");
+    }
+
+    /**
+     * What replaces bit-identity when ONNX Runtime builds the cache: its features differ from DL4J's by at most
+     * 1e-4 + 1e-3|x| per element (the gate {@code auto} applies), so the head trained from it follows the head trained
+     * through DL4J's frozen layers to within 1e-3 on every parameter and every epoch's loss (measured: ~1e-6 here).
+     */
+    @Test
+    void headTrainedFromAnOnnxRuntimeCacheMatchesTheHeadTrainedThroughTheFrozenLayersWithinTolerance() throws Exception {
+        LabeledData train = images(data(48, 1));
+        GraftModel planned = planned(convBase(), "relu");
+        dev.graft.transfer.cache.Featurizer chosen = dev.graft.transfer.cache.Featurizers.cut(planned, "relu",
+                dev.graft.engine.FeaturizeEngine.AUTO);
+        chosen.chooseEngine(() -> train.features());
+        assertThat(chosen.engine().isOnnx()).as(chosen.engine().describe()).isTrue();
+        dev.graft.engine.EngineSettings auto = dev.graft.engine.Engine.settings().toBuilder()
+                .featurizeEngine(dev.graft.engine.FeaturizeEngine.AUTO).build();
+        List<String> log = new java.util.ArrayList<>();
+        FineTuneResult cached = FineTuner.builder(planned(convBase(), "relu")).train(train).epochs(3).batchSize(16)
+                .shuffle(false).engine(auto).log(log::add).cacheDirectory(tmp.resolve("c-onnx")).build().run();
+        assertThat(log).anyMatch(l -> l.startsWith("featurize engine: ONNX Runtime ") && l.contains("first batch"));
+        FineTuneResult through = FineTuner.builder(planned(convBase(), "relu")).train(train).epochs(3).batchSize(16)
+                .shuffle(false).trainThrough(true).build().run();
+        List<String> top = List.of("fc", "graft_output");
+        Map<String, INDArray> a = params(cached.model().network(), top);
+        Map<String, INDArray> b = params(through.model().network(), top);
+        Map<String, INDArray> start = params(planned.network(), top);
+        for (String k : a.keySet()) {
+            assertThat(a.get(k).sub(b.get(k)).amaxNumber().doubleValue()).as(k + " cache vs through").isLessThan(1e-3);
+            assertThat(a.get(k).equalsWithEps(start.get(k), 1e-6)).as(k + " moved").isFalse();
+        }
+        for (int e = 0; e < 3; e++) {
+            assertThat(cached.history().get(e).trainLoss()).isCloseTo(through.history().get(e).trainLoss(),
+                    org.assertj.core.data.Offset.offset(1e-3));
         }
     }
 
