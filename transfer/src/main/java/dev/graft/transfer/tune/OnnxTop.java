@@ -158,55 +158,10 @@ public final class OnnxTop implements AutoCloseable {
 
             @Override
             public DataSetIterator iterator(int batchSize) {
-                return new Through(raw, below, batchSize);
+                // the raw source's batches as new DataSets of ONNX features (the source's own are never modified)
+                return new RawIterator(raw, batchSize, below::featurize, false);
             }
         };
-    }
-
-    /** The raw source's batches as new DataSets of ONNX features (the source's own are never modified). */
-    private static final class Through extends dev.graft.transfer.data.BatchIterator {
-        private static final long serialVersionUID = 1L;
-        private final transient DataSource source;
-        private final transient OnnxFeaturizer below;
-        private transient DataSetIterator current;
-
-        Through(DataSource source, OnnxFeaturizer below, int batch) {
-            super(batch);
-            this.source = source;
-            this.below = below;
-            this.current = source.iterator(batch);
-        }
-
-        @Override
-        protected DataSet nextBatch(int num) {
-            DataSet raw = current.next();
-            return new DataSet(below.featurize(raw.getFeatures()), raw.getLabels());
-        }
-
-        @Override
-        public boolean hasNext() {
-            return current.hasNext();
-        }
-
-        @Override
-        public int inputColumns() {
-            return -1;
-        }
-
-        @Override
-        public int totalOutcomes() {
-            return source.numClasses();
-        }
-
-        @Override
-        public void reset() {
-            current = source.iterator(batch());
-        }
-
-        @Override
-        public List<String> getLabels() {
-            return source.labels();
-        }
     }
 
     /**
