@@ -59,6 +59,12 @@ public final class Settings {
         return p == null || p.isBlank() ? null : p.trim();
     }
 
+    /** A raw value of an environment variable outside Graft's grammar (another library's), or null. */
+    public String foreignEnvironment(String variable) {
+        String e = environment.get(variable);
+        return e == null || e.isBlank() ? null : e.trim();
+    }
+
     /**
      * Switch {@code name}: {@code on/true/yes/1} or {@code off/false/no/0} (any case), {@code fallback} when unset.
      *
