@@ -104,7 +104,7 @@ public final class ChannelsLast {
         }
         boolean anyConv = false;
         for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = unwrap(conf.getConf(i).getLayer());
+            Layer layer = Frozen.unwrap(conf.getConf(i).getLayer());
             Verdict v = switchLayer(layer, conf.getInputPreProcess(i));
             if (v == Verdict.UNSUPPORTED) {
                 return null;
@@ -151,7 +151,7 @@ public final class ChannelsLast {
                 // unchanged, and featurizers only convert rank-4 image batches, so the copy drops it
                 lv.setPreProcessor(null);
             }
-            Verdict verdict = switchLayer(unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
+            Verdict verdict = switchLayer(Frozen.unwrap(lv.getLayerConf().getLayer()), lv.getPreProcessor());
             if (verdict == Verdict.UNSUPPORTED) {
                 return null;
             }
@@ -348,18 +348,5 @@ public final class ChannelsLast {
         INDArray reordered = weights.dup('c').reshape('c', c, h, w, nOut).permute(1, 2, 0, 3).dup('c')
                 .reshape('c', h * w * c, nOut);
         weights.assign(reordered);
-    }
-
-    private static Layer unwrap(Layer layer) {
-        Layer l = layer;
-        while (true) {
-            if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer) {
-                l = ((org.deeplearning4j.nn.conf.layers.misc.FrozenLayer) l).getLayer();
-            } else if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop) {
-                l = ((org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop) l).getUnderlying();
-            } else {
-                return l;
-            }
-        }
     }
 }

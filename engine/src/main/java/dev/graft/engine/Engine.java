@@ -149,7 +149,7 @@ public final class Engine {
         boolean on = helpersAvailable();
         int attached = 0;
         for (Layer layer : layersOf(network)) {
-            Layer inner = unwrap(layer);
+            Layer inner = Frozen.unwrap(layer);
             if (!on) {
                 DenseInputHelpers.remove(inner);
                 continue;
@@ -172,7 +172,7 @@ public final class Engine {
         Map<String, String> out = new LinkedHashMap<>();
         int i = 0;
         for (Layer layer : layersOf(network)) {
-            Layer inner = unwrap(layer);
+            Layer inner = Frozen.unwrap(layer);
             LayerHelper h = inner.getHelper();
             String name = inner.conf() != null && inner.conf().getLayer() != null
                     && inner.conf().getLayer().getLayerName() != null ? inner.conf().getLayer().getLayerName()
@@ -245,8 +245,8 @@ public final class Engine {
             return forced;
         }
         for (Layer layer : layersOf(network)) {
-            if (unwrap(layer) instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
-                    || unwrap(layer) instanceof org.deeplearning4j.nn.layers.recurrent.BaseRecurrentLayer) {
+            if (Frozen.unwrap(layer) instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
+                    || Frozen.unwrap(layer) instanceof org.deeplearning4j.nn.layers.recurrent.BaseRecurrentLayer) {
                 return threads();
             }
         }
@@ -368,19 +368,6 @@ public final class Engine {
                 String.valueOf(env.getOrDefault("backend", "?")), nativeHasOneDnn() ? "with" : "without",
                 helpersAvailable() ? "on" : helpersRequested() ? "requested but unavailable" : "off",
                 String.valueOf(env.getOrDefault("omp.threads", "?")), String.valueOf(env.getOrDefault("blas.vendor", "?")));
-    }
-
-    private static Layer unwrap(Layer layer) {
-        Layer l = layer;
-        while (true) {
-            if (l instanceof FrozenLayer) {
-                l = ((FrozenLayer) l).getInsideLayer();
-            } else if (l instanceof FrozenLayerWithBackprop) {
-                l = ((FrozenLayerWithBackprop) l).getInsideLayer();
-            } else {
-                return l;
-            }
-        }
     }
 
     private static List<Layer> layersOf(Model network) {

@@ -71,10 +71,10 @@ class ReadmeLibraryExampleTest {
                 .map(l -> l.replace("dir.resolve(\"", "Path.of(\"")).collect(Collectors.joining("\n"));
         assertThat(readme).as("README.md shows the example as it compiles here").contains(code);
         // and the imports it shows are the ones this file compiles it with
-        String source = Files.readString(Path.of("src/test/java/dev/graft/examples/ReadmeLibraryExampleTest.java"));
+        String testSource = Files.readString(Path.of("src/test/java/dev/graft/examples/ReadmeLibraryExampleTest.java"));
         String block = readme.substring(readme.lastIndexOf("```java", readme.indexOf(code)), readme.indexOf(code));
         List<String> shown = block.lines().filter(l -> l.startsWith("import ")).toList();
         assertThat(shown).as("imports shown in README.md").isNotEmpty()
-                .allSatisfy(l -> assertThat(source).contains("\n" + l + "\n"));
+                .allSatisfy(l -> assertThat(testSource).contains("\n" + l + "\n"));
     }
 }

@@ -22,16 +22,7 @@ public final class Layers {
 
     /** The layer configuration inside any frozen wrapper ({@code FrozenLayer}, {@code FrozenLayerWithBackprop}). */
     public static Layer unwrap(Layer layer) {
-        Layer l = layer;
-        while (true) {
-            if (l instanceof FrozenLayer) {
-                l = ((FrozenLayer) l).getLayer();
-            } else if (l instanceof FrozenLayerWithBackprop) {
-                l = ((FrozenLayerWithBackprop) l).getUnderlying();
-            } else {
-                return l;
-            }
-        }
+        return dev.graft.engine.Frozen.unwrap(layer);
     }
 
     /** The vertex inside a frozen wrapper. */

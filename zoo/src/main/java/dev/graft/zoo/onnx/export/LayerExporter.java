@@ -49,15 +49,7 @@ final class LayerExporter {
 
     /** The layer inside DL4J's frozen wrappers (transfer learning wraps frozen layers; they compute the same). */
     static Layer unwrap(Layer l) {
-        while (true) {
-            if (l instanceof FrozenLayer) {
-                l = ((FrozenLayer) l).getLayer();
-            } else if (l instanceof FrozenLayerWithBackprop) {
-                l = ((FrozenLayerWithBackprop) l).getUnderlying();
-            } else {
-                return l;
-            }
-        }
+        return dev.graft.engine.Frozen.unwrap(l);
     }
 
     /**
