@@ -25,10 +25,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft export}: a Graft model as one ONNX file that runs from raw input. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Write MODEL (a Graft model zip, e.g. what 'graft finetune' saved, with or without a frozen ONNX "
-                + "part) as one ONNX file that ONNX Runtime, or any ONNX runtime, runs from raw input: the card's "
-                + "normalization, the frozen ONNX part, then the network with its trained weights (opset 17, input "
-                + "'raw_input' [batch, ...card shape] in the card's layout, output the network's, e.g. probabilities).",
+        description = {"Write MODEL as one ONNX file that any ONNX runtime runs from raw input, checked against graft "
+                + "predict.",
+            "MODEL is a Graft model zip, e.g. what 'graft finetune' saved, with or without a frozen ONNX part. The file "
+                + "holds the card's normalization, the frozen ONNX part, then the network with its trained weights "
+                + "(opset 17, input 'raw_input' [batch, ...card shape] in the card's layout, output the network's, "
+                + "e.g. probabilities).",
             "Checked before it is kept: ONNX Runtime on a batch of raw input must give Graft's own predictions within "
                 + "|diff| <= 1e-4 + 1e-3|ref| per value; otherwise nothing is written."})
 final class ExportCommand implements Callable<Integer> {
