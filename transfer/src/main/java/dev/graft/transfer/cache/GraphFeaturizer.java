@@ -131,6 +131,13 @@ final class GraphFeaturizer extends AbstractFeaturizer {
     }
 
     @Override
+    protected INDArray forward64(INDArray normalized64) {
+        ComputationGraph g64 = graph.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        dev.graft.engine.Engine.attachHelpers(g64); // helpers off in the caller's scope: removes any
+        return g64.feedForward(new INDArray[] {normalized64}, false).get(vertex);
+    }
+
+    @Override
     protected List<Layer> layersBelowCut() {
         List<Layer> layers = new ArrayList<>();
         for (String name : ancestors()) {

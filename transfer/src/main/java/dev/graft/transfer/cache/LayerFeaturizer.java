@@ -74,6 +74,13 @@ final class LayerFeaturizer extends AbstractFeaturizer {
     }
 
     @Override
+    protected INDArray forward64(INDArray normalized64) {
+        MultiLayerNetwork n64 = net.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        dev.graft.engine.Engine.attachHelpers(n64); // helpers off in the caller's scope: removes any
+        return n64.feedForwardToLayer(cut, normalized64, false).get(cut + 1);
+    }
+
+    @Override
     protected List<Layer> layersBelowCut() {
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i <= cut; i++) {

@@ -198,6 +198,29 @@ class FeaturizeEngineTest {
     }
 
     @Test
+    void whenTheGateFailsAFloat64PassDecidesWhetherOnnxRuntimeIsNoWorseThanDl4jsOwnFloat32Path() {
+        // the rule: ONNX Runtime's worst element against float64, in tolerance units, no farther than DL4J's
+        assertThat(AbstractFeaturizer.keepOnnxRuntime(1.08, 2.05)).as("VGG16's measured ratios").isTrue();
+        assertThat(AbstractFeaturizer.keepOnnxRuntime(0.9, 0.3)).as("within the tolerance of float64").isTrue();
+        assertThat(AbstractFeaturizer.keepOnnxRuntime(2.2, 2.05)).isFalse();
+        assertThat(AbstractFeaturizer.keepOnnxRuntime(Double.NaN, 2.0)).isFalse();
+        assertThat(AbstractFeaturizer.keepOnnxRuntime(1.0, Double.NaN)).isFalse();
+        // the float64 pass computes what DL4J computes, in double precision, on both kinds of network
+        INDArray x = IMAGES.dup();
+        for (GraftModel model : new GraftModel[] {cnnWithBatchNorm(PoolingType.MAX), graphWithAddAndMerge()}) {
+            AbstractFeaturizer f = (AbstractFeaturizer) Featurizers.cut(model, model.isGraph() ? "merge" : "conv2",
+                    FeaturizeEngine.DL4J);
+            INDArray normalized = model.preprocess(x.dup());
+            INDArray f32 = f.forward(normalized.dup());
+            INDArray f64 = f.forward64(normalized.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+            assertThat(f64.dataType()).isEqualTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+            assertThat(f64.shape()).isEqualTo(f32.shape());
+            assertThat(f64.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).sub(f32).amaxNumber().doubleValue())
+                    .as(model.card().name()).isLessThan(1e-4);
+        }
+    }
+
+    @Test
     void theSettingsInForceChooseTheEngineAndAProbeDecidesWhenNoBatchWasSeen() {
         GraftModel model = cnnWithBatchNorm(PoolingType.MAX);
         try (Engine.Scope s = Engine.use(EngineSettings.builder().featurizeEngine(FeaturizeEngine.DL4J).build())) {
