@@ -12,6 +12,14 @@ Models: small_cnn (residual blocks with squeeze-excite, hardswish, ReLU6), mobil
 width 0.25), concat_bn (a ceil_mode max pool, two branches concatenated, a batch norm no convolution absorbs, mean over H and W).
 and the tensor name of the pooled features in the ONNX graph is printed (the tests name it).
 Files stay small (< 1 MB each). Deterministic: seeded.
+
+Edge-case fixtures (tiny: a 3->4 conv, batch norm, ReLU, global average pool, flatten, Linear 4->3 at 8x8; `--edge`
+writes only these, leaving the ones above unchanged):
+  tiny_fixedbatch2   exported without dynamic_axes from a batch of 2: the batch dimension is fixed at 2
+  tiny_fp16_inside   float32 input cast to float16 inside (weights float16), float32 output
+  tiny_nhwc          takes NHWC [?, 8, 8, 3] and permutes to NCHW inside
+  concat_bn_op18     concat_bn exported at opset 18 (ReduceMean takes its axes as an input, not an attribute)
+Each NAME.npz holds input and output (and features where the tests need them).
 """
 import os
 import sys
@@ -145,8 +153,83 @@ def export(name, model, features_fn, size, metadata=None):
     print(f"{name}: {os.path.getsize(path)} bytes, output {out.shape}, features {feats.shape}")
 
 
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                               nn.Flatten())
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(self.f(x))
+
+
+class Fp16Inside(nn.Module):
+    def __init__(self, tiny):
+        super().__init__()
+        self.m = tiny.half()
+
+    def forward(self, x):
+        return self.m(x.half()).float()
+
+
+class Nhwc(nn.Module):
+    def __init__(self, tiny):
+        super().__init__()
+        self.m = tiny
+
+    def forward(self, x):
+        return self.m(x.permute(0, 3, 1, 2))
+
+
+def edge():
+    gen = torch.Generator().manual_seed(11)
+    torch.manual_seed(11)
+    tiny = Tiny()
+    with torch.no_grad():
+        randomize_batch_norm(tiny, gen)
+    tiny.eval()
+    x = torch.randn(2, 3, 8, 8, generator=gen)
+    # fixed batch: what torch.onnx.export writes without dynamic_axes
+    path = os.path.join(OUT, "tiny_fixedbatch2.onnx")
+    torch.onnx.export(tiny, (x,), path, opset_version=17, dynamo=False, input_names=["input"], output_names=["logits"])
+    x5 = torch.randn(5, 3, 8, 8, generator=gen)
+    with torch.no_grad():
+        np.savez(os.path.join(OUT, "tiny_fixedbatch2.npz"), input=x.numpy(), output=tiny(x).numpy(),
+                 input5=x5.numpy(), output5=tiny(x5).numpy())
+    # NHWC input
+    nhwc = Nhwc(tiny).eval()
+    xh = x.permute(0, 2, 3, 1).contiguous()
+    torch.onnx.export(nhwc, (xh,), os.path.join(OUT, "tiny_nhwc.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "batch"}})
+    # float16 inside
+    half = Fp16Inside(Tiny()).eval()
+    half.m.load_state_dict({k: v.half() if v.is_floating_point() else v for k, v in tiny.state_dict().items()})
+    torch.onnx.export(half, (x,), os.path.join(OUT, "tiny_fp16_inside.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "batch"}})
+    with torch.no_grad():
+        np.savez(os.path.join(OUT, "tiny_fp16_inside.npz"), input=x.numpy(), output=half(x).numpy())
+    # opset 18: ReduceMean with its axes as an input
+    torch.manual_seed(5)
+    cat = ConcatNet()
+    g5 = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        randomize_batch_norm(cat, g5)
+    cat.eval()
+    xc = torch.randn(4, 3, 16, 16, generator=g5)
+    torch.onnx.export(cat, (xc,), os.path.join(OUT, "concat_bn_op18.onnx"), opset_version=18, dynamo=False,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    with torch.no_grad():
+        np.savez(os.path.join(OUT, "concat_bn_op18.npz"), input=xc.numpy(), output=cat(xc).numpy())
+    for n in ("tiny_fixedbatch2", "tiny_nhwc", "tiny_fp16_inside", "concat_bn_op18"):
+        print(f"{n}: {os.path.getsize(os.path.join(OUT, n + '.onnx'))} bytes")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if "--edge" in sys.argv[1:]:
+        return edge()
     torch.manual_seed(3)
     cnn = SmallCnn()
     export("small_cnn", cnn, cnn.features, 32,
@@ -162,6 +245,7 @@ def main():
     torch.manual_seed(5)
     cat = ConcatNet()
     export("concat_bn", cat, cat.features, 16)
+    edge()
 
 
 if __name__ == "__main__":

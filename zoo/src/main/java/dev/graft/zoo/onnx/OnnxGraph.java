@@ -179,9 +179,71 @@ public final class OnnxGraph {
             Onnx.TensorShapeProto.Dimension d = t.getShape().getDim(i);
             shape[i] = d.hasDimValue() && d.getDimValue() > 0 ? d.getDimValue() : -1;
         }
-        String type = Onnx.TensorProto.DataType.forNumber(t.getElemType()) == null ? "type" + t.getElemType()
-                : Onnx.TensorProto.DataType.forNumber(t.getElemType()).name().toLowerCase(java.util.Locale.ROOT);
-        return new Port(v.getName(), type, shape);
+        return new Port(v.getName(), typeName(t.getElemType()), shape);
+    }
+
+    /**
+     * The element type of every tensor the graph holds (inputs, initializers, node outputs), lower case as in
+     * {@link Port#elementType()} ({@code float}, {@code float16}, {@code int64}, ...): declared types where the file
+     * records them, else inferred node by node (Cast and CastLike give their target type, Shape/Size/ArgMax and the
+     * like int64, comparisons bool, DequantizeLinear its scale's type, other ops their first typed input's).
+     */
+    public Map<String, String> elementTypes() {
+        Map<String, Integer> t = new HashMap<>();
+        Onnx.GraphProto g = model.getGraph();
+        for (Onnx.ValueInfoProto v : g.getInputList()) {
+            t.put(v.getName(), v.getType().getTensorType().getElemType());
+        }
+        for (Onnx.TensorProto i : g.getInitializerList()) {
+            t.put(i.getName(), i.getDataType());
+        }
+        Map<String, Integer> declared = new HashMap<>();
+        for (Onnx.ValueInfoProto v : g.getValueInfoList()) {
+            declared.put(v.getName(), v.getType().getTensorType().getElemType());
+        }
+        for (Onnx.ValueInfoProto v : g.getOutputList()) {
+            declared.put(v.getName(), v.getType().getTensorType().getElemType());
+        }
+        for (Onnx.NodeProto n : g.getNodeList()) {
+            int type = switch (n.getOpType()) {
+                case "Cast" -> (int) attributeInt(n, "to", 0);
+                case "CastLike" -> t.getOrDefault(n.getInputCount() > 1 ? n.getInput(1) : "", 0);
+                case "Constant" -> n.getAttributeList().stream().filter(a -> a.getName().equals("value"))
+                        .map(a -> a.getT().getDataType()).findFirst().orElse(Onnx.TensorProto.DataType.FLOAT_VALUE);
+                case "Shape", "Size", "ArgMax", "ArgMin", "NonZero", "NonMaxSuppression" ->
+                        Onnx.TensorProto.DataType.INT64_VALUE;
+                case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN",
+                        "IsInf" -> Onnx.TensorProto.DataType.BOOL_VALUE;
+                case "DequantizeLinear" -> t.getOrDefault(n.getInputCount() > 1 ? n.getInput(1) : "",
+                        Onnx.TensorProto.DataType.FLOAT_VALUE);
+                case "QuantizeLinear" -> n.getInputCount() > 2 ? t.getOrDefault(n.getInput(2), 0)
+                        : Onnx.TensorProto.DataType.UINT8_VALUE;
+                default -> n.getInputList().stream().filter(i -> !i.isEmpty() && t.getOrDefault(i, 0) != 0)
+                        .map(t::get).findFirst().orElse(0);
+            };
+            for (String o : n.getOutputList()) {
+                if (!o.isEmpty()) {
+                    t.put(o, declared.getOrDefault(o, 0) != 0 ? declared.get(o) : type);
+                }
+            }
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        t.forEach((k, v) -> names.put(k, typeName(v)));
+        return names;
+    }
+
+    private static long attributeInt(Onnx.NodeProto n, String name, long dflt) {
+        for (Onnx.AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getI();
+            }
+        }
+        return dflt;
+    }
+
+    private static String typeName(int elemType) {
+        Onnx.TensorProto.DataType d = Onnx.TensorProto.DataType.forNumber(elemType);
+        return elemType == 0 ? "unknown" : d == null ? "type" + elemType : d.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Number of nodes. */
@@ -241,7 +303,8 @@ public final class OnnxGraph {
      * The tensors the graph can be cut at: node outputs through which everything between the input and the outputs
      * passes (above them, the graph needs nothing else from below but constants), in graph order. Constants (and
      * nodes computed from constants only, such as the Identity copies of shared weights PyTorch writes) and the graph
-     * outputs themselves are left out. Each is labelled with a role: {@link CutPoint.Role#LOGITS_INPUT} for the input of the
+     * outputs themselves are left out, and so are tensors that are not float32 (e.g. inside a float16 region: Graft's
+     * features and heads are float32; see {@link #elementTypes()}). Each is labelled with a role: {@link CutPoint.Role#LOGITS_INPUT} for the input of the
      * final classifier (Gemm/MatMul), {@link CutPoint.Role#POOLED} for pooled features, {@link CutPoint.Role#BLOCK}
      * where a module of the exporter's naming ends (the first two levels of {@code /layer4/layer4.1/relu/Relu}), else
      * {@link CutPoint.Role#INNER}.
@@ -292,6 +355,7 @@ public final class OnnxGraph {
         for (Port p : inputs()) {
             reach = Math.max(reach, lastUse.getOrDefault(p.name(), -1));
         }
+        Map<String, String> types = elementTypes();
         List<CutPoint> cuts = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             Onnx.NodeProto n = nodes.get(i);
@@ -305,7 +369,8 @@ public final class OnnxGraph {
                 }
             }
             boolean single = outs.size() == 1 && !graphOutputs.contains(outs.get(0));
-            if (single && reach <= i && lastUse.getOrDefault(outs.get(0), -1) > i) {
+            if (single && reach <= i && lastUse.getOrDefault(outs.get(0), -1) > i
+                    && "float".equals(types.get(outs.get(0)))) {
                 String t = outs.get(0);
                 CutPoint.Role role;
                 if (t.equals(classifierInput)) {
@@ -354,13 +419,17 @@ public final class OnnxGraph {
             }
         }
         boolean exists = tensorNames().contains(name);
+        String type = exists ? elementTypes().get(name) : null;
         List<String> shown = new ArrayList<>();
         for (CutPoint c : cuts) {
             if (c.role() != CutPoint.Role.INNER) {
                 shown.add(c.tensor());
             }
         }
-        throw new IllegalArgumentException((exists ? "tensor '" + name + "' of " + source
+        throw new IllegalArgumentException((exists && !"float".equals(type) ? "tensor '" + name + "' of " + source
+                + " is " + type + ", not float32, so it is not a cut point (Graft's features are float32; cut at a "
+                + "float32 tensor, e.g. outside the model's " + type + " region)"
+                : exists ? "tensor '" + name + "' of " + source
                 + " is not a cut point (nodes above it also use tensors from below it, or it is a graph output)"
                 : "no tensor or node '" + name + "' in " + source)
                 + "; cut points are: " + String.join(", ", shown) + " (all " + cuts.size()
@@ -441,10 +510,17 @@ public final class OnnxGraph {
             }
         }
         if (out == null) {
-            // no shape is recorded for an inner tensor: float of unknown shape, which ONNX Runtime accepts
+            // no shape is recorded for an inner tensor: its element type (inferred) and an unknown shape, which ONNX
+            // Runtime accepts
+            String type = elementTypes().getOrDefault(tensor, "float");
+            Onnx.TensorProto.DataType d = Onnx.TensorProto.DataType.FLOAT;
+            for (Onnx.TensorProto.DataType e : Onnx.TensorProto.DataType.values()) {
+                if (e.name().equalsIgnoreCase(type)) {
+                    d = e;
+                }
+            }
             out = Onnx.ValueInfoProto.newBuilder().setName(tensor).setType(Onnx.TypeProto.newBuilder()
-                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT_VALUE)))
-                    .build();
+                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(d.getNumber()))).build();
         }
         b.addOutput(out);
         Onnx.ModelProto cut = model.toBuilder().setGraph(b).build();

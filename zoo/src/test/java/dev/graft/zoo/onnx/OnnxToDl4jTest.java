@@ -74,6 +74,25 @@ class OnnxToDl4jTest {
     }
 
     @Test
+    void opset18ReduceMeanWithItsAxesAsAConstantInputMapsAndReproducesPyTorch() throws Exception {
+        // the same ConcatNet as concat_bn, exported at opset 18: ReduceMean(x, axes) with axes a Constant [2, 3]
+        OnnxGraph g = OnnxGraph.read(fixture("concat_bn_op18.onnx"));
+        assertThat(g.opset()).isEqualTo(18);
+        int mean = g.opTypes().indexOf("ReduceMean");
+        assertThat(g.proto().getGraph().getNode(mean).getInputCount()).isEqualTo(2);
+        CutPoint lowest = OnnxToDl4j.lowestMappableCut(g);
+        assertThat(lowest.index()).isEqualTo(0);
+        assertThat(OnnxToDl4j.unmapped(g, lowest.tensor())).isEmpty();
+        ComputationGraph top = OnnxToDl4j.convert(g, lowest.tensor(), 1);
+        ParityCheck.Reference ref = ParityCheck.reference(fixture("concat_bn_op18.npz"));
+        try (OnnxRunner r = OnnxRunner.open(g.cut(lowest.tensor()), 1)) {
+            ParityReport p = ParityCheck.compare("onnx + dl4j", top.outputSingle(false, r.run(ref.input())),
+                    ref.output(), Tolerance.DEFAULT);
+            assertThat(p.passed()).as(p.toString()).isTrue();
+        }
+    }
+
+    @Test
     void unmappableNodesAreNamedUpFrontWithTheirReasonAndConvertRefusesThem() throws Exception {
         // the small CNN with block2's final ReLU turned into an Elu (valid ONNX, no DL4J mapping here)
         onnx.Onnx.ModelProto.Builder m = OnnxGraph.read(fixture("small_cnn.onnx")).proto().toBuilder();
