@@ -18,6 +18,7 @@ writes only these, leaving the ones above unchanged):
   tiny_fixedbatch2   exported without dynamic_axes from a batch of 2: the batch dimension is fixed at 2
   tiny_fp16_inside   float32 input cast to float16 inside (weights float16), float32 output
   tiny_nhwc          takes NHWC [?, 8, 8, 3] and permutes to NCHW inside
+  tiny_dynhw         batch, height and width dynamic ([?, 3, ?, ?]); no .npz
   concat_bn_op18     concat_bn exported at opset 18 (ReduceMean takes its axes as an input, not an attribute)
 Each NAME.npz holds input and output (and features where the tests need them).
 """
@@ -202,6 +203,10 @@ def edge():
     xh = x.permute(0, 2, 3, 1).contiguous()
     torch.onnx.export(nhwc, (xh,), os.path.join(OUT, "tiny_nhwc.onnx"), opset_version=17, dynamo=False,
                       input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "batch"}})
+    # dynamic height and width
+    torch.onnx.export(tiny, (x,), os.path.join(OUT, "tiny_dynhw.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch", 2: "h", 3: "w"}, "logits": {0: "batch"}})
     # float16 inside
     half = Fp16Inside(Tiny()).eval()
     half.m.load_state_dict({k: v.half() if v.is_floating_point() else v for k, v in tiny.state_dict().items()})
@@ -222,7 +227,7 @@ def edge():
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
     with torch.no_grad():
         np.savez(os.path.join(OUT, "concat_bn_op18.npz"), input=xc.numpy(), output=cat(xc).numpy())
-    for n in ("tiny_fixedbatch2", "tiny_nhwc", "tiny_fp16_inside", "concat_bn_op18"):
+    for n in ("tiny_fixedbatch2", "tiny_nhwc", "tiny_dynhw", "tiny_fp16_inside", "concat_bn_op18"):
         print(f"{n}: {os.path.getsize(os.path.join(OUT, n + '.onnx'))} bytes")
 
 

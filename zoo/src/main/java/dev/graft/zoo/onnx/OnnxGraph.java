@@ -528,6 +528,33 @@ public final class OnnxGraph {
         return new OnnxGraph(cutBytes, cut, source + " cut at '" + tensor + "'");
     }
 
+    /**
+     * This graph with an Identity node in front: it copies the input into the tensor {@code tensor}, which every node
+     * reads instead of the input, so that the input itself can serve as a cut (index 0; what
+     * {@link #cutPoint(String)} finds). Nothing else changes: the graph computes the same.
+     *
+     * @throws IllegalArgumentException if a tensor of that name exists already
+     */
+    public OnnxGraph withInputIdentity(String tensor) {
+        String in = input().name();
+        if (tensorNames().contains(tensor) || in.equals(tensor)) {
+            throw new IllegalArgumentException(source + " already has a tensor '" + tensor + "'");
+        }
+        Onnx.GraphProto.Builder b = model.getGraph().toBuilder().clearNode();
+        b.addNode(Onnx.NodeProto.newBuilder().setOpType("Identity").setName(tensor).addInput(in).addOutput(tensor));
+        for (Onnx.NodeProto n : model.getGraph().getNodeList()) {
+            Onnx.NodeProto.Builder nb = n.toBuilder();
+            for (int i = 0; i < nb.getInputCount(); i++) {
+                if (nb.getInput(i).equals(in)) {
+                    nb.setInput(i, tensor);
+                }
+            }
+            b.addNode(nb);
+        }
+        Onnx.ModelProto m = model.toBuilder().setGraph(b).build();
+        return new OnnxGraph(m.toByteArray(), m, source);
+    }
+
     @Override
     public String toString() {
         return source + " (opset " + opset() + ", " + nodeCount() + " nodes, " + parameterCount() + " parameters)";

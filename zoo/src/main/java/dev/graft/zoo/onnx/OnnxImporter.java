@@ -100,8 +100,9 @@ public final class OnnxImporter {
             for (long d : shape) {
                 if (d < 0) {
                     throw new IllegalArgumentException(file + ": input '" + in.name() + "' has dynamic dimensions "
-                            + Arrays.toString(in.shape()).replace("-1", "?") + "; give the example shape (e.g. "
-                            + "--input-shape 3,224,224)");
+                            + Arrays.toString(in.shape()).replace("-1", "?") + "; give one example's shape C,H,W "
+                            + "with --input-shape (import, inspect, featurize and finetune take it), e.g. "
+                            + "--input-shape " + (in.shape()[1] > 0 ? in.shape()[1] : 3) + ",224,224");
                 }
             }
         }
