@@ -16,7 +16,8 @@ Files stay small (< 1 MB each). Deterministic: seeded.
 Edge-case fixtures (tiny: a 3->4 conv, batch norm, ReLU, global average pool, flatten, Linear 4->3 at 8x8; `--edge`
 writes only these, leaving the ones above unchanged):
   tiny_fixedbatch2   exported without dynamic_axes from a batch of 2: the batch dimension is fixed at 2
-  tiny_fp16_inside   float32 input cast to float16 inside (weights float16), float32 output
+  tiny_fp16_inside   float32 input cast to float16 inside (weights float16), float32 output; features: the float16
+                     pooled features (Flatten) as float32
   tiny_nhwc          takes NHWC [?, 8, 8, 3] and permutes to NCHW inside
   tiny_dynhw         batch, height and width dynamic ([?, 3, ?, ?]); no .npz
   concat_bn_op18     concat_bn exported at opset 18 (ReduceMean takes its axes as an input, not an attribute)
@@ -213,7 +214,8 @@ def edge():
     torch.onnx.export(half, (x,), os.path.join(OUT, "tiny_fp16_inside.onnx"), opset_version=17, dynamo=False,
                       input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "batch"}})
     with torch.no_grad():
-        np.savez(os.path.join(OUT, "tiny_fp16_inside.npz"), input=x.numpy(), output=half(x).numpy())
+        np.savez(os.path.join(OUT, "tiny_fp16_inside.npz"), input=x.numpy(), output=half(x).numpy(),
+                 features=half.m.f(x.half()).float().numpy())
     # opset 18: ReduceMean with its axes as an input
     torch.manual_seed(5)
     cat = ConcatNet()

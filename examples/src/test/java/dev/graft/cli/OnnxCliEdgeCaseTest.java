@@ -74,6 +74,18 @@ class OnnxCliEdgeCaseTest {
     }
 
     @Test
+    void aCutInsideAFloat16RegionIsListedAndFeaturizesAsFloat32() {
+        String half = ONNX.resolve("tiny_fp16_inside.onnx").toString();
+        CliRun i = CliRun.of("inspect", half);
+        assertThat(i.code()).as(i.err()).isZero();
+        assertThat(i.out()).contains("/m/f/f.4/Flatten_output_0").contains("[4]");
+        CliRun f = CliRun.of("featurize", half, "--cut", "/m/f/f.4/Flatten_output_0", "--data",
+                "images:" + tmp.resolve("img"), "--cache", tmp.resolve("cache").toString(), "--quiet");
+        assertThat(f.code()).as(f.err() + f.out()).isZero();
+        assertThat(f.err()).doesNotContain("valid ONNX");
+    }
+
+    @Test
     void inputShapeWorksWhereverTheAdviceForDynamicHeightAndWidthPoints() {
         String dyn = ONNX.resolve("tiny_dynhw.onnx").toString();
         CliRun noShape = CliRun.of("inspect", dyn);

@@ -33,6 +33,8 @@ public final class OnnxGraph {
     /** Ops whose output is a pooled feature vector (or a 1x1 map of one). */
     private static final Set<String> POOLING = Set.of("GlobalAveragePool", "GlobalMaxPool", "Flatten", "ReduceMean",
             "ReduceMax", "Reshape", "Squeeze");
+    /** Element types a cut may end at: float32, and those {@link #cut} casts to float32 exactly or by rounding. */
+    private static final Set<String> CUTTABLE = Set.of("float", "float16", "bfloat16", "double");
     /** Ops a classifier ends with. */
     private static final Set<String> CLASSIFIER = Set.of("Gemm", "MatMul");
 
@@ -303,8 +305,8 @@ public final class OnnxGraph {
      * The tensors the graph can be cut at: node outputs through which everything between the input and the outputs
      * passes (above them, the graph needs nothing else from below but constants), in graph order. Constants (and
      * nodes computed from constants only, such as the Identity copies of shared weights PyTorch writes) and the graph
-     * outputs themselves are left out, and so are tensors that are not float32 (e.g. inside a float16 region: Graft's
-     * features and heads are float32; see {@link #elementTypes()}). Each is labelled with a role: {@link CutPoint.Role#LOGITS_INPUT} for the input of the
+     * outputs themselves are left out, and so are tensors that are not floating point (see {@link #elementTypes()};
+     * float16, bfloat16 and double tensors are cut points: {@link #cut} casts them to float32). Each is labelled with a role: {@link CutPoint.Role#LOGITS_INPUT} for the input of the
      * final classifier (Gemm/MatMul), {@link CutPoint.Role#POOLED} for pooled features, {@link CutPoint.Role#BLOCK}
      * where a module of the exporter's naming ends (the first two levels of {@code /layer4/layer4.1/relu/Relu}), else
      * {@link CutPoint.Role#INNER}.
@@ -370,7 +372,7 @@ public final class OnnxGraph {
             }
             boolean single = outs.size() == 1 && !graphOutputs.contains(outs.get(0));
             if (single && reach <= i && lastUse.getOrDefault(outs.get(0), -1) > i
-                    && "float".equals(types.get(outs.get(0)))) {
+                    && CUTTABLE.contains(types.get(outs.get(0)))) {
                 String t = outs.get(0);
                 CutPoint.Role role;
                 if (t.equals(classifierInput)) {
@@ -426,9 +428,9 @@ public final class OnnxGraph {
                 shown.add(c.tensor());
             }
         }
-        throw new IllegalArgumentException((exists && !"float".equals(type) ? "tensor '" + name + "' of " + source
-                + " is " + type + ", not float32, so it is not a cut point (Graft's features are float32; cut at a "
-                + "float32 tensor, e.g. outside the model's " + type + " region)"
+        throw new IllegalArgumentException((exists && !CUTTABLE.contains(type) ? "tensor '" + name + "' of " + source
+                + " is " + type + ", so it is not a cut point (Graft's features are floating point: float32, or "
+                + "float16/bfloat16/double cast to float32; cut at one of those)"
                 : exists ? "tensor '" + name + "' of " + source
                 + " is not a cut point (nodes above it also use tensors from below it, or it is a graph output)"
                 : "no tensor or node '" + name + "' in " + source)
@@ -438,7 +440,9 @@ public final class OnnxGraph {
 
     /**
      * The graph up to and including the tensor {@code tensor}: that tensor becomes the only graph output and every
-     * node and initializer it does not need is pruned. The model's opset, metadata and producer are kept.
+     * node and initializer it does not need is pruned. The model's opset, metadata and producer are kept. A float16,
+     * bfloat16 or double tensor is cast to float32 by a Cast node added at the end (output {@code tensor + "/float32"}):
+     * Graft's features are float32.
      *
      * @param tensor a tensor name (any node output; not necessarily a {@link #cutPoints() cut point})
      * @throws IllegalArgumentException if no node produces that tensor
@@ -509,10 +513,21 @@ public final class OnnxGraph {
                 out = v;
             }
         }
+        String type = elementTypes().getOrDefault(tensor, "float");
+        if (!type.equals("float") && CUTTABLE.contains(type)) {
+            String cast = tensor + "/float32";
+            b.addNode(Onnx.NodeProto.newBuilder().setOpType("Cast").setName(cast).addInput(tensor).addOutput(cast)
+                    .addAttribute(Onnx.AttributeProto.newBuilder().setName("to").setType(
+                            Onnx.AttributeProto.AttributeType.INT).setI(Onnx.TensorProto.DataType.FLOAT_VALUE)));
+            b.addOutput(Onnx.ValueInfoProto.newBuilder().setName(cast).setType(Onnx.TypeProto.newBuilder()
+                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT_VALUE))));
+            Onnx.ModelProto cut = model.toBuilder().setGraph(b).build();
+            return new OnnxGraph(cut.toByteArray(), cut, source + " cut at '" + tensor + "' (" + type
+                    + ", cast to float32)");
+        }
         if (out == null) {
             // no shape is recorded for an inner tensor: its element type (inferred) and an unknown shape, which ONNX
             // Runtime accepts
-            String type = elementTypes().getOrDefault(tensor, "float");
             Onnx.TensorProto.DataType d = Onnx.TensorProto.DataType.FLOAT;
             for (Onnx.TensorProto.DataType e : Onnx.TensorProto.DataType.values()) {
                 if (e.name().equalsIgnoreCase(type)) {

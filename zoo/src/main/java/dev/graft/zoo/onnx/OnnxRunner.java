@@ -63,8 +63,8 @@ public final class OnnxRunner implements AutoCloseable {
         if (!o.elementType().equals("float") && !o.elementType().equals("unknown")) {
             close();
             throw new IllegalArgumentException(graph.source() + ": output tensor '" + o.name() + "' is "
-                    + o.elementType() + ", not float32; Graft runs graphs to float32 tensors — cut at a float32 tensor "
-                    + "(graft inspect lists them)");
+                    + o.elementType() + ", not float32; Graft runs graphs to float32 tensors — cut at a floating-point "
+                    + "tensor (graft inspect lists them; OnnxGraph.cut casts float16/bfloat16/double to float32)");
         }
         this.inputName = in.name();
         this.inputShape = in.shape();
@@ -218,6 +218,9 @@ public final class OnnxRunner implements AutoCloseable {
      */
     public static Map<String, long[]> shapes(OnnxGraph graph, java.util.List<String> tensors, long[] example,
                                              int threads) {
+        if (tensors.isEmpty()) {
+            return new java.util.LinkedHashMap<>();
+        }
         onnx.Onnx.GraphProto.Builder g = graph.proto().getGraph().toBuilder().clearOutput();
         for (String t : tensors) {
             g.addOutput(onnx.Onnx.ValueInfoProto.newBuilder().setName(t));

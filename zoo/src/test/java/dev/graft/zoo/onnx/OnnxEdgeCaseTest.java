@@ -53,29 +53,58 @@ class OnnxEdgeCaseTest {
     }
 
     @Test
-    void float16TensorsAreNotOfferedAsCutPointsAndNamingOneGivesItsType() throws Exception {
+    void aFloat16CutIsCastToFloat32InTheCutGraphAndGivesPyTorchsFeatures() throws Exception {
         OnnxGraph g = OnnxGraph.read(fixture("tiny_fp16_inside.onnx"));
         Map<String, String> types = g.elementTypes();
-        assertThat(types.get("/m/f/f.4/Flatten_output_0")).isEqualTo("float16");
+        String flat = "/m/f/f.4/Flatten_output_0";
+        assertThat(types.get(flat)).isEqualTo("float16");
         assertThat(types.get("logits")).isEqualTo("float");
-        assertThat(g.cutPoints()).extracting(CutPoint::tensor).doesNotContain("/m/f/f.4/Flatten_output_0",
-                "/m/f/f.2/Relu_output_0");
-        assertThat(g.cutPoints()).allSatisfy(c -> assertThat(types.get(c.tensor())).isEqualTo("float"));
-        assertThatThrownBy(() -> g.cutPoint("/m/f/f.4/Flatten_output_0"))
-                .hasMessageContaining("'/m/f/f.4/Flatten_output_0'").hasMessageContaining("float16")
-                .hasMessageContaining("not float32");
-        // a cut made anyway declares the tensor's real type, and the runner refuses it by name (not ORT's error)
-        OnnxGraph cut = g.cut("/m/f/f.4/Flatten_output_0");
-        assertThat(cut.outputs().get(0).elementType()).isEqualTo("float16");
-        assertThatThrownBy(() -> OnnxRunner.open(cut, 1)).hasMessageContaining("'/m/f/f.4/Flatten_output_0'")
-                .hasMessageContaining("float16").hasMessageNotContaining("valid ONNX");
-        // the whole graph (float32 in and out) still runs as PyTorch did
+        assertThat(g.cutPoint(flat).role()).isEqualTo(CutPoint.Role.LOGITS_INPUT);
+        OnnxGraph cut = g.cut(flat);
+        assertThat(cut.outputs()).singleElement().satisfies(o -> assertThat(o.elementType()).isEqualTo("float"));
         Map<String, INDArray> ref = NpzFile.read(fixture("tiny_fp16_inside.npz"));
+        try (OnnxRunner r = OnnxRunner.open(cut, 1)) {
+            INDArray f = r.run(ref.get("input"));
+            assertThat(f.shape()).containsExactly(2, 4);
+            // float16 values exactly: the cast to float32 adds nothing
+            INDArray roundTrip = f.castTo(org.nd4j.linalg.api.buffer.DataType.HALF)
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            assertThat(roundTrip.equals(f)).as("float16 values: %s", f).isTrue();
+            ParityReport p = ParityCheck.compare("fp16 features", f, ref.get("features"), new Tolerance(2e-3, 1e-2));
+            assertThat(p.passed()).as(p.toString()).isTrue();
+        }
         try (OnnxRunner r = OnnxRunner.open(g, 1)) {
             ParityReport p = ParityCheck.compare("fp16 inside", r.run(ref.get("input")), ref.get("output"),
                     new Tolerance(2e-3, 1e-2));
             assertThat(p.passed()).as(p.toString()).isTrue();
         }
+    }
+
+    @Test
+    void aTensorThatIsNotFloatingPointIsNoCutPointAndNamingItGivesItsType() throws Exception {
+        // tiny_fixedbatch2 with Relu -> Cast(int64) -> Cast(float) -> GlobalAveragePool
+        OnnxGraph g = OnnxGraph.read(fixture("tiny_fixedbatch2.onnx"));
+        onnx.Onnx.ModelProto.Builder m = g.proto().toBuilder();
+        onnx.Onnx.GraphProto.Builder gb = m.getGraphBuilder();
+        int pool = g.opTypes().indexOf("GlobalAveragePool");
+        String relu = gb.getNode(pool).getInput(0);
+        gb.getNodeBuilder(pool).setInput(0, "back");
+        java.util.List<onnx.Onnx.NodeProto> nodes = new java.util.ArrayList<>(gb.getNodeList());
+        nodes.add(pool, cast(relu, "asint", onnx.Onnx.TensorProto.DataType.INT64_VALUE));
+        nodes.add(pool + 1, cast("asint", "back", onnx.Onnx.TensorProto.DataType.FLOAT_VALUE));
+        gb.clearNode().addAllNode(nodes);
+        OnnxGraph ints = OnnxGraph.parse(m.build().toByteArray(), "ints.onnx");
+        assertThat(ints.elementTypes().get("asint")).isEqualTo("int64");
+        assertThat(ints.cutPoints()).extracting(CutPoint::tensor).contains("back").doesNotContain("asint");
+        assertThatThrownBy(() -> ints.cutPoint("asint")).hasMessageContaining("'asint'").hasMessageContaining("int64");
+        assertThatThrownBy(() -> OnnxRunner.open(ints.cut("asint"), 1)).hasMessageContaining("'asint'")
+                .hasMessageContaining("int64").hasMessageNotContaining("valid ONNX");
+    }
+
+    private static onnx.Onnx.NodeProto cast(String in, String out, int to) {
+        return onnx.Onnx.NodeProto.newBuilder().setOpType("Cast").setName(out).addInput(in).addOutput(out)
+                .addAttribute(onnx.Onnx.AttributeProto.newBuilder().setName("to")
+                        .setType(onnx.Onnx.AttributeProto.AttributeType.INT).setI(to)).build();
     }
 
     @Test
