@@ -28,15 +28,18 @@ import picocli.CommandLine.Parameters;
  * compared with outputs the source framework wrote and nothing is saved when it differs by more than the tolerance.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Import a Keras model (.keras, Keras 2 or 3 .h5, or JSON config + --weights) or an ONNX model",
-            "(.onnx, e.g. from torch.onnx.export; run by ONNX Runtime; normalization/labels from the options or the file's",
-            "metadata_props) as a Graft model.",
-            "Keras: lists every layer that cannot be imported before doing any work; --verify compares with Keras' outputs",
-            "through the plain network and through the featurizing path (at the output and at the last cut point).",
-            "ONNX: the input must be one float32 NCHW image tensor; --verify compares ONNX Runtime's output with the",
-            "reference (any batch size, also for a graph exported with a fixed batch), before and after saving.",
-            "Options for both: --out --verify --atol --rtol --name --scale --mean --std --labels.",
-            "Keras only: --weights --preflight.  ONNX only: --input-shape --license --origin."})
+        description = {"Import a Keras or an ONNX model as a Graft model (a zip with its model card).",
+            "Keras: .keras, Keras 2 or 3 .h5, or a JSON config with --weights. Every layer",
+            "  that cannot be imported is listed before any work (--preflight: only that);",
+            "  --verify compares with Keras' outputs through the plain network and the",
+            "  featurizing path (at the output and at the last cut point).",
+            "ONNX: .onnx, e.g. from torch.onnx.export, run by ONNX Runtime; one float32",
+            "  NCHW image input (a batch fixed by the export works: a note says how it",
+            "  runs); normalization and labels from the options or the file's",
+            "  metadata_props; --verify compares ONNX Runtime's output with the reference",
+            "  (any batch size) before and after saving.",
+            "Both: --out --verify --atol --rtol --name --scale --mean --std --labels.",
+            "Keras only: --weights --preflight. ONNX only: --input-shape --license --origin."})
 final class ImportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "a Keras model (.keras, .h5, or a JSON config with "

@@ -140,6 +140,7 @@ class OnnxCliEdgeCaseTest {
         assertThat(Files.exists(tmp.resolve("l.zip")) || Files.exists(tmp.resolve("m.zip"))
                 || Files.exists(tmp.resolve("n.zip"))).isFalse();
         CliRun help = CliRun.of("import", "--help");
-        assertThat(help.out()).contains(".onnx").contains("ONNX only: --input-shape").contains("PyTorch");
+        assertThat(help.out()).contains(".onnx").contains("ONNX only: --input-shape").contains("torch.onnx.export")
+                .contains("PyTorch");
     }
 }
