@@ -21,6 +21,8 @@ writes only these, leaving the ones above unchanged):
   tiny_nhwc          takes NHWC [?, 8, 8, 3] and permutes to NCHW inside
   tiny_dynhw         batch, height and width dynamic ([?, 3, ?, ?]); no .npz
   concat_bn_op18     concat_bn exported at opset 18 (ReduceMean takes its axes as an input, not an attribute)
+  clip_op10          written with onnx.helper at opset 10: Conv, Clip with min/max as attributes (0, 6), global
+                     average pool, Flatten, Gemm (no .npz: the tests compare with ONNX Runtime on the whole graph)
 Each NAME.npz holds input and output (and features where the tests need them).
 """
 import os
@@ -184,6 +186,28 @@ class Nhwc(nn.Module):
         return self.m(x.permute(0, 3, 1, 2))
 
 
+def clip_op10():
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(13)
+    w = numpy_helper.from_array(rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32), "w")
+    b = numpy_helper.from_array(rng.normal(0, 0.5, (4,)).astype(np.float32), "b")
+    fw = numpy_helper.from_array(rng.normal(0, 0.5, (2, 4)).astype(np.float32), "fw")
+    fb = numpy_helper.from_array(rng.normal(0, 0.5, (2,)).astype(np.float32), "fb")
+    nodes = [helper.make_node("Conv", ["input", "w", "b"], ["/conv/Conv_output_0"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Clip", ["/conv/Conv_output_0"], ["/act/Clip_output_0"], name="/act/Clip", min=0.0, max=6.0),
+             helper.make_node("GlobalAveragePool", ["/act/Clip_output_0"], ["/pool/GlobalAveragePool_output_0"],
+                              name="/pool/GlobalAveragePool"),
+             helper.make_node("Flatten", ["/pool/GlobalAveragePool_output_0"], ["/Flatten_output_0"], name="/Flatten"),
+             helper.make_node("Gemm", ["/Flatten_output_0", "fw", "fb"], ["logits"], name="/fc/Gemm", transB=1)]
+    g = helper.make_graph(nodes, "clip_op10", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, 8, 8])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 2])], [w, b, fw, fb])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 10)], producer_name="graft-fixture")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(OUT, "clip_op10.onnx"))
+
+
 def edge():
     gen = torch.Generator().manual_seed(11)
     torch.manual_seed(11)
@@ -229,7 +253,8 @@ def edge():
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
     with torch.no_grad():
         np.savez(os.path.join(OUT, "concat_bn_op18.npz"), input=xc.numpy(), output=cat(xc).numpy())
-    for n in ("tiny_fixedbatch2", "tiny_nhwc", "tiny_dynhw", "tiny_fp16_inside", "concat_bn_op18"):
+    clip_op10()
+    for n in ("clip_op10", "tiny_fixedbatch2", "tiny_nhwc", "tiny_dynhw", "tiny_fp16_inside", "concat_bn_op18"):
         print(f"{n}: {os.path.getsize(os.path.join(OUT, n + '.onnx'))} bytes")
 
 

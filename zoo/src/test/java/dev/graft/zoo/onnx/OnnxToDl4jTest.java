@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The ONNX nodes above a cut as DL4J layers with the ONNX weights: ONNX Runtime up to the cut, then the DL4J graph,
@@ -90,6 +91,28 @@ class OnnxToDl4jTest {
                     ref.output(), Tolerance.DEFAULT);
             assertThat(p.passed()).as(p.toString()).isTrue();
         }
+    }
+
+    @Test
+    void anOpset10ClipWithMinAndMaxAsAttributesMapsToRelu6() throws Exception {
+        OnnxGraph g = OnnxGraph.read(fixture("clip_op10.onnx"));
+        assertThat(g.opset()).isEqualTo(10);
+        String cut = "/conv/Conv_output_0";
+        assertThat(OnnxToDl4j.unmapped(g, cut)).isEmpty();
+        ComputationGraph top = OnnxToDl4j.convert(g, cut, 1);
+        Nd4j.getRandom().setSeed(10);
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, 8, 8).muli(8).subi(2);
+        INDArray features;
+        INDArray whole;
+        try (OnnxRunner r = OnnxRunner.open(g.cut(cut), 1); OnnxRunner w = OnnxRunner.open(g, 1)) {
+            features = r.run(x);
+            whole = w.run(x);
+        }
+        // the clip matters: pre-activations below 0 and above 6
+        assertThat(features.minNumber().doubleValue()).isLessThan(0);
+        assertThat(features.maxNumber().doubleValue()).isGreaterThan(6);
+        ParityReport p = ParityCheck.compare("onnx + dl4j", top.outputSingle(false, features), whole, Tolerance.DEFAULT);
+        assertThat(p.passed()).as(p.toString()).isTrue();
     }
 
     @Test
