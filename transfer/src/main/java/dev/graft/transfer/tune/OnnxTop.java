@@ -50,6 +50,9 @@ public final class OnnxTop implements AutoCloseable {
 
     /**
      * Splits {@code model} so that at least {@code layers} weighted nodes below the cut {@code cut} are DL4J layers.
+     * When no cut point below the cut has that many above it but the graph has that many below the cut, the boundary
+     * is the input itself (an Identity node {@value #INPUT_CUT} put in front of the graph): every node up to the cut
+     * becomes a DL4J layer.
      *
      * @param threads ONNX Runtime threads
      * @throws IllegalArgumentException if {@code cut} is not a cut point, there are not that many weighted nodes
