@@ -51,7 +51,7 @@ public final class OnnxTop implements AutoCloseable {
     /**
      * Splits {@code model} so that at least {@code layers} weighted nodes below the cut {@code cut} are DL4J layers.
      * When no cut point below the cut has that many above it but the graph has that many below the cut, the boundary
-     * is the input itself (an Identity node {@value #INPUT_CUT} put in front of the graph): every node up to the cut
+     * is the input itself (an Identity node {@code graft_input} put in front of the graph): every node up to the cut
      * becomes a DL4J layer.
      *
      * @param threads ONNX Runtime threads
