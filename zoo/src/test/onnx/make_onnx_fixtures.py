@@ -12,6 +12,18 @@ Models: small_cnn (residual blocks with squeeze-excite, hardswish, ReLU6), mobil
 width 0.25), concat_bn (a ceil_mode max pool, two branches concatenated, a batch norm no convolution absorbs, mean over H and W).
 and the tensor name of the pooled features in the ONNX graph is printed (the tests name it).
 Files stay small (< 1 MB each). Deterministic: seeded.
+
+Edge-case fixtures (tiny: a 3->4 conv, batch norm, ReLU, global average pool, flatten, Linear 4->3 at 8x8; `--edge`
+writes only these, leaving the ones above unchanged):
+  tiny_fixedbatch2   exported without dynamic_axes from a batch of 2: the batch dimension is fixed at 2
+  tiny_fp16_inside   float32 input cast to float16 inside (weights float16), float32 output; features: the float16
+                     pooled features (Flatten) as float32
+  tiny_nhwc          takes NHWC [?, 8, 8, 3] and permutes to NCHW inside
+  tiny_dynhw         batch, height and width dynamic ([?, 3, ?, ?]); no .npz
+  concat_bn_op18     concat_bn exported at opset 18 (ReduceMean takes its axes as an input, not an attribute)
+  clip_op10          written with onnx.helper at opset 10: Conv, Clip with min/max as attributes (0, 6), global
+                     average pool, Flatten, Gemm (no .npz: the tests compare with ONNX Runtime on the whole graph)
+Each NAME.npz holds input and output (and features where the tests need them).
 """
 import os
 import sys
@@ -145,8 +157,111 @@ def export(name, model, features_fn, size, metadata=None):
     print(f"{name}: {os.path.getsize(path)} bytes, output {out.shape}, features {feats.shape}")
 
 
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                               nn.Flatten())
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(self.f(x))
+
+
+class Fp16Inside(nn.Module):
+    def __init__(self, tiny):
+        super().__init__()
+        self.m = tiny.half()
+
+    def forward(self, x):
+        return self.m(x.half()).float()
+
+
+class Nhwc(nn.Module):
+    def __init__(self, tiny):
+        super().__init__()
+        self.m = tiny
+
+    def forward(self, x):
+        return self.m(x.permute(0, 3, 1, 2))
+
+
+def clip_op10():
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(13)
+    w = numpy_helper.from_array(rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32), "w")
+    b = numpy_helper.from_array(rng.normal(0, 0.5, (4,)).astype(np.float32), "b")
+    fw = numpy_helper.from_array(rng.normal(0, 0.5, (2, 4)).astype(np.float32), "fw")
+    fb = numpy_helper.from_array(rng.normal(0, 0.5, (2,)).astype(np.float32), "fb")
+    nodes = [helper.make_node("Conv", ["input", "w", "b"], ["/conv/Conv_output_0"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Clip", ["/conv/Conv_output_0"], ["/act/Clip_output_0"], name="/act/Clip", min=0.0, max=6.0),
+             helper.make_node("GlobalAveragePool", ["/act/Clip_output_0"], ["/pool/GlobalAveragePool_output_0"],
+                              name="/pool/GlobalAveragePool"),
+             helper.make_node("Flatten", ["/pool/GlobalAveragePool_output_0"], ["/Flatten_output_0"], name="/Flatten"),
+             helper.make_node("Gemm", ["/Flatten_output_0", "fw", "fb"], ["logits"], name="/fc/Gemm", transB=1)]
+    g = helper.make_graph(nodes, "clip_op10", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, 8, 8])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 2])], [w, b, fw, fb])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 10)], producer_name="graft-fixture")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(OUT, "clip_op10.onnx"))
+
+
+def edge():
+    gen = torch.Generator().manual_seed(11)
+    torch.manual_seed(11)
+    tiny = Tiny()
+    with torch.no_grad():
+        randomize_batch_norm(tiny, gen)
+    tiny.eval()
+    x = torch.randn(2, 3, 8, 8, generator=gen)
+    # fixed batch: what torch.onnx.export writes without dynamic_axes
+    path = os.path.join(OUT, "tiny_fixedbatch2.onnx")
+    torch.onnx.export(tiny, (x,), path, opset_version=17, dynamo=False, input_names=["input"], output_names=["logits"])
+    x5 = torch.randn(5, 3, 8, 8, generator=gen)
+    with torch.no_grad():
+        np.savez(os.path.join(OUT, "tiny_fixedbatch2.npz"), input=x.numpy(), output=tiny(x).numpy(),
+                 input5=x5.numpy(), output5=tiny(x5).numpy())
+    # NHWC input
+    nhwc = Nhwc(tiny).eval()
+    xh = x.permute(0, 2, 3, 1).contiguous()
+    torch.onnx.export(nhwc, (xh,), os.path.join(OUT, "tiny_nhwc.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "batch"}})
+    # dynamic height and width
+    torch.onnx.export(tiny, (x,), os.path.join(OUT, "tiny_dynhw.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch", 2: "h", 3: "w"}, "logits": {0: "batch"}})
+    # float16 inside
+    half = Fp16Inside(Tiny()).eval()
+    half.m.load_state_dict({k: v.half() if v.is_floating_point() else v for k, v in tiny.state_dict().items()})
+    torch.onnx.export(half, (x,), os.path.join(OUT, "tiny_fp16_inside.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "batch"}})
+    with torch.no_grad():
+        np.savez(os.path.join(OUT, "tiny_fp16_inside.npz"), input=x.numpy(), output=half(x).numpy(),
+                 features=half.m.f(x.half()).float().numpy())
+    # opset 18: ReduceMean with its axes as an input
+    torch.manual_seed(5)
+    cat = ConcatNet()
+    g5 = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        randomize_batch_norm(cat, g5)
+    cat.eval()
+    xc = torch.randn(4, 3, 16, 16, generator=g5)
+    torch.onnx.export(cat, (xc,), os.path.join(OUT, "concat_bn_op18.onnx"), opset_version=18, dynamo=False,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    with torch.no_grad():
+        np.savez(os.path.join(OUT, "concat_bn_op18.npz"), input=xc.numpy(), output=cat(xc).numpy())
+    clip_op10()
+    for n in ("clip_op10", "tiny_fixedbatch2", "tiny_nhwc", "tiny_dynhw", "tiny_fp16_inside", "concat_bn_op18"):
+        print(f"{n}: {os.path.getsize(os.path.join(OUT, n + '.onnx'))} bytes")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if "--edge" in sys.argv[1:]:
+        return edge()
     torch.manual_seed(3)
     cnn = SmallCnn()
     export("small_cnn", cnn, cnn.features, 32,
@@ -162,6 +277,7 @@ def main():
     torch.manual_seed(5)
     cat = ConcatNet()
     export("concat_bn", cat, cat.features, 16)
+    edge()
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ final class FeaturizeCommand implements Callable<Integer> {
         dev.graft.zoo.ModelCard card;
         if (OnnxCli.isOnnx(model)) {
             // an imported ONNX model: the graph up to the cut runs on ONNX Runtime
-            dev.graft.zoo.onnx.OnnxModel m = OnnxCli.open(model);
+            dev.graft.zoo.onnx.OnnxModel m = OnnxCli.open(model, input);
             card = m.card();
             source = DataSpec.source(data, card, strict);
             Models.printNotes(spec, source);

@@ -158,7 +158,7 @@ final class FinetuneCommand implements Callable<Integer> {
         DataSource all;
         OnnxModel onnx = null;
         if (OnnxCli.isOnnx(model)) {
-            onnx = OnnxCli.open(model);
+            onnx = OnnxCli.open(model, input);
             all = DataSpec.source(data, onnx.card(), strict);
             Models.printNotes(spec, all);
             requireFits(all, onnx, data);
@@ -278,7 +278,7 @@ final class FinetuneCommand implements Callable<Integer> {
     private Integer finetuneOnnx(PrintWriter o, Path reportDir, OnnxModel m, DataSource train, DataSource val,
             DataSource test, int epochCount) throws Exception {
         for (String[] opt : new String[][] {{"--preset", preset}, {"--lr-find", lrFind ? "" : null},
-                {"--one-cycle", oneCycle ? "" : null}, {"--input-shape", input.shape}}) {
+                {"--one-cycle", oneCycle ? "" : null}}) {
             if (opt[1] != null) {
                 throw new IllegalArgumentException(opt[0] + " is not available for ONNX models without --unfreeze (the "
                         + "head trains with Adam at --lr, early stopping with --patience); drop " + opt[0] + ", or add "

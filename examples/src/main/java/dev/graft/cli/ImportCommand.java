@@ -28,13 +28,22 @@ import picocli.CommandLine.Parameters;
  * compared with outputs the source framework wrote and nothing is saved when it differs by more than the tolerance.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Import a Keras model (.keras, Keras 2 or 3 .h5, or JSON config + --weights) or an ONNX model",
-            "(.onnx, run by ONNX Runtime; normalization/labels from the options or the file's metadata_props) as a Graft model.",
-            "Lists every layer that cannot be imported before doing any work; --verify compares with Keras' outputs,",
-            "through the plain network and through the featurizing path (at the output and at the last cut point)."})
+        description = {"Import a Keras or an ONNX model as a Graft model (a zip with its model card).",
+            "Keras: .keras, Keras 2 or 3 .h5, or a JSON config with --weights. Every layer",
+            "  that cannot be imported is listed before any work (--preflight: only that);",
+            "  --verify compares with Keras' outputs through the plain network and the",
+            "  featurizing path (at the output and at the last cut point).",
+            "ONNX: .onnx, e.g. from torch.onnx.export, run by ONNX Runtime; one float32",
+            "  NCHW image input (a batch fixed by the export works: a note says how it",
+            "  runs); normalization and labels from the options or the file's",
+            "  metadata_props; --verify compares ONNX Runtime's output with the reference",
+            "  (any batch size) before and after saving.",
+            "Both: --out --verify --atol --rtol --name --scale --mean --std --labels.",
+            "Keras only: --weights --preflight. ONNX only: --input-shape --license --origin."})
 final class ImportCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Keras model: .keras, .h5, or a JSON config")
+    @Parameters(index = "0", paramLabel = "FILE", description = "a Keras model (.keras, .h5, or a JSON config with "
+            + "--weights) or an ONNX model (.onnx, self-contained, one float32 NCHW input)")
     Path file;
 
     @Option(names = "--out", paramLabel = "MODEL.zip", description = "where to save the Graft model (+ .card.json)")
@@ -44,7 +53,9 @@ final class ImportCommand implements Callable<Integer> {
     Path weights;
 
     @Option(names = "--verify", paramLabel = "REF.npz",
-            description = "arrays 'input' and 'output' written by Keras: np.savez(f, input=x, output=model.predict(x))")
+            description = "arrays 'input' and 'output' written by the source framework, e.g. Keras: np.savez(f, input=x, "
+                    + "output=model.predict(x)); PyTorch: np.savez(f, input=x.numpy(), output=model(x).numpy()) "
+                    + "(input already normalized, as the model sees it)")
     Path verify;
 
     @Option(names = {"--atol", "--tolerance"}, defaultValue = "1e-4", paramLabel = "A",
@@ -58,7 +69,8 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--preflight", description = "only check which layers can be imported; build and save nothing")
     boolean preflightOnly;
 
-    @Option(names = "--name", description = "model name for the card (default: the Keras model's name)")
+    @Option(names = "--name", description = "model name for the card (default: the Keras model's name, or the "
+            + ".onnx file's name)")
     String name;
 
     @Option(names = "--scale", defaultValue = "1", description = "input preprocessing: multiply by this first")
@@ -70,7 +82,7 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--std", split = ",", paramLabel = "S", description = "per-channel std divided by after --mean")
     double[] std;
 
-    @Option(names = "--labels", split = ",", description = "class labels in output order")
+    @Option(names = "--labels", split = ",", description = "class labels in output order (ONNX: one per output value)")
     List<String> labels;
 
     @Option(names = "--input-shape", split = ",", paramLabel = "C,H,W",
@@ -109,6 +121,13 @@ final class ImportCommand implements Callable<Integer> {
         }
         OnnxModel m = b.build().importModel();
         OnnxGraph g = m.graph();
+        long fixedBatch = g.input().shape()[0];
+        if (fixedBatch > 0) {
+            Models.note(spec, file.getFileName() + " has its batch fixed at " + fixedBatch + " (exported without "
+                    + "dynamic_axes): Graft feeds it " + fixedBatch + " example(s) at a time, padding the last group, so "
+                    + "any --batch works; re-export with dynamic_axes={'" + g.input().name() + "': {0: 'batch'}} to "
+                    + "run whole batches at once");
+        }
         o.printf("read %s: ONNX %s, opset %d, %d nodes, %,d parameters; input %s %s, %s%n", file.getFileName(),
                 g.producer(), g.opset(), g.nodeCount(), g.parameterCount(), Arrays.toString(m.card().inputShape()),
                 m.card().layout(), m.card().normalization());

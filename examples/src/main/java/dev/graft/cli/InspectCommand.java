@@ -47,6 +47,9 @@ final class InspectCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ZooCommand.StoreOptions store;
 
+    @CommandLine.Mixin
+    InputShapeOption input;
+
     @Override
     public Integer call() throws IOException {
         Path path = Path.of(model);
@@ -54,7 +57,7 @@ final class InspectCommand implements Callable<Integer> {
             if (json) {
                 throw new IllegalArgumentException("--json is not available for ONNX models yet; drop --json");
             }
-            OnnxCli.inspect(OnnxCli.open(path), all, spec.commandLine().getOut());
+            OnnxCli.inspect(OnnxCli.open(path, input), all, spec.commandLine().getOut());
             return 0;
         }
         Zoo zoo = store.zoo(true);
@@ -69,6 +72,7 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             m = zoo.open(model);
         }
+        m = input.apply(m, path);
         Models.printWarnings(m, spec);
         Inspection i = ModelInspector.inspect(m);
         PrintWriter out = spec.commandLine().getOut();

@@ -32,10 +32,20 @@ final class OnnxCli {
 
     /** The model of an {@code .onnx} file (card from its metadata) or of a saved Graft zip. */
     static OnnxModel open(Path file) throws IOException {
+        return open(file, null);
+    }
+
+    /**
+     * The model of an {@code .onnx} file (card from its metadata) or of a saved Graft zip, with {@code --input-shape}
+     * applied when given (a graph with dynamic height/width).
+     */
+    static OnnxModel open(Path file, InputShapeOption input) throws IOException {
+        long[] dims = input == null ? null : input.onnxDims();
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            return dev.graft.zoo.onnx.OnnxImporter.builder(file).build().importModel();
+            return dev.graft.zoo.onnx.OnnxImporter.builder(file).inputShape(dims).build().importModel();
         }
-        return OnnxModel.load(file);
+        OnnxModel m = OnnxModel.load(file);
+        return input == null ? m : input.apply(m);
     }
 
     /** Threads for ONNX Runtime: the engine's (the launcher's core count). */

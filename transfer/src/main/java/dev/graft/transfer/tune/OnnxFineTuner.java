@@ -65,8 +65,8 @@ public final class OnnxFineTuner {
      * without validation data) and evaluates the result on the validation data through the whole model.
      *
      * @throws IOException if a cache cannot be written or read
-     * @throws IllegalArgumentException if the cut is not a cut point, or its features are not a vector (cut at the
-     *     pooled features)
+     * @throws IllegalArgumentException if the cut is not a cut point, or its features are neither a vector nor a
+     *     pooled {@code [C, 1, 1]} map (the message lists the cuts that are)
      */
     public FineTuneResult run() throws IOException {
         Path dir = b.cacheDirectory;
@@ -76,12 +76,11 @@ public final class OnnxFineTuner {
         }
         try (OnnxFeaturizer f = OnnxFeaturizer.cut(b.model, b.cut)) {
             long[] fs = f.featureShape();
-            if (fs.length != 1) {
-                List<String> flat = b.model.graph().cutPoints().stream().filter(c -> c.role() == CutPoint.Role.POOLED
-                        || c.role() == CutPoint.Role.LOGITS_INPUT).map(CutPoint::tensor).toList();
+            if (!isFeatureVector(fs)) {
                 throw new IllegalArgumentException("the features at '" + f.tensor() + "' have shape "
-                        + Arrays.toString(fs) + "; a head on an ONNX base trains on a feature vector — cut at the "
-                        + "pooled features: " + String.join(", ", flat));
+                        + Arrays.toString(fs) + "; a head on an ONNX base trains on a feature vector ([C], or a "
+                        + "pooled [C, 1, 1]) — cut at the pooled features: " + String.join(", ",
+                        vectorCuts(b.model)));
             }
             List<CacheReport> reports = new ArrayList<>();
             FeatureCache trainCache = FeatureCache.builder(dir.resolve("train")).featurizer(f).source(b.train)
@@ -95,7 +94,7 @@ public final class OnnxFineTuner {
                 reports.add(valCache.build());
                 b.log.accept(reports.get(reports.size() - 1).summary());
             }
-            MultiLayerNetwork head = head(fs[0], b.train.numClasses());
+            MultiLayerNetwork head = head(fs, b.train.numClasses());
             List<EpochRecord> history = new ArrayList<>();
             int[] bestEpoch = {0};
             double[] best = {Double.POSITIVE_INFINITY};
@@ -139,7 +138,32 @@ public final class OnnxFineTuner {
         }
     }
 
-    private MultiLayerNetwork head(long features, int classes) {
+    /** Whether features of this shape (no batch) are a vector a dense head takes: [C], or a pooled [C, 1, 1]. */
+    static boolean isFeatureVector(long[] shape) {
+        return shape.length == 1 || (shape.length == 3 && shape[1] == 1 && shape[2] == 1);
+    }
+
+    /**
+     * The pooled and logits-input cut points of {@code model} whose features are a {@link #isFeatureVector vector}
+     * for one example of the card's input shape: the cuts a head on an ONNX base accepts.
+     */
+    public static List<String> vectorCuts(OnnxModel model) {
+        List<String> named = model.graph().cutPoints().stream().filter(c -> c.role() == CutPoint.Role.POOLED
+                || c.role() == CutPoint.Role.LOGITS_INPUT).map(CutPoint::tensor).toList();
+        if (named.isEmpty()) {
+            return named;
+        }
+        java.util.Map<String, long[]> shapes = dev.graft.zoo.onnx.OnnxRunner.shapes(model.graph(), named,
+                model.card().inputShape(), 1);
+        return named.stream().filter(t -> {
+            long[] s = shapes.get(t);
+            return isFeatureVector(Arrays.copyOfRange(s, 1, s.length));
+        }).toList();
+    }
+
+    private MultiLayerNetwork head(long[] fs, int classes) {
+        // a pooled [C, 1, 1] map goes in through a CNN-to-dense preprocessor (it flattens to [C])
+        InputType in = fs.length == 3 ? InputType.convolutional(1, 1, fs[0]) : InputType.feedForward(fs[0]);
         NeuralNetConfiguration.ListBuilder l = new NeuralNetConfiguration.Builder().seed(b.seed)
                 .updater(new Adam(b.learningRate)).weightInit(WeightInit.XAVIER).list();
         if (b.hidden != null) {
@@ -147,7 +171,7 @@ public final class OnnxFineTuner {
         }
         l.layer(new OutputLayer.Builder(LossFunction.MCXENT).name("graft_head").nOut(classes)
                 .activation(Activation.SOFTMAX).build());
-        MultiLayerNetwork net = new MultiLayerNetwork(l.setInputType(InputType.feedForward(features)).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(l.setInputType(in).build());
         net.init();
         return net;
     }

@@ -33,6 +33,8 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  */
 public final class OnnxTop implements AutoCloseable {
     private static final Set<String> WEIGHTED = Set.of("Conv", "Gemm", "MatMul", "BatchNormalization");
+    /** The tensor the input is copied into when every weighted node below the cut is unfrozen. */
+    static final String INPUT_CUT = "graft_input";
 
     private final OnnxModel model;
     private final CutPoint boundary;
@@ -48,6 +50,9 @@ public final class OnnxTop implements AutoCloseable {
 
     /**
      * Splits {@code model} so that at least {@code layers} weighted nodes below the cut {@code cut} are DL4J layers.
+     * When no cut point below the cut has that many above it but the graph has that many below the cut, the boundary
+     * is the input itself (an Identity node {@code graft_input} put in front of the graph): every node up to the cut
+     * becomes a DL4J layer.
      *
      * @param threads ONNX Runtime threads
      * @throws IllegalArgumentException if {@code cut} is not a cut point, there are not that many weighted nodes
@@ -70,10 +75,18 @@ public final class OnnxTop implements AutoCloseable {
                 break;
             }
         }
+        if (boundary == null && weightedBetween(g, -1, c.index()) >= layers) {
+            // every weighted node below the cut is unfrozen: the boundary is the input itself, copied by an Identity
+            // node in front of the graph (the frozen ONNX part then only copies the normalized input)
+            g = g.withInputIdentity(INPUT_CUT);
+            model = OnnxModel.of(g, model.card());
+            c = g.cutPoint(c.tensor());
+            boundary = g.cutPoint(INPUT_CUT);
+        }
         if (boundary == null) {
             throw new IllegalArgumentException("cannot unfreeze " + layers + " layer(s) below '" + c.tensor() + "' of "
                     + model.card().name() + ": there are only " + weightedBetween(g, -1, c.index())
-                    + " weighted nodes below it");
+                    + " weighted nodes (Conv, Gemm, MatMul, BatchNormalization) below it; unfreeze at most that many");
         }
         List<String> unmapped = OnnxToDl4j.unmapped(g, boundary.tensor());
         if (!unmapped.isEmpty()) {

@@ -33,6 +33,8 @@ public final class OnnxGraph {
     /** Ops whose output is a pooled feature vector (or a 1x1 map of one). */
     private static final Set<String> POOLING = Set.of("GlobalAveragePool", "GlobalMaxPool", "Flatten", "ReduceMean",
             "ReduceMax", "Reshape", "Squeeze");
+    /** Element types a cut may end at: float32, and those {@link #cut} casts to float32 exactly or by rounding. */
+    private static final Set<String> CUTTABLE = Set.of("float", "float16", "bfloat16", "double");
     /** Ops a classifier ends with. */
     private static final Set<String> CLASSIFIER = Set.of("Gemm", "MatMul");
 
@@ -179,9 +181,71 @@ public final class OnnxGraph {
             Onnx.TensorShapeProto.Dimension d = t.getShape().getDim(i);
             shape[i] = d.hasDimValue() && d.getDimValue() > 0 ? d.getDimValue() : -1;
         }
-        String type = Onnx.TensorProto.DataType.forNumber(t.getElemType()) == null ? "type" + t.getElemType()
-                : Onnx.TensorProto.DataType.forNumber(t.getElemType()).name().toLowerCase(java.util.Locale.ROOT);
-        return new Port(v.getName(), type, shape);
+        return new Port(v.getName(), typeName(t.getElemType()), shape);
+    }
+
+    /**
+     * The element type of every tensor the graph holds (inputs, initializers, node outputs), lower case as in
+     * {@link Port#elementType()} ({@code float}, {@code float16}, {@code int64}, ...): declared types where the file
+     * records them, else inferred node by node (Cast and CastLike give their target type, Shape/Size/ArgMax and the
+     * like int64, comparisons bool, DequantizeLinear its scale's type, other ops their first typed input's).
+     */
+    public Map<String, String> elementTypes() {
+        Map<String, Integer> t = new HashMap<>();
+        Onnx.GraphProto g = model.getGraph();
+        for (Onnx.ValueInfoProto v : g.getInputList()) {
+            t.put(v.getName(), v.getType().getTensorType().getElemType());
+        }
+        for (Onnx.TensorProto i : g.getInitializerList()) {
+            t.put(i.getName(), i.getDataType());
+        }
+        Map<String, Integer> declared = new HashMap<>();
+        for (Onnx.ValueInfoProto v : g.getValueInfoList()) {
+            declared.put(v.getName(), v.getType().getTensorType().getElemType());
+        }
+        for (Onnx.ValueInfoProto v : g.getOutputList()) {
+            declared.put(v.getName(), v.getType().getTensorType().getElemType());
+        }
+        for (Onnx.NodeProto n : g.getNodeList()) {
+            int type = switch (n.getOpType()) {
+                case "Cast" -> (int) attributeInt(n, "to", 0);
+                case "CastLike" -> t.getOrDefault(n.getInputCount() > 1 ? n.getInput(1) : "", 0);
+                case "Constant" -> n.getAttributeList().stream().filter(a -> a.getName().equals("value"))
+                        .map(a -> a.getT().getDataType()).findFirst().orElse(Onnx.TensorProto.DataType.FLOAT_VALUE);
+                case "Shape", "Size", "ArgMax", "ArgMin", "NonZero", "NonMaxSuppression" ->
+                        Onnx.TensorProto.DataType.INT64_VALUE;
+                case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN",
+                        "IsInf" -> Onnx.TensorProto.DataType.BOOL_VALUE;
+                case "DequantizeLinear" -> t.getOrDefault(n.getInputCount() > 1 ? n.getInput(1) : "",
+                        Onnx.TensorProto.DataType.FLOAT_VALUE);
+                case "QuantizeLinear" -> n.getInputCount() > 2 ? t.getOrDefault(n.getInput(2), 0)
+                        : Onnx.TensorProto.DataType.UINT8_VALUE;
+                default -> n.getInputList().stream().filter(i -> !i.isEmpty() && t.getOrDefault(i, 0) != 0)
+                        .map(t::get).findFirst().orElse(0);
+            };
+            for (String o : n.getOutputList()) {
+                if (!o.isEmpty()) {
+                    t.put(o, declared.getOrDefault(o, 0) != 0 ? declared.get(o) : type);
+                }
+            }
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        t.forEach((k, v) -> names.put(k, typeName(v)));
+        return names;
+    }
+
+    private static long attributeInt(Onnx.NodeProto n, String name, long dflt) {
+        for (Onnx.AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getI();
+            }
+        }
+        return dflt;
+    }
+
+    private static String typeName(int elemType) {
+        Onnx.TensorProto.DataType d = Onnx.TensorProto.DataType.forNumber(elemType);
+        return elemType == 0 ? "unknown" : d == null ? "type" + elemType : d.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Number of nodes. */
@@ -241,7 +305,8 @@ public final class OnnxGraph {
      * The tensors the graph can be cut at: node outputs through which everything between the input and the outputs
      * passes (above them, the graph needs nothing else from below but constants), in graph order. Constants (and
      * nodes computed from constants only, such as the Identity copies of shared weights PyTorch writes) and the graph
-     * outputs themselves are left out. Each is labelled with a role: {@link CutPoint.Role#LOGITS_INPUT} for the input of the
+     * outputs themselves are left out, and so are tensors that are not floating point (see {@link #elementTypes()};
+     * float16, bfloat16 and double tensors are cut points: {@link #cut} casts them to float32). Each is labelled with a role: {@link CutPoint.Role#LOGITS_INPUT} for the input of the
      * final classifier (Gemm/MatMul), {@link CutPoint.Role#POOLED} for pooled features, {@link CutPoint.Role#BLOCK}
      * where a module of the exporter's naming ends (the first two levels of {@code /layer4/layer4.1/relu/Relu}), else
      * {@link CutPoint.Role#INNER}.
@@ -292,6 +357,7 @@ public final class OnnxGraph {
         for (Port p : inputs()) {
             reach = Math.max(reach, lastUse.getOrDefault(p.name(), -1));
         }
+        Map<String, String> types = elementTypes();
         List<CutPoint> cuts = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             Onnx.NodeProto n = nodes.get(i);
@@ -305,7 +371,8 @@ public final class OnnxGraph {
                 }
             }
             boolean single = outs.size() == 1 && !graphOutputs.contains(outs.get(0));
-            if (single && reach <= i && lastUse.getOrDefault(outs.get(0), -1) > i) {
+            if (single && reach <= i && lastUse.getOrDefault(outs.get(0), -1) > i
+                    && CUTTABLE.contains(types.get(outs.get(0)))) {
                 String t = outs.get(0);
                 CutPoint.Role role;
                 if (t.equals(classifierInput)) {
@@ -354,13 +421,17 @@ public final class OnnxGraph {
             }
         }
         boolean exists = tensorNames().contains(name);
+        String type = exists ? elementTypes().get(name) : null;
         List<String> shown = new ArrayList<>();
         for (CutPoint c : cuts) {
             if (c.role() != CutPoint.Role.INNER) {
                 shown.add(c.tensor());
             }
         }
-        throw new IllegalArgumentException((exists ? "tensor '" + name + "' of " + source
+        throw new IllegalArgumentException((exists && !CUTTABLE.contains(type) ? "tensor '" + name + "' of " + source
+                + " is " + type + ", so it is not a cut point (Graft's features are floating point: float32, or "
+                + "float16/bfloat16/double cast to float32; cut at one of those)"
+                : exists ? "tensor '" + name + "' of " + source
                 + " is not a cut point (nodes above it also use tensors from below it, or it is a graph output)"
                 : "no tensor or node '" + name + "' in " + source)
                 + "; cut points are: " + String.join(", ", shown) + " (all " + cuts.size()
@@ -369,7 +440,9 @@ public final class OnnxGraph {
 
     /**
      * The graph up to and including the tensor {@code tensor}: that tensor becomes the only graph output and every
-     * node and initializer it does not need is pruned. The model's opset, metadata and producer are kept.
+     * node and initializer it does not need is pruned. The model's opset, metadata and producer are kept. A float16,
+     * bfloat16 or double tensor is cast to float32 by a Cast node added at the end (output {@code tensor + "/float32"}):
+     * Graft's features are float32.
      *
      * @param tensor a tensor name (any node output; not necessarily a {@link #cutPoints() cut point})
      * @throws IllegalArgumentException if no node produces that tensor
@@ -440,16 +513,61 @@ public final class OnnxGraph {
                 out = v;
             }
         }
+        String type = elementTypes().getOrDefault(tensor, "float");
+        if (!type.equals("float") && CUTTABLE.contains(type)) {
+            String cast = tensor + "/float32";
+            b.addNode(Onnx.NodeProto.newBuilder().setOpType("Cast").setName(cast).addInput(tensor).addOutput(cast)
+                    .addAttribute(Onnx.AttributeProto.newBuilder().setName("to").setType(
+                            Onnx.AttributeProto.AttributeType.INT).setI(Onnx.TensorProto.DataType.FLOAT_VALUE)));
+            b.addOutput(Onnx.ValueInfoProto.newBuilder().setName(cast).setType(Onnx.TypeProto.newBuilder()
+                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT_VALUE))));
+            Onnx.ModelProto cut = model.toBuilder().setGraph(b).build();
+            return new OnnxGraph(cut.toByteArray(), cut, source + " cut at '" + tensor + "' (" + type
+                    + ", cast to float32)");
+        }
         if (out == null) {
-            // no shape is recorded for an inner tensor: float of unknown shape, which ONNX Runtime accepts
+            // no shape is recorded for an inner tensor: its element type (inferred) and an unknown shape, which ONNX
+            // Runtime accepts
+            Onnx.TensorProto.DataType d = Onnx.TensorProto.DataType.FLOAT;
+            for (Onnx.TensorProto.DataType e : Onnx.TensorProto.DataType.values()) {
+                if (e.name().equalsIgnoreCase(type)) {
+                    d = e;
+                }
+            }
             out = Onnx.ValueInfoProto.newBuilder().setName(tensor).setType(Onnx.TypeProto.newBuilder()
-                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT_VALUE)))
-                    .build();
+                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(d.getNumber()))).build();
         }
         b.addOutput(out);
         Onnx.ModelProto cut = model.toBuilder().setGraph(b).build();
         byte[] cutBytes = cut.toByteArray();
         return new OnnxGraph(cutBytes, cut, source + " cut at '" + tensor + "'");
+    }
+
+    /**
+     * This graph with an Identity node in front: it copies the input into the tensor {@code tensor}, which every node
+     * reads instead of the input, so that the input itself can serve as a cut (index 0; what
+     * {@link #cutPoint(String)} finds). Nothing else changes: the graph computes the same.
+     *
+     * @throws IllegalArgumentException if a tensor of that name exists already
+     */
+    public OnnxGraph withInputIdentity(String tensor) {
+        String in = input().name();
+        if (tensorNames().contains(tensor) || in.equals(tensor)) {
+            throw new IllegalArgumentException(source + " already has a tensor '" + tensor + "'");
+        }
+        Onnx.GraphProto.Builder b = model.getGraph().toBuilder().clearNode();
+        b.addNode(Onnx.NodeProto.newBuilder().setOpType("Identity").setName(tensor).addInput(in).addOutput(tensor));
+        for (Onnx.NodeProto n : model.getGraph().getNodeList()) {
+            Onnx.NodeProto.Builder nb = n.toBuilder();
+            for (int i = 0; i < nb.getInputCount(); i++) {
+                if (nb.getInput(i).equals(in)) {
+                    nb.setInput(i, tensor);
+                }
+            }
+            b.addNode(nb);
+        }
+        Onnx.ModelProto m = model.toBuilder().setGraph(b).build();
+        return new OnnxGraph(m.toByteArray(), m, source);
     }
 
     @Override

@@ -68,9 +68,11 @@ public final class OnnxImporter {
      *
      * @throws java.io.FileNotFoundException if the file is missing
      * @throws IOException if it is not a self-contained ONNX model
-     * @throws IllegalArgumentException if the graph has several inputs, a non-float or non-image input, the input
-     *     shape is dynamic beyond the batch and none was given, or the metadata's values are not numbers (each
-     *     message names the value and how to fix it)
+     * @throws IllegalArgumentException if the graph has several inputs, a non-float or non-image input, an input
+     *     that looks channels-last ({@code [?, H, W, 3]} or {@code [?, H, W, 1]}: Graft feeds NCHW), the input shape
+     *     is dynamic beyond the batch and none was given, the metadata's values are not numbers, mean or std have
+     *     neither 1 value nor one per channel, or the labels are not one per output of a {@code [batch, classes]}
+     *     output (each message names the values and how to fix it)
      */
     public OnnxModel importModel() throws IOException {
         OnnxGraph g = OnnxGraph.read(file);
@@ -78,6 +80,14 @@ public final class OnnxImporter {
         if (!in.elementType().equals("float")) {
             throw new IllegalArgumentException(file + ": input '" + in.name() + "' is " + in.elementType()
                     + "; Graft imports models with a float32 image input");
+        }
+        long[] declared = in.shape();
+        if (declared.length == 4 && (declared[3] == 1 || declared[3] == 3) && declared[1] != 1 && declared[1] != 3) {
+            throw new IllegalArgumentException(file + ": input '" + in.name() + "' has shape " + Arrays.toString(
+                    declared).replace("-1", "?") + ", which looks channels-last (NHWC, " + declared[3] + " channels); "
+                    + "Graft feeds ONNX models NCHW [batch, channels, height, width] — export an NCHW model (PyTorch "
+                    + "exports NCHW; for a TensorFlow/Keras model: python -m tf2onnx.convert ... --inputs-as-nchw "
+                    + in.name() + "), or put a Transpose(perm=[0,3,1,2]) in front of the graph");
         }
         long[] shape = inputShape;
         if (shape == null) {
@@ -90,13 +100,23 @@ public final class OnnxImporter {
             for (long d : shape) {
                 if (d < 0) {
                     throw new IllegalArgumentException(file + ": input '" + in.name() + "' has dynamic dimensions "
-                            + Arrays.toString(in.shape()).replace("-1", "?") + "; give the example shape (e.g. "
-                            + "--input-shape 3,224,224)");
+                            + Arrays.toString(in.shape()).replace("-1", "?") + "; give one example's shape C,H,W "
+                            + "with --input-shape (import, inspect, featurize and finetune take it), e.g. "
+                            + "--input-shape " + (in.shape()[1] > 0 ? in.shape()[1] : 3) + ",224,224");
                 }
             }
         }
         Map<String, String> meta = g.metadata();
         Normalization norm = normalization != null ? normalization : fromMetadata(meta, shape[0]);
+        if (normalization != null) {
+            for (double[] a : new double[][] {normalization.mean(), normalization.std()}) {
+                if (a.length > 1 && a.length != shape[0]) {
+                    throw new IllegalArgumentException(file + ": mean/std have " + a.length + " values ("
+                            + Arrays.toString(a) + ") but the input has " + shape[0] + " channels (shape "
+                            + Arrays.toString(shape) + "); give 1 value or " + shape[0]);
+                }
+            }
+        }
         String stem = file.getFileName().toString().replaceFirst("(?i)\\.onnx$", "");
         ModelCard.Builder card = ModelCard.builder(name != null ? name : stem)
                 .architecture(g.producer().isEmpty() ? "onnx" : "onnx (" + g.producer() + ", opset " + g.opset() + ")")
@@ -108,9 +128,31 @@ public final class OnnxImporter {
                 .sha256(file.getFileName().toString(), g.sha256());
         List<String> l = labels != null ? labels : list(meta.get(META_LABELS));
         if (l != null) {
+            long classes = outputWidth(g, shape);
+            if (classes > 0 && classes != l.size()) {
+                throw new IllegalArgumentException(file + ": " + l.size() + " labels " + (labels != null ? "given"
+                        : "in metadata 'labels'") + " but the model's output '" + g.outputs().get(0).name() + "' has "
+                        + classes + " values per example; give exactly " + classes + " labels, in output order");
+            }
             card.labels(l);
         }
         return OnnxModel.of(g, card.build());
+    }
+
+    /**
+     * Values per example of the graph's first output when it is {@code [batch, n]}: the declared width, else found
+     * by running one zero example of {@code example}; 0 when the output is not a vector per example.
+     */
+    private static long outputWidth(OnnxGraph g, long[] example) {
+        if (g.outputs().size() != 1) {
+            return 0;
+        }
+        OnnxGraph.Port out = g.outputs().get(0);
+        if (out.shape().length == 2 && out.shape()[1] > 0) {
+            return out.shape()[1];
+        }
+        long[] s = OnnxRunner.shapes(g, List.of(out.name()), example, 1).get(out.name());
+        return s.length == 2 ? s[1] : 0;
     }
 
     private Normalization fromMetadata(Map<String, String> meta, long channels) {

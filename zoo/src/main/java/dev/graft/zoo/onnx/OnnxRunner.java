@@ -25,6 +25,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code session.intra_op.allow_spinning=0}: spinning threads made ONNX Runtime 1.2-2.3x slower when another process
  * used a core, and no faster when quiet (the lesson of OMP_WAIT_POLICY=PASSIVE). Thread-safe: ONNX Runtime
  * sessions may be run concurrently.
+ *
+ * <p>A graph whose batch dimension is fixed at {@code k} (what {@code torch.onnx.export} writes without
+ * {@code dynamic_axes}) runs batches of any size: they are fed in chunks of {@code k} rows, the last one padded with
+ * zero rows whose outputs are dropped (see {@link #fixedBatch()}).
  * <pre>{@code
  * try (OnnxRunner r = OnnxRunner.open(graph.cut("/Flatten_output_0"), 2)) {
  *     INDArray features = r.run(normalizedBatch);   // [batch, 512]
@@ -54,6 +58,13 @@ public final class OnnxRunner implements AutoCloseable {
             close();
             throw new IllegalArgumentException(graph.source() + " has " + graph.outputs().size() + " outputs "
                     + graph.outputs() + "; cut it at one tensor first (OnnxGraph.cut)");
+        }
+        OnnxGraph.Port o = graph.outputs().get(0);
+        if (!o.elementType().equals("float") && !o.elementType().equals("unknown")) {
+            close();
+            throw new IllegalArgumentException(graph.source() + ": output tensor '" + o.name() + "' is "
+                    + o.elementType() + ", not float32; Graft runs graphs to float32 tensors — cut at a floating-point "
+                    + "tensor (graft inspect lists them; OnnxGraph.cut casts float16/bfloat16/double to float32)");
         }
         this.inputName = in.name();
         this.inputShape = in.shape();
@@ -103,6 +114,14 @@ public final class OnnxRunner implements AutoCloseable {
     }
 
     /**
+     * The batch size the graph's input is fixed at, or 0 when its batch dimension is dynamic. When fixed,
+     * {@link #run(INDArray)} feeds batches of any size in chunks of this many rows.
+     */
+    public int fixedBatch() {
+        return inputShape.length > 0 && inputShape[0] > 0 ? (int) inputShape[0] : 0;
+    }
+
+    /**
      * Shape of one example's output (no batch dimension) for examples of shape {@code example}: found by running one
      * zero example once (an inner tensor of a cut graph has no shape recorded) and remembered.
      *
@@ -110,7 +129,7 @@ public final class OnnxRunner implements AutoCloseable {
      */
     public long[] outputShape(long... example) {
         long[] s = outputShapes.computeIfAbsent(Arrays.toString(example), k -> {
-            INDArray out = runUnpinned(Nd4j.zeros(DataType.FLOAT, concat(1, example)));
+            INDArray out = runUnpinned(Nd4j.zeros(DataType.FLOAT, concat(Math.max(1, fixedBatch()), example)));
             return Arrays.copyOfRange(out.shape(), 1, out.rank());
         });
         return s.clone();
@@ -120,13 +139,40 @@ public final class OnnxRunner implements AutoCloseable {
      * Runs a batch through the graph, inference only.
      *
      * @param batch float {@code [batch, ...]} in the graph's own input layout (for torchvision models NCHW),
-     *     already normalized
+     *     already normalized; any batch size, also when the graph's batch is {@link #fixedBatch() fixed}
      * @return the graph's output, {@code [batch, ...outputShape]}, float, c order
-     * @throws IllegalArgumentException if the batch's rank or a fixed dimension differs from the graph's input (the
-     *     message gives both shapes), or ONNX Runtime fails on it
+     * @throws IllegalArgumentException if the batch's rank or a fixed dimension other than the batch differs from the
+     *     graph's input (the message gives both shapes), or ONNX Runtime fails on it
      */
     public INDArray run(INDArray batch) {
         checkShape(batch);
+        int k = fixedBatch();
+        long n = batch.size(0);
+        if (k > 0 && n != k) {
+            return runInChunks(batch, k);
+        }
+        return runExact(batch);
+    }
+
+    /** Runs a graph with its batch fixed at k on n != k rows: chunks of k, the last padded with zeros. */
+    private INDArray runInChunks(INDArray batch, int k) {
+        long n = batch.size(0);
+        long[] example = Arrays.copyOfRange(batch.shape(), 1, batch.rank());
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, concat(n, outputShape(example)), 'c');
+        INDArray in = contiguousFloat(batch);
+        for (long start = 0; start < n; start += k) {
+            long rows = Math.min(k, n - start);
+            INDArray chunk = Nd4j.zeros(DataType.FLOAT, concat(k, example));
+            chunk.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows)).assign(
+                    in.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, start + rows)));
+            INDArray y = runExact(chunk);
+            out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, start + rows)).assign(
+                    y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows)));
+        }
+        return out;
+    }
+
+    private INDArray runExact(INDArray batch) {
         long[] example = Arrays.copyOfRange(batch.shape(), 1, batch.rank());
         long[] perExample = outputShape(example);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, concat(batch.size(0), perExample), 'c');
@@ -163,7 +209,7 @@ public final class OnnxRunner implements AutoCloseable {
     }
 
     /**
-     * The shapes (batch dimension included, batch 1) of the given tensors when one zero example of shape
+     * The shapes (batch dimension included: 1, or the graph's fixed batch size) of the given tensors when one zero example of shape
      * {@code example} runs through the whole graph: the graph is run once with those tensors added as outputs.
      *
      * @param tensors node outputs of the graph
@@ -172,6 +218,9 @@ public final class OnnxRunner implements AutoCloseable {
      */
     public static Map<String, long[]> shapes(OnnxGraph graph, java.util.List<String> tensors, long[] example,
                                              int threads) {
+        if (tensors.isEmpty()) {
+            return new java.util.LinkedHashMap<>();
+        }
         onnx.Onnx.GraphProto.Builder g = graph.proto().getGraph().toBuilder().clearOutput();
         for (String t : tensors) {
             g.addOutput(onnx.Onnx.ValueInfoProto.newBuilder().setName(t));
@@ -179,7 +228,9 @@ public final class OnnxRunner implements AutoCloseable {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         byte[] bytes = graph.proto().toBuilder().setGraph(g).build().toByteArray();
         String in = graph.input().name();
-        INDArray zero = Nd4j.zeros(DataType.FLOAT, concat(1, example));
+        long[] declared = graph.input().shape();
+        long k = declared.length > 0 && declared[0] > 0 ? declared[0] : 1; // a fixed batch takes only its own size
+        INDArray zero = Nd4j.zeros(DataType.FLOAT, concat(k, example));
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
             o.setIntraOpNumThreads(threads);
             o.addConfigEntry("session.intra_op.allow_spinning", "0");
@@ -208,14 +259,15 @@ public final class OnnxRunner implements AutoCloseable {
     private void checkShape(INDArray batch) {
         long[] got = batch.shape();
         boolean ok = got.length == inputShape.length;
-        for (int i = 0; ok && i < got.length; i++) {
+        for (int i = 1; ok && i < got.length; i++) { // the batch: any size (a fixed one is fed in chunks)
             ok = inputShape[i] < 0 || inputShape[i] == got[i];
         }
         if (!ok) {
             throw new IllegalArgumentException(graph.source() + " takes input '" + inputName + "' of shape "
                     + Arrays.toString(inputShape).replace("-1", "?") + " (batch first, ? = any size), got a batch of "
-                    + "shape " + Arrays.toString(got) + "; resize the images, or give the model's input layout (ONNX "
-                    + "image models are usually NCHW)");
+                    + "shape " + Arrays.toString(got) + "; give examples of shape " + Arrays.toString(Arrays.copyOfRange(
+                    inputShape, 1, inputShape.length)).replace("-1", "?") + " in the model's input layout (ONNX image "
+                    + "models are usually NCHW: resize the images, or re-import with --input-shape C,H,W)");
         }
         if (got[0] < 1) {
             throw new IllegalArgumentException("an empty batch (shape " + Arrays.toString(got) + ") cannot be run");

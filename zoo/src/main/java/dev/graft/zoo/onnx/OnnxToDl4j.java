@@ -43,7 +43,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * the pretrained top of an imported model can be fine-tuned in DL4J. Mapped: Conv (groups 1, or depthwise with one
  * output per channel; symmetric padding), BatchNormalization, Relu, Clip (to ReLU/ReLU6), Sigmoid, HardSigmoid
  * (PyTorch's alpha 1/6 or ONNX's default 0.2), HardSwish, Tanh, Add and Mul of two tensors (same shape, or a
- * per-channel gate {@code [N, C, 1, 1]}), GlobalAveragePool/GlobalMaxPool, ReduceMean over H and W (keepdims or not), MaxPool (symmetric padding, or ceil_mode adding one row/column at the end) and
+ * per-channel gate {@code [N, C, 1, 1]}), GlobalAveragePool/GlobalMaxPool, ReduceMean over H and W (keepdims or not; axes as an attribute, or as a constant input from opset 18), MaxPool (symmetric padding, or ceil_mode adding one row/column at the end) and
  * AveragePool without padding, Flatten/Reshape to {@code [N, -1]}, Concat over channels, Gemm, MatMul with a
  * constant weight, Identity, Dropout.
  *
@@ -231,8 +231,11 @@ public final class OnnxToDl4j {
                 }
             }
             case "Clip" -> {
-                float min = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? scalar(n.getInput(1)) : Float.NEGATIVE_INFINITY;
-                float max = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? scalar(n.getInput(2)) : Float.POSITIVE_INFINITY;
+                // opset 11+: min and max are inputs; opset 6: attributes
+                float min = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? scalar(n.getInput(1))
+                        : attrFloat(n, "min", Float.NEGATIVE_INFINITY);
+                float max = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? scalar(n.getInput(2))
+                        : attrFloat(n, "max", Float.POSITIVE_INFINITY);
                 if (min == 0 && max == 6) {
                     activation(out, in0, Activation.RELU6.getActivationFunction());
                 } else if (min == 0 && max == Float.POSITIVE_INFINITY) {
@@ -253,9 +256,10 @@ public final class OnnxToDl4j {
             case "GlobalAveragePool", "GlobalMaxPool" -> gb.addLayer(out, new GlobalPoolingKeepDims.Builder(
                     n.getOpType().equals("GlobalMaxPool") ? PoolingType.MAX : PoolingType.AVG).build(), in0);
             case "ReduceMean" -> {
-                List<Long> axes = attrInts(n, "axes");
+                List<Long> axes = axes(n);
                 if (!(axes.equals(List.of(2L, 3L)) || axes.equals(List.of(-2L, -1L))) || shape(n.getInput(0)).length != 4) {
-                    throw new Unmappable("axes " + axes + " (mapped: the mean over H and W of an NCHW map)");
+                    throw new Unmappable("axes " + (axes.isEmpty() ? "[] (all)" : axes)
+                            + " (mapped: the mean over H and W of an NCHW map)");
                 }
                 if (attrInt(n, "keepdims", 1) == 1) {
                     gb.addLayer(out, new GlobalPoolingKeepDims.Builder(PoolingType.AVG).build(), in0);
@@ -467,6 +471,37 @@ public final class OnnxToDl4j {
     private static List<Long> attrInts(Onnx.NodeProto n, String name) {
         Onnx.AttributeProto a = attr(n, name);
         return a == null ? List.of() : a.getIntsList();
+    }
+
+    /**
+     * The axes of a Reduce* node: the {@code axes} attribute (up to opset 17), else its second input (opset 18, and
+     * ReduceSum from 13), which must be a constant; sorted as given. Empty when neither is given (all axes).
+     */
+    private List<Long> axes(Onnx.NodeProto n) throws Unmappable {
+        List<Long> a = attrInts(n, "axes");
+        if (!a.isEmpty() || n.getInputCount() < 2 || n.getInput(1).isEmpty()) {
+            return a;
+        }
+        Onnx.TensorProto t = constants.get(n.getInput(1));
+        if (t == null) {
+            throw new Unmappable("axes come from tensor '" + n.getInput(1) + "', which is not a constant (mapped: "
+                    + "constant axes)");
+        }
+        if (t.getDataType() != Onnx.TensorProto.DataType.INT64_VALUE) {
+            throw new Unmappable("axes tensor '" + n.getInput(1) + "' is "
+                    + Onnx.TensorProto.DataType.forNumber(t.getDataType()) + " (ONNX requires int64)");
+        }
+        List<Long> l = new ArrayList<>();
+        if (!t.getRawData().isEmpty()) {
+            java.nio.LongBuffer b = ByteBuffer.wrap(t.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN)
+                    .asLongBuffer();
+            while (b.hasRemaining()) {
+                l.add(b.get());
+            }
+        } else {
+            l.addAll(t.getInt64DataList());
+        }
+        return l;
     }
 
     private static String attrString(Onnx.NodeProto n, String name, String dflt) {

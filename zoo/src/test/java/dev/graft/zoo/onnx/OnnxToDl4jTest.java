@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The ONNX nodes above a cut as DL4J layers with the ONNX weights: ONNX Runtime up to the cut, then the DL4J graph,
@@ -71,6 +72,47 @@ class OnnxToDl4jTest {
         }
         assertThat(top.getLayer(g.opTypes().indexOf("BatchNormalization") >= 0
                 ? g.tensorNames().get(g.opTypes().indexOf("BatchNormalization")) : "").numParams()).isEqualTo(4 * 12);
+    }
+
+    @Test
+    void opset18ReduceMeanWithItsAxesAsAConstantInputMapsAndReproducesPyTorch() throws Exception {
+        // the same ConcatNet as concat_bn, exported at opset 18: ReduceMean(x, axes) with axes a Constant [2, 3]
+        OnnxGraph g = OnnxGraph.read(fixture("concat_bn_op18.onnx"));
+        assertThat(g.opset()).isEqualTo(18);
+        int mean = g.opTypes().indexOf("ReduceMean");
+        assertThat(g.proto().getGraph().getNode(mean).getInputCount()).isEqualTo(2);
+        CutPoint lowest = OnnxToDl4j.lowestMappableCut(g);
+        assertThat(lowest.index()).isEqualTo(0);
+        assertThat(OnnxToDl4j.unmapped(g, lowest.tensor())).isEmpty();
+        ComputationGraph top = OnnxToDl4j.convert(g, lowest.tensor(), 1);
+        ParityCheck.Reference ref = ParityCheck.reference(fixture("concat_bn_op18.npz"));
+        try (OnnxRunner r = OnnxRunner.open(g.cut(lowest.tensor()), 1)) {
+            ParityReport p = ParityCheck.compare("onnx + dl4j", top.outputSingle(false, r.run(ref.input())),
+                    ref.output(), Tolerance.DEFAULT);
+            assertThat(p.passed()).as(p.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void anOpset10ClipWithMinAndMaxAsAttributesMapsToRelu6() throws Exception {
+        OnnxGraph g = OnnxGraph.read(fixture("clip_op10.onnx"));
+        assertThat(g.opset()).isEqualTo(10);
+        String cut = "/conv/Conv_output_0";
+        assertThat(OnnxToDl4j.unmapped(g, cut)).isEmpty();
+        ComputationGraph top = OnnxToDl4j.convert(g, cut, 1);
+        Nd4j.getRandom().setSeed(10);
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, 8, 8).muli(8).subi(2);
+        INDArray features;
+        INDArray whole;
+        try (OnnxRunner r = OnnxRunner.open(g.cut(cut), 1); OnnxRunner w = OnnxRunner.open(g, 1)) {
+            features = r.run(x);
+            whole = w.run(x);
+        }
+        // the clip matters: pre-activations below 0 and above 6
+        assertThat(features.minNumber().doubleValue()).isLessThan(0);
+        assertThat(features.maxNumber().doubleValue()).isGreaterThan(6);
+        ParityReport p = ParityCheck.compare("onnx + dl4j", top.outputSingle(false, features), whole, Tolerance.DEFAULT);
+        assertThat(p.passed()).as(p.toString()).isTrue();
     }
 
     @Test
