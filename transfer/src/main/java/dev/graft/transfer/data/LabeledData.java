@@ -155,7 +155,7 @@ public final class LabeledData implements DataSource {
     }
 
     /**
-     * Keeps only the given classes, renumbering them 0..k-1 in the order given.
+     * Keeps only the given classes, renumbering them 0..k-1 in the order given; the reading notes are kept.
      *
      * @param classNames names of the classes to keep
      */
@@ -182,7 +182,8 @@ public final class LabeledData implements DataSource {
         for (int i = 0; i < idx.length; i++) {
             l[i] = map[labels[idx[i]]];
         }
-        return new LabeledData(f, l, classNames, description + " classes " + String.join(",", classNames));
+        // the notes say how the file was read (a skipped header), which holds for its classes too
+        return new LabeledData(f, l, classNames, description + " classes " + String.join(",", classNames), notes);
     }
 
     /**
