@@ -52,6 +52,8 @@ public final class ImageFolderData implements DataSource {
     private final String description;
     private final List<String> notes;
     private final int skipped;
+    /** The split this set is the training part of, so that splitting it again can name that split's option. */
+    private Splits.Earlier earlier;
     private String fingerprint;
 
     private ImageFolderData(Path root, List<Path> files, int[] labels, List<String> classes, InputLayout layout, int channels,
@@ -380,7 +382,10 @@ public final class ImageFolderData implements DataSource {
         return stratifiedSplit(testFraction, seed, "--val-fraction");
     }
 
-    /** The same split, naming {@code option} (the setting the user can change) when the share does not fit the data. */
+    /**
+     * The same split, naming {@code option} (the setting the user can change) and a value that fits when the share does
+     * not fit the data; the training part remembers this split, so a failed split of it names this option too.
+     */
     public ImageFolderData[] stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
@@ -404,9 +409,11 @@ public final class ImageFolderData implements DataSource {
             total[c] = members.size();
             held[c] = n;
         }
-        Splits.requireBothSides(classes, total, held, testFraction, describe(), option);
+        Splits.requireBothSides(classes, total, held, testFraction, describe(), option, earlier);
         String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
-        return new ImageFolderData[] {subset(test, false, tag + " train"), subset(test, true, tag + " test")};
+        ImageFolderData train = subset(test, false, tag + " train");
+        train.earlier = new Splits.Earlier(option, testFraction, total);
+        return new ImageFolderData[] {train, subset(test, true, tag + " test")};
     }
 
     private ImageFolderData subset(boolean[] test, boolean which, String tag) {
