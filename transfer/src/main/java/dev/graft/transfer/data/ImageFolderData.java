@@ -34,7 +34,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * JPEG, BMP, GIF, and TIFF and WebP through the TwelveMonkeys plug-ins), sorted by name. Opening a folder decodes
  * every image once: empty files, macOS AppleDouble files ({@code ._x.jpg}), files no reader decodes and truncated
  * images (a reader's warning, such as a JPEG's premature end) are all listed in one go and skipped (they are named in
- * {@link #notes()}), or refused together with {@code strict}; files of other types are counted and ignored.
+ * {@link #notes()}), or refused together with {@code strict}; files of other types are counted and ignored. A
+ * class folder without a readable image is an error (a class the data would silently lose), given after the whole
+ * scan with every such folder and every unreadable file of the folder named.
  * Examples come out raw (pixel values 0..255, RGB, or luminance for one channel) in the card's layout; the
  * card's normalization is applied later, by the model. Spec: {@code images:DIR}.
  */
@@ -124,6 +126,7 @@ public final class ImageFolderData implements DataSource {
         List<Integer> labels = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<String> emptyClasses = new ArrayList<>(); // class folders without a readable image, with why
         int ignored = 0;
         try (Stream<Path> sub = Files.list(dir)) {
             List<Path> dirs = sub.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().startsWith(".")).sorted().toList();
@@ -134,24 +137,33 @@ public final class ImageFolderData implements DataSource {
                     candidates = f.filter(Files::isRegularFile).sorted().toList();
                 }
                 List<Path> imgs = new ArrayList<>();
+                int unreadableHere = 0;
+                int otherHere = 0;
                 for (Path p : candidates) {
                     String n = p.getFileName().toString();
                     if (n.startsWith("._")) {
                         bad.add(p + " (macOS AppleDouble metadata, not an image)");
+                        unreadableHere++;
                     } else if (!isImage(p)) {
                         ignored++;
+                        otherHere++;
                     } else {
                         String problem = problem(p);
                         if (problem == null) {
                             imgs.add(p);
                         } else {
                             bad.add(p + " (" + problem + ")");
+                            unreadableHere++;
                         }
                     }
                 }
                 if (imgs.isEmpty()) {
-                    throw new DataSpecException("class folder " + d + " has no readable images (" + String.join(", ", suffixes()) + ")"
-                            + (bad.isEmpty() ? "" : "; unreadable: " + named(bad)));
+                    // said after the whole scan, so that one run lists every bad file of every class
+                    emptyClasses.add("class folder " + d + " has no readable images (" + (candidates.isEmpty() ? "it is empty"
+                            : (unreadableHere > 0 ? unreadableHere + " unreadable" : "")
+                            + (unreadableHere > 0 && otherHere > 0 ? ", " : "")
+                            + (otherHere > 0 ? otherHere + " not images by name" : "")) + ")");
+                    continue;
                 }
                 classes.add(d.getFileName().toString());
                 for (Path p : imgs) {
@@ -161,6 +173,12 @@ public final class ImageFolderData implements DataSource {
             }
         } catch (IOException e) {
             throw new DataSpecException("cannot list image folder " + dir + ": " + dev.graft.zoo.InputFiles.describe(e), e);
+        }
+        if (!emptyClasses.isEmpty()) {
+            throw new DataSpecException(String.join("; ", emptyClasses) + "; every subfolder of " + dir + " is a class: add "
+                    + "images (" + String.join(", ", suffixes()) + ") to " + (emptyClasses.size() == 1 ? "it" : "them")
+                    + " or remove " + (emptyClasses.size() == 1 ? "it" : "them")
+                    + (bad.isEmpty() ? "" : "; unreadable files (" + bad.size() + "): " + named(bad)));
         }
         if (classes.size() < 2) {
             throw new DataSpecException("image folder " + dir + " needs one subfolder per class, at least two; found "
