@@ -39,4 +39,12 @@ class SplitMessagesCliTest {
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(tmp.resolve("m.zip")).isRegularFile();
     }
+
+    @Test
+    void aValidationShareOutsideZeroToOneNamesItsOption(@TempDir Path tmp) {
+        CliRun r = CliRun.of("finetune", tmp.resolve("none.zip").toString(), "--cut", "base0", "--data", "digits",
+                "--val-fraction", "1.5", "--out", tmp.resolve("m.zip").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("graft finetune: error: --val-fraction must be between 0 and 1 (exclusive), got 1.5");
+    }
 }

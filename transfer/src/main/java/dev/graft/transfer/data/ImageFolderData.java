@@ -406,7 +406,7 @@ public final class ImageFolderData implements DataSource {
      */
     public ImageFolderData[] stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
-            throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
+            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + testFraction);
         }
         Random rnd = new Random(seed);
         boolean[] test = new boolean[files.size()];

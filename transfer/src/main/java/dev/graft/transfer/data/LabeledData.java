@@ -214,7 +214,7 @@ public final class LabeledData implements DataSource {
      */
     public Split stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
-            throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
+            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + testFraction);
         }
         boolean[] test = new boolean[size()];
         Random rnd = new Random(seed);
