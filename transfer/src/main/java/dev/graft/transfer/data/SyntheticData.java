@@ -78,8 +78,11 @@ public final class SyntheticData {
         Thread cleanup = new Thread(() -> {
             try {
                 Files.deleteIfExists(tmp);
+                for (Path p : created) { // innermost first, only while empty
+                    Files.deleteIfExists(p);
+                }
             } catch (IOException ignored) {
-                // the JVM is stopping; nothing else can be done
+                // the JVM is stopping (or a folder it made is not empty): nothing else to do
             }
         }, "graft-synth-cleanup");
         boolean done = false;

@@ -72,7 +72,7 @@ class SyntheticDataTest {
 
     @Test
     void interruptingAWriteLikeCtrlCLeavesNoTempFile(@TempDir Path dir) throws Exception {
-        Path target = dir.resolve("big.csv");
+        Path target = dir.resolve("made/big.csv"); // in a folder the write makes, which goes too
         Path log = dir.resolve("child.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-cp",
                 System.getProperty("java.class.path"), SynthChild.class.getName(), target.toString(), "20000000");
@@ -84,7 +84,7 @@ class SyntheticDataTest {
                 assertThat(System.nanoTime()).as("child wrote no progress in 60 s").isLessThan(deadline);
                 Thread.sleep(50);
             }
-            assertThat(names(dir).stream().filter(n -> n.startsWith(".big.csv.") && n.endsWith(".tmp"))).hasSize(1);
+            assertThat(names(dir.resolve("made")).stream().filter(n -> n.startsWith(".big.csv.") && n.endsWith(".tmp"))).hasSize(1);
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
             assertThat(kill.waitFor()).isZero();
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("child stops on SIGINT").isTrue();
