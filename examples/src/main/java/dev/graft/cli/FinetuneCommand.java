@@ -141,6 +141,9 @@ final class FinetuneCommand implements Callable<Integer> {
         if (testFraction != null && !(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("--test-fraction must be between 0 and 1 (exclusive), got " + testFraction);
         }
+        if (!(valFraction > 0 && valFraction < 1)) {
+            throw new IllegalArgumentException("--val-fraction must be between 0 and 1 (exclusive), got " + valFraction);
+        }
         if (!out.getFileName().toString().endsWith(".zip")) {
             throw new IllegalArgumentException("--out must name a .zip file, got " + out);
         }

@@ -28,8 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>a feature cell is a plain decimal number ({@code 3}, {@code -0.5}, {@code 1e-3}) whose value fits a float
  *       and is finite; {@code nan}, {@code inf}, {@code 1e39}, {@code 0x1p3}, {@code 1.5f} or {@code 2d} are
  *       refused, naming file, line and column;</li>
- *   <li>the first line is a header only if none of its feature cells is a number (a first line with some numbers
- *       and some text is a typo, refused as such, not dropped as a header);</li>
+ *   <li>the first line is a header when a feature cell is a name (a first line with a malformed number and no
+ *       name is a typo, refused as such, not dropped as a header), or when it is a pandas header such as
+ *       {@code 0,1,2,3,target}: feature cells exactly {@code 0..k-1} (or {@code 1..k}) and a label on no other row;
+ *       a first row whose class has no other row is otherwise kept, and said in a note;</li>
  *   <li>a label is not empty; numeric labels name a class by value, so {@code 2} and {@code 2.0} are one class.</li>
  * </ul>
  */
@@ -198,10 +200,70 @@ public final class CsvData {
                 addRow(pending, pendingLine, columns, name, labelled, rows, labelText, lines);
             }
         }
+        if (pending != null && !rows.isEmpty() && lines.get(0) == pendingLine) {
+            if (labelled) {
+                checkFirstRow(pending, name, rows, labelText, lines, notes);
+            } else if (pending.length > 1 && isColumnNumbers(pending, pending.length)) {
+                // without a label column nothing tells a pandas header from a row of small integers: say it
+                notes.add(name + ": line " + pendingLine + " (" + abbreviate(String.join(",", pending)) + ") is read as a "
+                        + "row, but its cells are the column numbers a pandas DataFrame's header has; delete that line if it "
+                        + "is one");
+            }
+        }
         if (rows.isEmpty()) {
             throw new DataSpecException(name + " has no data rows");
         }
         return new Table(rows, labelText, lines, notes);
+    }
+
+    /**
+     * The first data row of a labelled file, once the whole file is read. A pandas header — the column names of a
+     * DataFrame built from a NumPy array, {@code 0,1,2,3,target} ({@code 0..k-1}, or {@code 1..k}, then the label
+     * column's name) — is all numbers, so {@link #isHeader} takes it for data. It is dropped as a header when its
+     * feature cells are exactly those integers in order and its label occurs on no other row, while other classes
+     * have several rows (a file of one row per class is data throughout). Otherwise, a first row whose class has no
+     * other row is kept but said in a note, naming the class and line: it may be a header that was not recognised.
+     */
+    private static void checkFirstRow(String[] first, String name, List<float[]> rows, List<String> labelText,
+            List<Integer> lines, List<String> notes) {
+        String label = labelText.get(0);
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        for (String l : labelText) {
+            counts.merge(l, 1, Integer::sum);
+        }
+        int sameLabel = counts.get(label);
+        boolean othersRepeat = counts.values().stream().anyMatch(n -> n > 1);
+        if (sameLabel > 1 || !othersRepeat) {
+            return;
+        }
+        int line = lines.get(0);
+        String text = abbreviate(String.join(",", first));
+        if (isColumnNumbers(first, first.length - 1)) {
+            rows.remove(0);
+            labelText.remove(0);
+            lines.remove(0);
+            notes.add(name + ": line " + line + " skipped as a header (" + text + "): its feature cells are the column "
+                    + "numbers " + first[0].trim() + ".." + first[first.length - 2].trim() + " and its label '" + label
+                    + "' is on no other row (a pandas DataFrame's header)");
+        } else {
+            notes.add(name + ": class '" + label + "' has a single example, the first row (line " + line + ": " + text
+                    + "); if that line is a header, give its feature columns names (e.g. x0,x1,...) or delete it, "
+                    + "else it is read as data");
+        }
+    }
+
+    /** The first {@code k} cells are exactly {@code 0,1,...,k-1} or {@code 1,2,...,k}, as written. */
+    private static boolean isColumnNumbers(String[] cells, int k) {
+        for (int start = 0; start <= 1; start++) {
+            boolean all = true;
+            for (int i = 0; i < k && all; i++) {
+                all = cells[i].trim().equals(Integer.toString(start + i));
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Parses one data line into the lists; returns the column count all lines must have. */

@@ -34,7 +34,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * JPEG, BMP, GIF, and TIFF and WebP through the TwelveMonkeys plug-ins), sorted by name. Opening a folder decodes
  * every image once: empty files, macOS AppleDouble files ({@code ._x.jpg}), files no reader decodes and truncated
  * images (a reader's warning, such as a JPEG's premature end) are all listed in one go and skipped (they are named in
- * {@link #notes()}), or refused together with {@code strict}; files of other types are counted and ignored.
+ * {@link #notes()}), or refused together with {@code strict}; files of other types are counted and ignored. A
+ * class folder without a readable image is an error (a class the data would silently lose), given after the whole
+ * scan with every such folder and every unreadable file of the folder named.
  * Examples come out raw (pixel values 0..255, RGB, or luminance for one channel) in the card's layout; the
  * card's normalization is applied later, by the model. Spec: {@code images:DIR}.
  */
@@ -52,6 +54,8 @@ public final class ImageFolderData implements DataSource {
     private final String description;
     private final List<String> notes;
     private final int skipped;
+    /** The split this set is the training part of, so that splitting it again can name that split's option. */
+    private Splits.Earlier earlier;
     private String fingerprint;
 
     private ImageFolderData(Path root, List<Path> files, int[] labels, List<String> classes, InputLayout layout, int channels,
@@ -122,6 +126,7 @@ public final class ImageFolderData implements DataSource {
         List<Integer> labels = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<String> emptyClasses = new ArrayList<>(); // class folders without a readable image, with why
         int ignored = 0;
         try (Stream<Path> sub = Files.list(dir)) {
             List<Path> dirs = sub.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().startsWith(".")).sorted().toList();
@@ -132,24 +137,33 @@ public final class ImageFolderData implements DataSource {
                     candidates = f.filter(Files::isRegularFile).sorted().toList();
                 }
                 List<Path> imgs = new ArrayList<>();
+                int unreadableHere = 0;
+                int otherHere = 0;
                 for (Path p : candidates) {
                     String n = p.getFileName().toString();
                     if (n.startsWith("._")) {
                         bad.add(p + " (macOS AppleDouble metadata, not an image)");
+                        unreadableHere++;
                     } else if (!isImage(p)) {
                         ignored++;
+                        otherHere++;
                     } else {
                         String problem = problem(p);
                         if (problem == null) {
                             imgs.add(p);
                         } else {
                             bad.add(p + " (" + problem + ")");
+                            unreadableHere++;
                         }
                     }
                 }
                 if (imgs.isEmpty()) {
-                    throw new DataSpecException("class folder " + d + " has no readable images (" + String.join(", ", suffixes()) + ")"
-                            + (bad.isEmpty() ? "" : "; unreadable: " + named(bad)));
+                    // said after the whole scan, so that one run lists every bad file of every class
+                    emptyClasses.add("class folder " + d + " has no readable images (" + (candidates.isEmpty() ? "it is empty"
+                            : (unreadableHere > 0 ? unreadableHere + " unreadable" : "")
+                            + (unreadableHere > 0 && otherHere > 0 ? ", " : "")
+                            + (otherHere > 0 ? otherHere + " not images by name" : "")) + ")");
+                    continue;
                 }
                 classes.add(d.getFileName().toString());
                 for (Path p : imgs) {
@@ -159,6 +173,12 @@ public final class ImageFolderData implements DataSource {
             }
         } catch (IOException e) {
             throw new DataSpecException("cannot list image folder " + dir + ": " + dev.graft.zoo.InputFiles.describe(e), e);
+        }
+        if (!emptyClasses.isEmpty()) {
+            throw new DataSpecException(String.join("; ", emptyClasses) + "; every subfolder of " + dir + " is a class: add "
+                    + "images (" + String.join(", ", suffixes()) + ") to " + (emptyClasses.size() == 1 ? "it" : "them")
+                    + " or remove " + (emptyClasses.size() == 1 ? "it" : "them")
+                    + (bad.isEmpty() ? "" : "; unreadable files (" + bad.size() + "): " + named(bad)));
         }
         if (classes.size() < 2) {
             throw new DataSpecException("image folder " + dir + " needs one subfolder per class, at least two; found "
@@ -380,10 +400,13 @@ public final class ImageFolderData implements DataSource {
         return stratifiedSplit(testFraction, seed, "--val-fraction");
     }
 
-    /** The same split, naming {@code option} (the setting the user can change) when the share does not fit the data. */
+    /**
+     * The same split, naming {@code option} (the setting the user can change) and a value that fits when the share does
+     * not fit the data; the training part remembers this split, so a failed split of it names this option too.
+     */
     public ImageFolderData[] stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
-            throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
+            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + testFraction);
         }
         Random rnd = new Random(seed);
         boolean[] test = new boolean[files.size()];
@@ -404,9 +427,11 @@ public final class ImageFolderData implements DataSource {
             total[c] = members.size();
             held[c] = n;
         }
-        Splits.requireBothSides(classes, total, held, testFraction, describe(), option);
+        Splits.requireBothSides(classes, total, held, testFraction, describe(), option, earlier);
         String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
-        return new ImageFolderData[] {subset(test, false, tag + " train"), subset(test, true, tag + " test")};
+        ImageFolderData train = subset(test, false, tag + " train");
+        train.earlier = new Splits.Earlier(option, testFraction, total);
+        return new ImageFolderData[] {train, subset(test, true, tag + " test")};
     }
 
     private ImageFolderData subset(boolean[] test, boolean which, String tag) {

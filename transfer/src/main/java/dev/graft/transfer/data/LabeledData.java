@@ -28,6 +28,8 @@ public final class LabeledData implements DataSource {
     private final List<String> labelNames;
     private final String description;
     private final List<String> notes;
+    /** The split this set is the training part of, so that splitting it again can name that split's option. */
+    private final Splits.Earlier earlier;
     private String fingerprint;
 
     /**
@@ -48,6 +50,11 @@ public final class LabeledData implements DataSource {
      * @param notes one line each; not carried into subsets
      */
     public LabeledData(INDArray features, int[] labels, List<String> labelNames, String description, List<String> notes) {
+        this(features, labels, labelNames, description, notes, null);
+    }
+
+    private LabeledData(INDArray features, int[] labels, List<String> labelNames, String description, List<String> notes,
+            Splits.Earlier earlier) {
         if (features.rank() < 2) {
             throw new IllegalArgumentException("features need a batch dimension and at least one feature dimension, got shape "
                     + Arrays.toString(features.shape()));
@@ -67,6 +74,7 @@ public final class LabeledData implements DataSource {
         this.labelNames = List.copyOf(labelNames);
         this.description = description;
         this.notes = List.copyOf(notes);
+        this.earlier = earlier;
     }
 
     @Override
@@ -155,7 +163,7 @@ public final class LabeledData implements DataSource {
     }
 
     /**
-     * Keeps only the given classes, renumbering them 0..k-1 in the order given.
+     * Keeps only the given classes, renumbering them 0..k-1 in the order given; the reading notes are kept.
      *
      * @param classNames names of the classes to keep
      */
@@ -182,7 +190,8 @@ public final class LabeledData implements DataSource {
         for (int i = 0; i < idx.length; i++) {
             l[i] = map[labels[idx[i]]];
         }
-        return new LabeledData(f, l, classNames, description + " classes " + String.join(",", classNames));
+        // the notes say how the file was read (a skipped header), which holds for its classes too
+        return new LabeledData(f, l, classNames, description + " classes " + String.join(",", classNames), notes);
     }
 
     /**
@@ -197,13 +206,15 @@ public final class LabeledData implements DataSource {
 
     /**
      * The same split; a share too small or too large for the data is refused naming {@code option}, the setting the
-     * user can change ({@code --val-fraction}, {@code --test-fraction}).
+     * user can change ({@code --val-fraction}, {@code --test-fraction}), with a value that fits. The training part
+     * remembers this split: when it is split again and that fails, the advice also names this {@code option}
+     * (lowering {@code --test-fraction} leaves more for the validation split).
      *
      * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
      */
     public Split stratifiedSplit(double testFraction, long seed, String option) {
         if (!(testFraction > 0 && testFraction < 1)) {
-            throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
+            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + testFraction);
         }
         boolean[] test = new boolean[size()];
         Random rnd = new Random(seed);
@@ -219,14 +230,17 @@ public final class LabeledData implements DataSource {
             total[c] = members.size();
             held[c] = nTest;
         }
-        Splits.requireBothSides(labelNames, total, held, testFraction, description, option);
+        Splits.requireBothSides(labelNames, total, held, testFraction, description, option, earlier);
         List<Integer> a = new ArrayList<>();
         List<Integer> b = new ArrayList<>();
         for (int i = 0; i < size(); i++) {
             (test[i] ? b : a).add(i);
         }
         String tag = String.format(java.util.Locale.ROOT, "split(%.2f, seed %d)", testFraction, seed);
-        return new Split(subset(toArray(a), tag + " train"), subset(toArray(b), tag + " test"));
+        LabeledData train = subset(toArray(a), tag + " train");
+        train = new LabeledData(train.features, train.labels, labelNames, train.description, List.of(),
+                new Splits.Earlier(option, testFraction, total));
+        return new Split(train, subset(toArray(b), tag + " test"));
     }
 
     /**
