@@ -91,6 +91,8 @@ public final class OnnxFeaturizer implements Featurizer, AutoCloseable {
                     + " " + Arrays.toString(card.normalization().std()));
             fp.text("layout " + card.layout() + " input " + Arrays.toString(card.inputShape()));
             fp.text("onnx graph sha256 " + base.sha256());
+            // another ONNX Runtime may round differently: a cache never mixes the features of two versions
+            fp.text("onnx runtime " + EngineChoice.onnxRuntimeVersion());
             fingerprint = fp.hex();
         }
         return fingerprint;
