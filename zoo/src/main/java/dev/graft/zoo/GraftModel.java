@@ -35,7 +35,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * INDArray probs = GraftModel.load(Path.of("digits.zip")).predict(rawPixels);
  * }</pre>
  */
-public final class GraftModel {
+public final class GraftModel implements AutoCloseable {
 
     /** Name of the zip entry holding the model card in a Graft model file. */
     public static final String CARD_ENTRY = ModelArchive.CARD_ENTRY;
@@ -97,6 +97,23 @@ public final class GraftModel {
     /** The card as the head sees it: the input shape is the base's output, not the raw input; not checked. */
     private static ModelCard headCard(ModelCard card) {
         return card.toBuilder().input(InputLayout.FLAT).build();
+    }
+
+    /**
+     * Releases the ONNX Runtime session of the frozen ONNX part, if {@link #predict} opened one (native memory the
+     * size of the part's weights); a later {@code predict} opens a new one. Nothing to release for a DL4J-only
+     * model. Idempotent.
+     */
+    @Override
+    public void close() {
+        OnnxRunner r;
+        synchronized (this) {
+            r = onnxRunner;
+            onnxRunner = null;
+        }
+        if (r != null) {
+            r.close();
+        }
     }
 
     private OnnxRunner onnxRunner() {
