@@ -20,8 +20,6 @@ import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs DL4J fast and correctly on CPU, as the {@link EngineSettings} in force say: native layer helpers, thread
@@ -39,7 +37,6 @@ import org.slf4j.LoggerFactory;
  * {@link #apply(EngineSettings) applied} to the process, else {@link EngineSettings#fromEnvironment()} read once.
  */
 public final class Engine {
-    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final String RENAMED_ENVIRONMENT = "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment";
     private static volatile EngineSettings processSettings;
     private static final InheritableThreadLocal<EngineSettings> SCOPED = new InheritableThreadLocal<>();
