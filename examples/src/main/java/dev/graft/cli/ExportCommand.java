@@ -10,9 +10,7 @@ import dev.graft.zoo.onnx.OnnxRunner;
 import dev.graft.zoo.onnx.export.ExportedOnnxModel;
 import dev.graft.zoo.onnx.export.WholeModelExport;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -85,11 +83,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalStateException("the exported graph does not reproduce model " + model + " (" + p
                     + "); nothing was written. Please report it with the model");
         }
-        Path parent = out.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + out.getFileName() + ".part");
-        Files.write(tmp, whole.toByteArray());
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        whole.save(out);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "exported %s to %s: %d nodes, %.1f MB, input '%s' %s (%s, raw), output '%s'%n", model, out,
                 whole.nodeCount(), whole.toByteArray().length / 1e6, WholeModelExport.INPUT,

@@ -19,8 +19,6 @@ import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -132,12 +130,7 @@ abstract class AbstractFeaturizer implements Featurizer {
 
     private boolean hasConvolution() {
         for (Layer l : layersBelowCut()) {
-            Layer inner = l;
-            while (inner instanceof FrozenLayer || inner instanceof FrozenLayerWithBackprop) {
-                inner = inner instanceof FrozenLayer ? ((FrozenLayer) inner).getLayer()
-                        : ((FrozenLayerWithBackprop) inner).getUnderlying();
-            }
-            if (inner instanceof ConvolutionLayer) {
+            if (dev.graft.engine.Frozen.unwrap(l) instanceof ConvolutionLayer) {
                 return true;
             }
         }

@@ -403,16 +403,6 @@ public final class FineTuner {
         return new RawIterator(model, source, batchSize);
     }
 
-    /** One pass of {@code net} over {@code it}, as every stage trains: see {@link Trainer#fitEpoch}. */
-    public static void fitEpoch(Model net, DataSetIterator it) {
-        Trainer.fitEpoch(net, it);
-    }
-
-    /** Mean loss and accuracy of {@code net} over {@code it}; adds to {@code eval} if given. */
-    static double[] score(Model net, DataSetIterator it, Evaluation eval) {
-        return Trainer.score(net, it, eval);
-    }
-
     /** Evaluates a model on raw data (its card's normalization applied). */
     public static Evaluation evaluate(GraftModel model, DataSource data) {
         Evaluation eval = new Evaluation(data.labels(), 1);

@@ -277,7 +277,7 @@ class FineTunerTest {
         EpochRecord best = r.history().stream().min(java.util.Comparator.comparingDouble(EpochRecord::valLoss)).orElseThrow();
         assertThat(r.bestEpoch()).isEqualTo(best.epoch());
         assertThat(r.bestEpoch()).isLessThan(r.history().size());
-        double[] finalScore = FineTuner.score(r.model().network(), new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
+        double[] finalScore = Trainer.score(r.model().network(), new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
                 List.of(new org.nd4j.linalg.dataset.DataSet(r.model().preprocess(val.features()), val.oneHotLabels()))), null);
         assertThat(finalScore[0]).isCloseTo(best.valLoss(), org.assertj.core.data.Offset.offset(1e-4));
     }

@@ -46,12 +46,23 @@ public final class ExportedOnnxModel {
     }
 
     /**
-     * Writes the model to {@code file} (conventionally {@code .onnx}); returns {@code file}.
+     * Writes the model to {@code file} (conventionally {@code .onnx}) atomically: the file appears whole or not at
+     * all; returns {@code file}.
      *
      * @throws IOException if it cannot be written
      */
     public Path save(Path file) throws IOException {
-        Files.write(file, toByteArray());
+        Path target = file.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        // a crash or a full disk never leaves a truncated .onnx under the name: write beside it, then rename
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + System.nanoTime() + ".part");
+        try {
+            Files.write(tmp, toByteArray());
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
         return file;
     }
 
