@@ -82,6 +82,22 @@ class WholeModelExportTest {
     }
 
     @Test
+    void aTabularModelWithPerFeatureStandardizationRunsFromRawRows() throws Exception {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5).list()
+                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(4)).build());
+        net.init();
+        // graft finetune --standardize keeps the training split's per-feature mean and std in the card
+        ModelCard card = ModelCard.builder("wine-like").input(InputLayout.FLAT, 4)
+                .normalization(Normalization.of(1.0, new double[] {13.0, 2.3, 110.0, 0.36},
+                        new double[] {0.8, 1.1, 14.0, 0.12}))
+                .labels(List.of("a", "b", "c")).build();
+        INDArray raw = Nd4j.rand(DataType.FLOAT, 7, 4).muli(Nd4j.createFromArray(new float[] {15f, 4f, 150f, 0.7f}));
+        assertSamePredictions(GraftModel.of(net, card), raw);
+    }
+
+    @Test
     void aHeadOnAFrozenOnnxPartRunsAsOneGraph() throws Exception {
         OnnxGraph source = OnnxGraph.read(fixture("small_cnn.onnx"));
         CutPoint cut = source.cutPoints().stream().filter(c -> c.role() == CutPoint.Role.LOGITS_INPUT).findFirst()
