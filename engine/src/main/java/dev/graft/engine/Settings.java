@@ -59,10 +59,13 @@ public final class Settings {
         return p == null || p.isBlank() ? null : p.trim();
     }
 
-    /** A raw value of an environment variable outside Graft's grammar (another library's), or null. */
+    /**
+     * An environment variable exactly as set (not trimmed: another library may read it untrimmed), or null when
+     * unset or blank.
+     */
     public String foreignEnvironment(String variable) {
         String e = environment.get(variable);
-        return e == null || e.isBlank() ? null : e.trim();
+        return e == null || e.isBlank() ? null : e;
     }
 
     /**

@@ -56,12 +56,12 @@ class EngineSettingsTest {
 
     @Test
     void anOpenMpThreadCountLibnd4jWouldMisuseIsRefused() {
-        for (String bad : new String[] {"0", "-3", "abc", "2.5", "1,0"}) {
+        for (String bad : new String[] {"0", "-3", "abc", "2.5", "1,0", " 2", "1,2", "99999", "4096"}) {
             assertThatThrownBy(() -> EngineSettings.read(source(Map.of(), Map.of("OMP_NUM_THREADS", bad))))
                     .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OMP_NUM_THREADS")
                     .hasMessageContaining("'" + bad + "'").hasMessageContaining("unset it");
         }
-        for (String good : new String[] {"1", "2", "16", "2,1", " "}) { // blank: unset, for OpenMP too
+        for (String good : new String[] {"1", "2", "16", "1024", " "}) { // blank: unset, for OpenMP too
             assertThat(EngineSettings.read(source(Map.of(), Map.of("OMP_NUM_THREADS", good)))).as(good)
                     .isEqualTo(EngineSettings.defaults());
         }

@@ -51,10 +51,35 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "seed of the check's input (default ${DEFAULT-VALUE})")
     long seed;
 
+    /**
+     * Raw input the check runs: where the card has per-channel statistics, values that normalize to a standard
+     * normal (mean + std * N(0, 1), unscaled), so standardized tabular inputs vary as real rows do; otherwise uniform
+     * over the range the scale implies (pixels 0..255 for a 1/255 scale).
+     */
+    private INDArray checkInput(GraftModel m, long[] shape) {
+        Nd4j.getRandom().setSeed(seed);
+        dev.graft.zoo.Normalization n = m.card().normalization();
+        if (n.mean().length == 0) {
+            return Nd4j.rand(DataType.FLOAT, shape).muli(1.0 / n.scale());
+        }
+        long[] perChannel = new long[shape.length];
+        java.util.Arrays.fill(perChannel, 1);
+        int axis = m.card().layout().channelAxis() + 1;
+        perChannel[axis] = n.mean().length;
+        INDArray mean = Nd4j.createFromArray(n.mean()).castTo(DataType.FLOAT).reshape(perChannel);
+        INDArray std = Nd4j.createFromArray(n.std()).castTo(DataType.FLOAT).reshape(perChannel);
+        INDArray z = Nd4j.randn(DataType.FLOAT, shape);
+        return z.mul(std.broadcast(shape)).addi(mean.broadcast(shape)).divi(n.scale());
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
             throw new IllegalArgumentException("--out must name a .onnx file, got " + out);
+        }
+        if (java.nio.file.Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a folder; name the .onnx file to write, e.g. "
+                    + out.resolve("model.onnx"));
         }
         if (checkRows < 1) {
             throw new IllegalArgumentException("--check-rows must be at least 1, got " + checkRows);
@@ -70,9 +95,7 @@ final class ExportCommand implements Callable<Integer> {
         long[] shape = new long[example.length + 1];
         shape[0] = checkRows;
         System.arraycopy(example, 0, shape, 1, example.length);
-        Nd4j.getRandom().setSeed(seed);
-        // raw input over the range the card's scale implies (pixels 0..255 for a 1/255 scale)
-        INDArray raw = Nd4j.rand(DataType.FLOAT, shape).muli(1.0 / m.card().normalization().scale());
+        INDArray raw = checkInput(m, shape);
         ParityReport p;
         try (OnnxRunner r = OnnxRunner.open(OnnxGraph.parse(whole.toByteArray(), out.toString()),
                 Math.max(1, Engine.startThreads()))) {
