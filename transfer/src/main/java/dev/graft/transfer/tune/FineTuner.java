@@ -79,6 +79,7 @@ public final class FineTuner {
     private final Precision precision;
     private final Progress progress;
     private final Consumer<String> log;
+    private final Trainer.EpochStep headStep;
 
     private FineTuner(Builder b) {
         this.planned = b.planned;
@@ -102,6 +103,7 @@ public final class FineTuner {
         this.precision = b.precision;
         this.progress = b.progress;
         this.log = b.log;
+        this.headStep = b.headStep;
     }
 
     /** Starts a fine-tune of {@code planned}: a model whose base is frozen (see {@link TransferPlan}). */
@@ -267,7 +269,7 @@ public final class FineTuner {
             epoch += Trainer.fit(top, "head (cache)", epoch + 1, epochs, () -> {
                 it.reset();
                 return it;
-            }, val == null ? null : () -> val, callbacks, userListeners());
+            }, val == null ? null : () -> val, callbacks, userListeners(), headStep);
         }
 
         /** A stage trained through the whole network on raw data (frozen layers stay frozen). */
@@ -490,6 +492,7 @@ public final class FineTuner {
         private Precision precision = Precision.FLOAT32;
         private Progress progress = Progress.none();
         private Consumer<String> log = s -> { };
+        private Trainer.EpochStep headStep = Trainer.LOCAL;
 
         private Builder(GraftModel planned) {
             this.planned = Objects.requireNonNull(planned, "planned");
@@ -615,6 +618,15 @@ public final class FineTuner {
         /** Progress display for featurizing. */
         public Builder progress(Progress p) {
             this.progress = Objects.requireNonNull(p, "progress");
+            return this;
+        }
+
+        /**
+         * How an epoch of the head stage (from the cache) runs; default {@link Trainer#LOCAL}. The spark module
+         * passes a step that runs it as a Spark job; unfreeze stages and training through run locally.
+         */
+        public Builder headStep(Trainer.EpochStep step) {
+            this.headStep = Objects.requireNonNull(step, "step");
             return this;
         }
 

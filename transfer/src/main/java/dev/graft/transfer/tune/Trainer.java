@@ -105,6 +105,19 @@ public final class Trainer {
         }
     }
 
+    /**
+     * How one epoch of training runs: {@link #LOCAL} (this JVM, {@link #fitEpoch}) or elsewhere — the spark module
+     * runs a head's epoch as a Spark job. The loop, validation and callbacks stay the same whichever runs the epoch.
+     */
+    @FunctionalInterface
+    public interface EpochStep {
+        /** One pass of {@code network} over {@code data} (a fresh or reset iterator), updating its parameters. */
+        void fit(Model network, DataSetIterator data);
+    }
+
+    /** Epochs in this JVM: {@link #fitEpoch}. */
+    public static final EpochStep LOCAL = Trainer::fitEpoch;
+
     /** Hooks into the loop (a lambda is an after-epoch callback). */
     @FunctionalInterface
     public interface Callback {
@@ -128,6 +141,16 @@ public final class Trainer {
     public static int fit(Model network, String stage, int firstEpoch, int epochs, Supplier<DataSetIterator> train,
             Supplier<DataSetIterator> validation, List<? extends Callback> callbacks,
             Collection<TrainingListener> listeners) {
+        return fit(network, stage, firstEpoch, epochs, train, validation, callbacks, listeners, LOCAL);
+    }
+
+    /**
+     * {@link #fit(Model, String, int, int, Supplier, Supplier, List, Collection)} with each epoch run by {@code step}
+     * (for example on Spark); validation is scored here.
+     */
+    public static int fit(Model network, String stage, int firstEpoch, int epochs, Supplier<DataSetIterator> train,
+            Supplier<DataSetIterator> validation, List<? extends Callback> callbacks,
+            Collection<TrainingListener> listeners, EpochStep step) {
         LossListener losses = new LossListener();
         List<TrainingListener> before = listenersOf(network);
         LinkedHashSet<TrainingListener> all = new LinkedHashSet<>(before);
@@ -139,7 +162,7 @@ public final class Trainer {
             for (int e = 0; e < epochs; e++) {
                 losses.reset();
                 long t0 = System.nanoTime();
-                fitEpoch(network, train.get());
+                step.fit(network, train.get());
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double[] val = validation == null ? new double[] {Double.NaN, Double.NaN}
                         : score(network, validation.get(), null);
