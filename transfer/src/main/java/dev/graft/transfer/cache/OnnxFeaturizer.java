@@ -22,13 +22,18 @@ public final class OnnxFeaturizer implements Featurizer, AutoCloseable {
     private final String tensor;
     private final OnnxGraph base;
     private final OnnxRunner runner;
+    private final boolean normalizeInGraph;
     private String fingerprint;
 
     private OnnxFeaturizer(OnnxModel model, String tensor, OnnxGraph base, int threads) {
         this.model = model;
         this.tensor = tensor;
         this.base = base;
-        this.runner = OnnxRunner.open(base, threads);
+        // the card's normalization runs inside the graph, in ONNX Runtime's threads (BENCHMARKS.md section 8),
+        // where the input is float; otherwise in ND4J before the run
+        this.normalizeInGraph = "float".equals(base.input().elementType());
+        this.runner = OnnxRunner.open(normalizeInGraph
+                ? base.withNormalization(model.card().normalization(), model.card().layout()) : base, threads);
     }
 
     /**
@@ -72,7 +77,11 @@ public final class OnnxFeaturizer implements Featurizer, AutoCloseable {
 
     @Override
     public INDArray featurize(INDArray rawBatch) {
-        return runner.run(model.preprocess(rawBatch));
+        if (!normalizeInGraph) {
+            return runner.run(model.preprocess(rawBatch));
+        }
+        model.checkInput(rawBatch);
+        return runner.run(rawBatch);
     }
 
     @Override
@@ -85,6 +94,7 @@ public final class OnnxFeaturizer implements Featurizer, AutoCloseable {
         if (fingerprint == null) {
             NetworkFingerprint fp = new NetworkFingerprint();
             fp.text("graft-featurizer/1");
+            fp.text(normalizeInGraph ? "normalization inside the onnx graph" : "normalization in nd4j");
             fp.text("onnx cut at '" + tensor + "'");
             ModelCard card = model.card();
             fp.text("normalization " + card.normalization().scale() + " " + Arrays.toString(card.normalization().mean())

@@ -2,6 +2,8 @@ package dev.graft.zoo.onnx;
 
 import dev.graft.zoo.Checksums;
 import dev.graft.zoo.InputFiles;
+import dev.graft.zoo.InputLayout;
+import dev.graft.zoo.Normalization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -568,6 +570,89 @@ public final class OnnxGraph {
         }
         Onnx.ModelProto m = model.toBuilder().setGraph(b).build();
         return new OnnxGraph(m.toByteArray(), m, source);
+    }
+
+    /**
+     * This graph taking raw input: the card's normalization ({@code (x * scale - mean[c]) / std[c]},
+     * {@link Normalization#apply}) runs as the graph's first nodes (Mul, then Sub and Div per channel on the
+     * layout's channel axis), so ONNX Runtime does it in its own threads instead of a separate pass over the batch.
+     * The same float operations in the same order as {@link Normalization#apply}. The input keeps its name and shape;
+     * the identity normalization returns this graph.
+     *
+     * @param layout layout of the input (batch dimension first), for the channel axis
+     * @throws IllegalArgumentException if the input is not float, or its channel count is known and differs from the
+     *     number of per-channel statistics, or a tensor named like the added ones exists
+     */
+    public OnnxGraph withNormalization(Normalization normalization, InputLayout layout) {
+        if (normalization.isIdentity()) {
+            return this;
+        }
+        Port in = input();
+        if (!"float".equals(in.elementType())) {
+            throw new IllegalArgumentException(source + ": input '" + in.name() + "' is " + in.elementType()
+                    + "; normalization in the graph needs a float input (normalize before running it instead)");
+        }
+        int rank = in.shape().length;
+        int axis = layout.channelAxis() + 1;
+        int channels = normalization.mean().length;
+        if (channels > 0 && (axis >= rank || in.shape()[axis] > 0 && in.shape()[axis] != channels)) {
+            throw new IllegalArgumentException(source + ": the normalization has " + channels + " per-channel values but "
+                    + "input '" + in.name() + "' " + Arrays.toString(in.shape()) + " has "
+                    + (axis >= rank ? "no axis " + axis : in.shape()[axis] + " channels on axis " + axis)
+                    + " (layout " + layout + "); give the card the model's layout and statistics");
+        }
+        String prefix = "graft_normalize/";
+        for (String t : tensorNames()) {
+            if (t.startsWith(prefix)) {
+                throw new IllegalArgumentException(source + " already has a tensor '" + t + "' (normalized twice?)");
+            }
+        }
+        Onnx.GraphProto.Builder b = model.getGraph().toBuilder().clearNode();
+        String x = in.name();
+        x = addBinary(b, "Mul", x, prefix + "scale", new long[0], new float[] {(float) normalization.scale()},
+                prefix + "scaled");
+        if (channels > 0) {
+            long[] perChannel = new long[rank];
+            Arrays.fill(perChannel, 1);
+            perChannel[axis] = channels;
+            x = addBinary(b, "Sub", x, prefix + "mean", perChannel, floats(normalization.mean()), prefix + "centered");
+            x = addBinary(b, "Div", x, prefix + "std", perChannel, floats(normalization.std()), prefix + "normalized");
+        }
+        for (Onnx.NodeProto n : model.getGraph().getNodeList()) {
+            Onnx.NodeProto.Builder nb = n.toBuilder();
+            for (int i = 0; i < nb.getInputCount(); i++) {
+                if (nb.getInput(i).equals(in.name())) {
+                    nb.setInput(i, x);
+                }
+            }
+            b.addNode(nb);
+        }
+        Onnx.ModelProto m = model.toBuilder().setGraph(b).build();
+        return new OnnxGraph(m.toByteArray(), m, source + " from raw input");
+    }
+
+    /** Adds {@code out = op(x, constant)} with the constant as an initializer; returns {@code out}. */
+    private static String addBinary(Onnx.GraphProto.Builder b, String op, String x, String constant, long[] dims,
+            float[] values, String out) {
+        Onnx.TensorProto.Builder t = Onnx.TensorProto.newBuilder().setName(constant)
+                .setDataType(Onnx.TensorProto.DataType.FLOAT_VALUE);
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        for (float v : values) {
+            t.addFloatData(v);
+        }
+        b.addInitializer(t);
+        b.addNode(Onnx.NodeProto.newBuilder().setOpType(op).setName(out).addInput(x).addInput(constant).addOutput(out));
+        return out;
+    }
+
+    private static float[] floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
     }
 
     @Override

@@ -75,6 +75,16 @@ public final class OnnxModel {
      * @throws IllegalArgumentException if the example shape differs from the card's input shape
      */
     public INDArray preprocess(INDArray raw) {
+        checkInput(raw);
+        return card.normalization().apply(raw, card.layout());
+    }
+
+    /**
+     * Checks that a raw batch has the card's example shape.
+     *
+     * @throws IllegalArgumentException if it does not (the message gives both shapes)
+     */
+    public void checkInput(INDArray raw) {
         long[] expected = card.inputShape();
         long[] got = Arrays.copyOfRange(raw.shape(), 1, raw.rank());
         if (!Arrays.equals(got, expected)) {
@@ -82,7 +92,6 @@ public final class OnnxModel {
                     + Arrays.toString(expected) + " (" + card.layout() + "), got " + Arrays.toString(got)
                     + " (batch shape " + Arrays.toString(raw.shape()) + "); resize the input to the card's shape");
         }
-        return card.normalization().apply(raw, card.layout());
     }
 
     /**
