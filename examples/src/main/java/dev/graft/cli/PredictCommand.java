@@ -89,9 +89,8 @@ final class PredictCommand implements Callable<Integer> {
                 if (noLabels) {
                     throw new IllegalArgumentException("--no-labels applies to csv:FILE inputs, not " + in);
                 }
-                DataSource src = DataSpec.source(in, m.card(), strict);
+                DataSource src = DataSpec.source(in, m.card(), DataSpec.Options.DEFAULTS.withStrict(strict));
                 Models.printNotes(spec, src);
-                Models.requireDataFits(m, model, src, in);
                 List<String> known = new ArrayList<>();
                 List<String> unknown = new ArrayList<>();
                 for (String l : src.labels()) {
@@ -106,7 +105,7 @@ final class PredictCommand implements Callable<Integer> {
                     Models.warn(spec, in + " has labels that model " + model + " cannot predict (" + abbreviate(unknown)
                             + "); their examples count as wrong in the accuracy");
                 }
-                List<Path> files = src instanceof ImageFolderData ? ((ImageFolderData) src).files() : null;
+                List<Path> files = src.files().isEmpty() ? null : src.files();
                 DataSetIterator it = src.iterator(64);
                 int i = 0;
                 int correct = 0;
