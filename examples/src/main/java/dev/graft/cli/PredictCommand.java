@@ -3,7 +3,6 @@ package dev.graft.cli;
 import dev.graft.transfer.data.CsvData;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
-import dev.graft.transfer.data.ImageFolderData;
 import dev.graft.transfer.report.Evaluations;
 import dev.graft.zoo.GraftModel;
 import java.io.PrintWriter;
@@ -141,7 +140,7 @@ final class PredictCommand implements Callable<Integer> {
                     throw new java.io.FileNotFoundException("input " + in + " is neither a file nor a data spec (digits, csv:FILE, images:DIR)");
                 }
                 dev.graft.zoo.InputFiles.requireReadableFile(file, "input image");
-                INDArray p = m.predict(ImageFolderData.readImage(file, m.card()));
+                INDArray p = m.predict(DataSpec.readImage(file, m.card()));
                 requireProbabilities(p, in);
                 rows.add(new Row(in, null, p.getRow(0).dup()));
                 o.println(in + "\t" + format(p.getRow(0), labels));

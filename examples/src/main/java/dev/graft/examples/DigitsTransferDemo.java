@@ -6,7 +6,6 @@ import dev.graft.transfer.cache.CacheReport;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
-import dev.graft.transfer.data.ShufflingIterator;
 import dev.graft.transfer.tune.EpochRecord;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;

@@ -34,6 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       a first row whose class has no other row is otherwise kept, and said in a note;</li>
  *   <li>a label is not empty; numeric labels name a class by value, so {@code 2} and {@code 2.0} are one class.</li>
  * </ul>
+ *
+ * @apiNote Internal: read labelled CSV with DataSpec.source("csv:FILE", card); public for the CLI's unlabelled rows (graft predict).
  */
 public final class CsvData {
     /** A plain decimal number: digits, an optional fraction and exponent; no hex, no suffix, no NaN/Infinity. */

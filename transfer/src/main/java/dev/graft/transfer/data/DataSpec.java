@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The one way from a data spec, as the CLI and the API write it, to a {@link DataSource}:
@@ -117,6 +118,16 @@ public final class DataSpec {
      */
     public static LabeledData load(String spec) {
         return source(spec, null).inMemory();
+    }
+
+    /**
+     * Reads one image file resized for a model card's image input (as an {@code images:DIR} folder's images are),
+     * raw {@code [1, ...inputShape]} floats 0..255 in the card's layout.
+     *
+     * @throws DataSpecException if the card has no image input or the file is not a readable image
+     */
+    public static INDArray readImage(Path file, ModelCard card) {
+        return ImageFolderData.readImage(file, card);
     }
 
     private static DataSource read(String spec, ModelCard card, boolean strict) {

@@ -38,7 +38,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Examples come out raw (pixel values 0..255, RGB, or luminance for one channel) in the card's layout; the
  * card's normalization is applied later, by the model. Spec: {@code images:DIR}.
  */
-public final class ImageFolderData implements DataSource {
+final class ImageFolderData implements DataSource {
     /** Most bad files named one by one in a message; the rest are counted. */
     private static final int MAX_NAMED = 50;
     private final Path root;
@@ -404,18 +404,6 @@ public final class ImageFolderData implements DataSource {
         ImageFolderData train = subset(test, false, tag + " train");
         train.earlier = new Splits.Earlier(option, fraction, Splits.counts(labels, classes.size()));
         return new Split<>(train, subset(test, true, tag + " test"));
-    }
-
-    /**
-     * The same images with their classes renumbered to {@code names} (a superset of {@link #labels()}, in any order);
-     * classes of {@code names} the folder lacks get no images.
-     */
-    ImageFolderData withLabelNames(List<String> names) {
-        int[] l = new int[labels.length];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = names.indexOf(classes.get(labels[i]));
-        }
-        return new ImageFolderData(root, files, l, names, layout, channels, height, width, description, notes, skipped);
     }
 
     private ImageFolderData subset(boolean[] test, boolean which, String tag) {

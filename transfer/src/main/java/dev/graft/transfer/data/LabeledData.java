@@ -221,18 +221,6 @@ public final class LabeledData implements DataSource {
     }
 
     /**
-     * The same examples with their classes renumbered to {@code names} (a superset of {@link #labels()}, in any
-     * order); classes of {@code names} the data lacks get no examples. The notes are kept.
-     */
-    LabeledData withLabelNames(List<String> names) {
-        int[] l = new int[labels.length];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = names.indexOf(labelNames.get(labels[i]));
-        }
-        return new LabeledData(features, l, names, description, notes);
-    }
-
-    /**
      * Samples {@code perClass} examples of every class with {@code seed}; the result is ordered by class,
      * then by original position.
      *
