@@ -20,8 +20,6 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <pre>{@code
  * new OutputLayer.Builder(new LossMarginRanking(1.0)).nOut(1).activation(Activation.IDENTITY).build();
  * }</pre>
- *
- * @apiNote Internal: public because DL4J serializes a network's loss by class name (saved models name it).
  */
 public final class LossMarginRanking implements ILossFunction {
     private static final long serialVersionUID = 1L;

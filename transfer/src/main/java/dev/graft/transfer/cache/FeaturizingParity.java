@@ -22,8 +22,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>{@code
  * List<ParityReport> r = FeaturizingParity.check(model, ParityCheck.reference(npz), Tolerance.DEFAULT);
  * }</pre>
- *
- * @apiNote Internal: public only for graft import's parity check.
  */
 public final class FeaturizingParity {
     private FeaturizingParity() {

@@ -95,8 +95,13 @@ public interface DataSource {
     /**
      * The whole set read into memory, as {@link LabeledData} (the same examples, labels, order and notes); a
      * {@link LabeledData} returns itself. For in-memory operations such as {@link LabeledData#samplePerClass}.
+     *
+     * @throws DataSpecException if the source has no examples
      */
     default LabeledData inMemory() {
+        if (size() == 0) {
+            throw new DataSpecException(describe() + " has no examples to read into memory");
+        }
         List<INDArray> xs = new ArrayList<>();
         int[] y = new int[size()];
         int i = 0;

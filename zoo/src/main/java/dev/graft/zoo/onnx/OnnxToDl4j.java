@@ -54,8 +54,6 @@ import org.nd4j.linalg.learning.config.Adam;
  * ComputationGraph top = OnnxToDl4j.convert(graph, "/layer4/layer4.0/relu_1/Relu_output_0", 1);
  * INDArray logits = top.outputSingle(onnxRuntimeFeaturesAtTheCut);
  * }</pre>
- *
- * @apiNote Internal: public only for transfer's OnnxTop (ONNX weights above the cut as DL4J layers).
  */
 public final class OnnxToDl4j {
     private final OnnxGraph graph;
