@@ -1,6 +1,5 @@
 package dev.graft.cli;
 
-import dev.graft.transfer.data.CsvData;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.report.Evaluations;
@@ -75,7 +74,7 @@ final class PredictCommand implements Callable<Integer> {
             List<Row> rows = new ArrayList<>();
             if (in.startsWith("csv:") && unlabelledCsv(m, in)) {
                 Path file = Path.of(in.substring(4));
-                CsvData.Unlabelled u = CsvData.readUnlabelled(file, (int) flatInputs(m));
+                DataSpec.UnlabelledRows u = DataSpec.unlabelledRows(file, (int) flatInputs(m));
                 u.notes().forEach(n -> Models.note(spec, n));
                 INDArray p = m.predict(u.features());
                 requireProbabilities(p, in + "#0");
@@ -175,7 +174,7 @@ final class PredictCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(file)) {
             return false; // the labelled reader names the problem
         }
-        return CsvData.dataColumns(file) == flatInputs(m);
+        return DataSpec.csvColumns(file) == flatInputs(m);
     }
 
     /** The model's feature count when it takes flat vectors ({@code [F]}), else -1. */

@@ -130,6 +130,38 @@ public final class DataSpec {
         return ImageFolderData.readImage(file, card);
     }
 
+    /**
+     * Feature rows of a CSV file without a label column (rows to score), every row {@code features} numbers, with the
+     * same cell rules and header detection as labelled files ({@code csv:FILE}).
+     *
+     * @param features {@code [rows, columns]} float features
+     * @param lines    the file line of each row (1-based), for naming rows in output
+     * @param notes    what reading skipped (a header line), said once
+     */
+    public record UnlabelledRows(INDArray features, int[] lines, List<String> notes) {
+    }
+
+    /**
+     * Reads a CSV file of rows without labels.
+     *
+     * @param features number of feature columns every row must have
+     * @throws DataSpecException for a missing or unreadable file, or a malformed line or cell (naming file, line and
+     *     column)
+     */
+    public static UnlabelledRows unlabelledRows(Path file, int features) {
+        return CsvData.readUnlabelled(file, features);
+    }
+
+    /**
+     * The number of columns of a CSV file's data rows (its header, if any, not counted), for telling a labelled file
+     * ({@code features + 1} columns) from one of rows to score ({@code features}).
+     *
+     * @throws DataSpecException for a missing, unreadable or empty file
+     */
+    public static int csvColumns(Path file) {
+        return CsvData.dataColumns(file);
+    }
+
     private static DataSource read(String spec, ModelCard card, boolean strict) {
         if (spec == null || spec.isBlank()) {
             throw new DataSpecException("empty data spec; use e.g. digits, digits:0-4 or csv:FILE");

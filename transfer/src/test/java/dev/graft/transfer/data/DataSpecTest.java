@@ -186,7 +186,7 @@ class DataSpecTest {
     void unlabelledRowsAreReadWithTheSameRulesAndTheirLines(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("rows.csv");
         Files.write(f, List.of("a,b", "1,2", "", "3,4"));
-        CsvData.Unlabelled u = CsvData.readUnlabelled(f, 2);
+        DataSpec.UnlabelledRows u = CsvData.readUnlabelled(f, 2);
         assertThat(u.features().toFloatMatrix()).isEqualTo(new float[][] {{1, 2}, {3, 4}});
         assertThat(u.lines()).containsExactly(2, 4);
         assertThat(u.notes()).hasSize(1);
