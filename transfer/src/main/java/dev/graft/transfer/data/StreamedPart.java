@@ -80,7 +80,14 @@ final class StreamedPart implements DataSource {
 
     @Override
     public String fingerprint() {
-        return Checksums.sha256((whole.fingerprint() + " " + tag + " " + Arrays.toString(in)).getBytes(StandardCharsets.UTF_8));
+        java.security.MessageDigest md = Checksums.newSha256();
+        md.update((whole.fingerprint() + " " + tag + "\n").getBytes(StandardCharsets.UTF_8));
+        byte[] which = new byte[in.length];
+        for (int i = 0; i < in.length; i++) {
+            which[i] = (byte) (in[i] ? 1 : 0);
+        }
+        md.update(which);
+        return Checksums.hex(md.digest());
     }
 
     @Override

@@ -14,7 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A data source that generates its rows on the fly (uniform values in {@code [0, scale)}, labels cycling through
  * the classes), so any size can be streamed without memory or files: for benchmarks and for showing that
- * caches build with constant heap. Row {@code i} depends only on the seed and {@code i}.
+ * caches build with constant heap. Row {@code i} depends only on the seed and {@code i}; the parts of a split
+ * ({@link #split}) hold the generator rows they were given, generated the same way.
  */
 public final class SyntheticSource implements DataSource {
     private final int size;
@@ -59,6 +60,13 @@ public final class SyntheticSource implements DataSource {
         this.part = all.part + " " + part;
     }
 
+    /** A digest of the generator rows a part holds. */
+    private String rowsDigest() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(rows.length * 4);
+        b.asIntBuffer().put(rows);
+        return Checksums.sha256(b.array());
+    }
+
     /** The generator row of example {@code i}. */
     private int row(int i) {
         return rows == null ? i : rows[i];
@@ -72,7 +80,7 @@ public final class SyntheticSource implements DataSource {
     @Override
     public String fingerprint() {
         return Checksums.sha256(("synthetic/1 " + size + " " + Arrays.toString(exampleShape) + " " + numClasses + " "
-                + seed + " " + scale + (rows == null ? "" : " rows " + Arrays.toString(rows))).getBytes(StandardCharsets.UTF_8));
+                + seed + " " + scale + (rows == null ? "" : " rows " + rowsDigest())).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
