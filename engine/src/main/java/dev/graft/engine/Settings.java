@@ -14,7 +14,8 @@ import java.util.Properties;
  * properties or the environment; everything else receives an immutable settings object
  * ({@link EngineSettings}, {@code GraftHome}).
  *
- * @apiNote Internal: the one reader of Graft's environment variables and system properties, public for zoo, transfer and the CLI; users set EngineSettings.
+ * @apiNote Internal: the one reader of Graft's environment variables and system properties, public for zoo,
+ *     transfer and the CLI; users set EngineSettings.
  */
 public final class Settings {
     private final Properties properties;
