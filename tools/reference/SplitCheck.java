@@ -7,7 +7,7 @@ import dev.graft.transfer.data.*;
 import java.util.*;
 public class SplitCheck {
     public static void main(String[] a) throws Exception {
-        LabeledData.Split split = DataSpec.digits().stratifiedSplit(0.25, 42);
+        DataSource.Split<LabeledData> split = DataSpec.load("digits").split(0.25, 42);
         List<String> s = DataSpec.parseClasses("0-4", "digits:0-4");
         List<String> t = DataSpec.parseClasses("5-9", "digits:5-9");
         LabeledData st = split.train().selectClasses(s), se = split.test().selectClasses(s);
@@ -17,7 +17,7 @@ public class SplitCheck {
         System.out.println("targetTrain " + tt.size() + " " + tt.fingerprint());
         System.out.println("targetTest " + te.size() + " " + te.fingerprint());
         for (long seed = 1; seed <= 5; seed++) {
-            LabeledData.Split sv = st.stratifiedSplit(0.15, seed);
+            DataSource.Split<LabeledData> sv = st.split(0.15, seed);
             System.out.println("seed " + seed + " val.train " + sv.train().size() + " " + sv.train().fingerprint());
             System.out.println("seed " + seed + " val.test " + sv.test().size() + " " + sv.test().fingerprint());
             for (int n : new int[] {2, 5, 10, 20}) {

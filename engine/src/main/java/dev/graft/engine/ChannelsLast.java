@@ -47,6 +47,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * a convolution, folded into it); for anything else {@link #convert} returns null and the
  * featurizer stays NCHW. Graph copies also fold inference batch norm into the convolution before it
  * ({@link BatchNormFolding}).
+ *
+ * @apiNote Internal: public only for transfer's featurizers (dev.graft.transfer.cache).
  */
 public final class ChannelsLast {
     /** Exact classes (not subclasses: 1-D/3-D/depthwise variants differ) whose data format can be switched. */

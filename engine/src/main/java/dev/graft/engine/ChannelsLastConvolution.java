@@ -21,6 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * would pass, so the output is the same array computation without the copy (libnd4j's {@code Assign} was 13 % of
  * a ResNet50 featurizing profile; BENCHMARKS.md). Anything else (training, no helper, a helper that failed, no bias,
  * NCHW) goes through DL4J's code unchanged. Off: {@link EngineSettings#directConvolution()}.
+ *
+ * @apiNote Internal: public only for Graft's own inference copies and their tests.
  */
 public final class ChannelsLastConvolution extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
     private static final long serialVersionUID = 1L;

@@ -4,7 +4,11 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 
-/** DL4J's frozen wrappers, seen through: transfer learning wraps frozen layers, which compute the same. */
+/**
+ * DL4J's frozen wrappers, seen through: transfer learning wraps frozen layers, which compute the same.
+ *
+ * @apiNote Internal: public only for zoo and transfer, which read frozen wrappers with it.
+ */
 public final class Frozen {
     private Frozen() {
     }

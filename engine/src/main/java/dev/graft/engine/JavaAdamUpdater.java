@@ -23,6 +23,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * <p>Arrays that are not contiguous float vectors fall back to the native op. Graft installs this updater in
  * place of DL4J's through {@link Engine#attachFastUpdaters}; the network's configuration still says
  * {@code Adam}.
+ *
+ * @apiNote Internal: public only for transfer's dense head step.
  */
 public final class JavaAdamUpdater extends AdamUpdater {
     /** Elements per chunk: four float chunks of 64 KiB stay in a core's L2 cache. */

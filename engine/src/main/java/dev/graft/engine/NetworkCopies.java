@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * ({@code cg.trainingListeners = this.trainingListeners}), so setting or clearing the copy's listeners changes the
  * original's (found by FineTunerTest: a fine-tune cleared the user's listeners). {@link #copyOf} gives the copy a
  * collection of its own.
+ *
+ * @apiNote Internal: public only for transfer's featurizers.
  */
 public final class NetworkCopies {
     private NetworkCopies() {

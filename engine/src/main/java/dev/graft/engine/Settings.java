@@ -13,6 +13,9 @@ import java.util.Properties;
  * <p>This class and the command-line entry points are the only places in Graft's main code that read system
  * properties or the environment; everything else receives an immutable settings object
  * ({@link EngineSettings}, {@code GraftHome}).
+ *
+ * @apiNote Internal: the one reader of Graft's environment variables and system properties, public for zoo,
+ *     transfer and the CLI; users set EngineSettings.
  */
 public final class Settings {
     private final Properties properties;

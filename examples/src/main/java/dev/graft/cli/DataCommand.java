@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.transfer.data.DataSpec;
-import dev.graft.transfer.data.ImageFolderData;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.LabeledData;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,6 +17,9 @@ import picocli.CommandLine.Parameters;
             "graft data synth OUT.csv writes a large synthetic tabular set to try things with."},
         subcommands = SynthCommand.class)
 final class DataCommand implements Callable<Integer> {
+    /** An image folder is checked decoded at a nominal size: the model's card sets the real one when the folder is used. */
+    private static final dev.graft.zoo.ModelCard NOMINAL_IMAGES = dev.graft.zoo.ModelCard.builder("graft data")
+            .input(dev.graft.zoo.InputLayout.NCHW, 3, 8, 8).build();
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC", description = "Data spec, e.g. digits:0-4, csv:train.csv or images:photos")
     String spec;
@@ -44,15 +47,10 @@ final class DataCommand implements Callable<Integer> {
                     + "or the synth verb; see graft data --help");
         }
         if (spec.trim().startsWith("images:")) {
-            String dir = spec.trim().substring(7);
-            if (dir.isBlank()) {
-                throw new IllegalArgumentException("data spec '" + spec + "' names no folder; use images:DIR (one subfolder per class)");
-            }
             if (perClass != null) {
                 throw new IllegalArgumentException("--per-class samples in-memory data (digits, csv:FILE), not images:DIR");
             }
-            // decoded at a nominal size: the model's card sets the real one when the folder is used
-            ImageFolderData f = ImageFolderData.open(java.nio.file.Path.of(dir), dev.graft.zoo.InputLayout.NCHW, 3, 8, 8, strict);
+            DataSource f = DataSpec.source(spec, NOMINAL_IMAGES, DataSpec.Options.DEFAULTS.withStrict(strict));
             f.notes().forEach(n -> err.println("note: " + n));
             out.println(spec + " (" + f.size() + " readable images, " + f.numClasses() + " classes)");
             out.println("example shape: set by the model's card (resized on reading)");
@@ -67,7 +65,7 @@ final class DataCommand implements Callable<Integer> {
             out.println(sb);
             return 0;
         }
-        LabeledData d = DataSpec.load(spec);
+        LabeledData d = DataSpec.source(spec, null).inMemory();
         d.notes().forEach(n -> err.println("note: " + n));
         if (perClass != null) {
             d = d.samplePerClass(perClass, seed);

@@ -100,21 +100,15 @@ final class FeaturizeCommand implements Callable<Integer> {
             // an imported ONNX model: the graph up to the cut runs on ONNX Runtime
             dev.graft.zoo.onnx.OnnxModel m = OnnxCli.open(model, input);
             card = m.card();
-            source = DataSpec.source(data, card, strict);
+            source = DataSpec.source(data, card, DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, source);
-            if (!Arrays.equals(source.exampleShape(), card.inputShape())) {
-                throw new IllegalArgumentException("data " + data + " has examples of shape "
-                        + Arrays.toString(source.exampleShape()) + " but model " + model + " takes "
-                        + Arrays.toString(card.inputShape()) + " (" + card.layout() + ")");
-            }
             featurizer = dev.graft.transfer.cache.OnnxFeaturizer.cut(m, cut);
         } else {
             GraftModel m = Models.load(model, spec, input);
             card = m.card();
             featurizer = Featurizers.cut(m, cut);
-            source = DataSpec.source(data, card, strict);
+            source = DataSpec.source(data, card, DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, source);
-            Models.requireDataFits(m, model, source, data);
         }
         FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)

@@ -3,8 +3,6 @@ package dev.graft.cli;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
-import dev.graft.transfer.data.ImageFolderData;
-import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.report.Evaluations;
 import dev.graft.transfer.tune.OnnxFineTuner;
 import dev.graft.transfer.tune.OnnxTop;
@@ -162,18 +160,16 @@ final class FinetuneCommand implements Callable<Integer> {
         OnnxModel onnx = null;
         if (OnnxCli.isOnnx(model)) {
             onnx = OnnxCli.open(model, input);
-            all = DataSpec.source(data, onnx.card(), strict);
+            all = DataSpec.source(data, onnx.card(), DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, all);
-            requireFits(all, onnx, data);
         } else {
             base = Models.load(model, spec, input);
             if (base.onnxBase().isPresent()) {
                 throw new IllegalArgumentException("model " + model + " already has a fine-tuned head on a frozen ONNX "
                         + "part; fine-tune the imported ONNX model ('graft import x.onnx') again instead");
             }
-            all = DataSpec.source(data, base.card(), strict);
+            all = DataSpec.source(data, base.card(), DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, all);
-            Models.requireDataFits(base, model, all, data);
         }
         if (all.numClasses() < 2) {
             throw new IllegalArgumentException("data " + data + " has only one class (" + String.join(",", all.labels())
@@ -197,13 +193,8 @@ final class FinetuneCommand implements Callable<Integer> {
             rest = parts[0];
             test = parts[1];
         } else if (testSpec != null) {
-            test = DataSpec.source(testSpec, onnx != null ? onnx.card() : base.card(), strict);
+            test = DataSpec.source(testSpec, onnx != null ? onnx.card() : base.card(), DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, test);
-            if (onnx != null) {
-                requireFits(test, onnx, testSpec);
-            } else {
-                Models.requireDataFits(base, model, test, testSpec);
-            }
             if (!test.labels().equals(all.labels())) {
                 throw new IllegalArgumentException("--test " + testSpec + " has classes " + String.join(",", test.labels())
                         + " but --data " + data + " has " + String.join(",", all.labels())
@@ -216,11 +207,11 @@ final class FinetuneCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "data: %s -> %d train, %d validation%s, classes %s%n", all.describe(), train.size(), val == null ? 0 : val.size(),
                 test == null ? "" : ", " + test.size() + " test", String.join(",", all.labels()));
         if (standardize) {
-            if (!(train instanceof LabeledData) || onnx != null) {
+            if (train.exampleShape().length != 1 || onnx != null) {
                 throw new IllegalArgumentException("--standardize is for tabular data (csv:FILE, digits); " + data
                         + " is read for the model's card, whose normalization applies");
             }
-            dev.graft.zoo.Normalization n = dev.graft.transfer.data.Standardization.fit((LabeledData) train, base.card().normalization());
+            dev.graft.zoo.Normalization n = dev.graft.transfer.data.Standardization.fit(train, base.card().normalization());
             boolean replaced = base.card().normalization().mean().length > 0;
             base = base.withCard(base.card().toBuilder().normalization(n).build());
             o.printf(Locale.ROOT, "standardized %d features with the training split's mean and std (kept in the model card%s)%n",
@@ -305,14 +296,6 @@ final class FinetuneCommand implements Callable<Integer> {
         return finish(o, r, saved, reportDir, test);
     }
 
-    private void requireFits(DataSource source, OnnxModel m, String spec) {
-        if (!java.util.Arrays.equals(source.exampleShape(), m.card().inputShape())) {
-            throw new IllegalArgumentException("data " + spec + " has examples of shape "
-                    + java.util.Arrays.toString(source.exampleShape()) + " but model " + model + " takes "
-                    + java.util.Arrays.toString(m.card().inputShape()) + " (" + m.card().layout() + ")");
-        }
-    }
-
     /** Scores the test set if any, writes the report and prints the closing lines. */
     private Integer finish(PrintWriter o, FineTuneResult r, GraftModel saved, Path reportDir, DataSource test)
             throws Exception {
@@ -354,16 +337,10 @@ final class FinetuneCommand implements Callable<Integer> {
         return m;
     }
 
-    /** A stratified split of labelled data or an image folder by {@code fraction}, seeded; {@code [rest, held out]}. */
+    /** A stratified split by {@code fraction}, seeded; {@code [rest, held out]}; a refusal names {@code option}. */
     private DataSource[] split(DataSource d, double fraction, String option) {
-        if (d instanceof LabeledData) {
-            LabeledData.Split s = ((LabeledData) d).stratifiedSplit(fraction, seed, option);
-            return new DataSource[] {s.train(), s.test()};
-        }
-        if (d instanceof ImageFolderData) {
-            return ((ImageFolderData) d).stratifiedSplit(fraction, seed, option);
-        }
-        return new DataSource[] {d, null};
+        DataSource.Split<? extends DataSource> s = d.split(fraction, seed, option);
+        return new DataSource[] {s.train(), s.test()};
     }
 
     /** Epochs with --standardize when none are given: enough for {@link #MIN_STEPS} updates, 10 to {@link #MAX_AUTO_EPOCHS}. */

@@ -67,21 +67,6 @@ final class Models {
         return dev.graft.zoo.Zoo.builder().store(store).build();
     }
 
-    /**
-     * Requires the examples of a data spec to have the shape the model's card says it takes, before any work.
-     *
-     * @throws IllegalArgumentException naming the data, the model and both shapes
-     */
-    static void requireDataFits(GraftModel m, Path file, dev.graft.transfer.data.DataSource data, String spec) {
-        long[] takes = m.card().inputShape();
-        long[] has = data.exampleShape();
-        if (takes.length > 0 && !java.util.Arrays.equals(takes, has)) {
-            throw new IllegalArgumentException("data " + spec + " has examples of shape " + java.util.Arrays.toString(has)
-                    + " but model " + file + " takes " + java.util.Arrays.toString(takes) + " (" + m.card().layout()
-                    + ", from its card); use data with that shape or another model");
-        }
-    }
-
     /** Prints a model's load warnings as {@code warning:} lines on stderr. */
     static void printWarnings(GraftModel m, CommandSpec spec) {
         m.warnings().forEach(w -> warn(spec, w));

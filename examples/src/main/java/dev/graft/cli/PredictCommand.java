@@ -1,9 +1,7 @@
 package dev.graft.cli;
 
-import dev.graft.transfer.data.CsvData;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
-import dev.graft.transfer.data.ImageFolderData;
 import dev.graft.transfer.report.Evaluations;
 import dev.graft.zoo.GraftModel;
 import java.io.PrintWriter;
@@ -76,7 +74,7 @@ final class PredictCommand implements Callable<Integer> {
             List<Row> rows = new ArrayList<>();
             if (in.startsWith("csv:") && unlabelledCsv(m, in)) {
                 Path file = Path.of(in.substring(4));
-                CsvData.Unlabelled u = CsvData.readUnlabelled(file, (int) flatInputs(m));
+                DataSpec.UnlabelledRows u = DataSpec.unlabelledRows(file, (int) flatInputs(m));
                 u.notes().forEach(n -> Models.note(spec, n));
                 INDArray p = m.predict(u.features());
                 requireProbabilities(p, in + "#0");
@@ -89,9 +87,8 @@ final class PredictCommand implements Callable<Integer> {
                 if (noLabels) {
                     throw new IllegalArgumentException("--no-labels applies to csv:FILE inputs, not " + in);
                 }
-                DataSource src = DataSpec.source(in, m.card(), strict);
+                DataSource src = DataSpec.source(in, m.card(), DataSpec.Options.DEFAULTS.withStrict(strict));
                 Models.printNotes(spec, src);
-                Models.requireDataFits(m, model, src, in);
                 List<String> known = new ArrayList<>();
                 List<String> unknown = new ArrayList<>();
                 for (String l : src.labels()) {
@@ -106,7 +103,7 @@ final class PredictCommand implements Callable<Integer> {
                     Models.warn(spec, in + " has labels that model " + model + " cannot predict (" + abbreviate(unknown)
                             + "); their examples count as wrong in the accuracy");
                 }
-                List<Path> files = src instanceof ImageFolderData ? ((ImageFolderData) src).files() : null;
+                List<Path> files = src.files().isEmpty() ? null : src.files();
                 DataSetIterator it = src.iterator(64);
                 int i = 0;
                 int correct = 0;
@@ -142,7 +139,7 @@ final class PredictCommand implements Callable<Integer> {
                     throw new java.io.FileNotFoundException("input " + in + " is neither a file nor a data spec (digits, csv:FILE, images:DIR)");
                 }
                 dev.graft.zoo.InputFiles.requireReadableFile(file, "input image");
-                INDArray p = m.predict(ImageFolderData.readImage(file, m.card()));
+                INDArray p = m.predict(DataSpec.readImage(file, m.card()));
                 requireProbabilities(p, in);
                 rows.add(new Row(in, null, p.getRow(0).dup()));
                 o.println(in + "\t" + format(p.getRow(0), labels));
@@ -177,7 +174,7 @@ final class PredictCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(file)) {
             return false; // the labelled reader names the problem
         }
-        return CsvData.dataColumns(file) == flatInputs(m);
+        return DataSpec.csvColumns(file) == flatInputs(m);
     }
 
     /** The model's feature count when it takes flat vectors ({@code [F]}), else -1. */

@@ -84,7 +84,7 @@ final class PretrainCommand implements Callable<Integer> {
 
         LabeledData load() {
             if (loaded == null) {
-                loaded = DataSpec.load(data);
+                loaded = DataSpec.source(data, null).inMemory();
                 loaded.notes().forEach(n -> System.err.println("note: " + n));
             }
             return loaded;

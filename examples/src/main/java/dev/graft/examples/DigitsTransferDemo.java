@@ -3,9 +3,9 @@ package dev.graft.examples;
 import dev.graft.engine.Engine;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.CacheReport;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
-import dev.graft.transfer.data.ShufflingIterator;
 import dev.graft.transfer.tune.EpochRecord;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
@@ -80,7 +80,7 @@ public final class DigitsTransferDemo {
 
     /** Runs every seed and returns the results. */
     public DemoReport run() throws IOException {
-        LabeledData.Split split = DataSpec.digits().stratifiedSplit(TEST_FRACTION, SPLIT_SEED);
+        DataSource.Split<LabeledData> split = DataSpec.load("digits").split(TEST_FRACTION, SPLIT_SEED);
         List<String> sourceClasses = DataSpec.parseClasses("0-4", "digits:0-4");
         List<String> targetClasses = DataSpec.parseClasses("5-9", "digits:5-9");
         Data data = new Data(split.train().selectClasses(sourceClasses), split.test().selectClasses(sourceClasses),
@@ -104,7 +104,7 @@ public final class DigitsTransferDemo {
         // 1. source network on digits 0-4, early stopping on a validation split, best model restored
         task.message("seed " + seed + ": source net");
         long t0 = System.nanoTime();
-        LabeledData.Split sv = data.sourceTrain.stratifiedSplit(VALIDATION_FRACTION, seed);
+        DataSource.Split<LabeledData> sv = data.sourceTrain.split(VALIDATION_FRACTION, seed);
         ModelCard card = ModelCard.builder("digits-0-4").architecture("mlp-64-5x100-elu")
                 .source(SourceKind.GRAFT).input(InputLayout.FLAT, DataSpec.DIGITS_PIXELS)
                 .normalization(Normalization.scale(1 / DataSpec.DIGITS_MAX)).labels(data.sourceTrain.labels())

@@ -4,6 +4,7 @@ import dev.graft.transfer.cache.CacheReport;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizer;
 import dev.graft.transfer.cache.Featurizers;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
@@ -46,7 +47,7 @@ public final class FeatureCacheExample {
         GraftModel base = trainBase(DataSpec.load("digits:0-4"), 10);
         Featurizer frozen = Featurizers.cut(base, "hidden2");
 
-        LabeledData.Split split = DataSpec.load("digits:5-9").samplePerClass(40, 1).stratifiedSplit(0.5, 2);
+        DataSource.Split<LabeledData> split = DataSpec.load("digits:5-9").samplePerClass(40, 1).split(0.5, 2);
         FeatureCache train = FeatureCache.builder(dir.resolve("train")).featurizer(frozen).source(split.train()).build();
         FeatureCache test = FeatureCache.builder(dir.resolve("test")).featurizer(frozen).source(split.test()).build();
         CacheReport trainReport = train.build();

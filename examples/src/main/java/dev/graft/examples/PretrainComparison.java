@@ -11,6 +11,7 @@ import dev.graft.pretrain.corrupt.Corruptors;
 import dev.graft.pretrain.text.MailData;
 import dev.graft.pretrain.text.SpamAssassin;
 import dev.graft.pretrain.text.Vocabulary;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
@@ -77,7 +78,7 @@ public final class PretrainComparison {
 
     /** The digits table: methods by labels per class. */
     String digitsTable(int[] perClass) {
-        LabeledData digits = DataSpec.digits();
+        LabeledData digits = DataSpec.load("digits");
         BaseNet base = BaseNet.mlp(64, Activation.RELU, 128, 64);
         Map<String, LongFunction<Pretrained>> methods = new LinkedHashMap<>();
         methods.put("scratch", null);
@@ -95,7 +96,7 @@ public final class PretrainComparison {
                 .training(pretraining(s)).build().pretrain(digits));
         Function<Long, GraftModel> scratch = s -> scratchBase(base, DIGITS_SCALE, s);
         return table("Digits (pool: all 1797 digits unlabelled; test: 30% stratified split)", methods, scratch, perClass,
-                s -> digits.stratifiedSplit(0.3, s));
+                s -> digits.split(0.3, s));
     }
 
     /** The text table: scratch vs word-corruption pretraining on sentences. */
@@ -116,7 +117,7 @@ public final class PretrainComparison {
                         .learningRate(2e-3).seed(s).build()).build().pretrain(sentences));
         return table("SpamAssassin ham/spam (" + messages.size() + " messages, vocabulary " + vocab.size() + ", first "
                 + length + " words; test: 30% stratified split)", methods, s -> scratchBase(base, Normalization.identity(), s),
-                perClass, s -> messages.stratifiedSplit(0.3, s));
+                perClass, s -> messages.split(0.3, s));
     }
 
     private Training pretraining(long seed) {
@@ -130,7 +131,7 @@ public final class PretrainComparison {
     }
 
     private String table(String title, Map<String, LongFunction<Pretrained>> methods, Function<Long, GraftModel> scratch,
-                         int[] perClass, Function<Long, LabeledData.Split> splits) {
+                         int[] perClass, Function<Long, DataSource.Split<LabeledData>> splits) {
         int cols = perClass.length * 2;
         Map<String, double[][]> acc = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
@@ -140,7 +141,7 @@ public final class PretrainComparison {
         }
         for (int s = 0; s < seeds; s++) {
             long seed = s + 1;
-            LabeledData.Split split = splits.apply(seed);
+            DataSource.Split<LabeledData> split = splits.apply(seed);
             for (Map.Entry<String, LongFunction<Pretrained>> e : methods.entrySet()) {
                 long t0 = System.nanoTime();
                 GraftModel base = e.getValue() == null ? scratch.apply(seed) : e.getValue().apply(seed).base();

@@ -11,6 +11,8 @@ import java.lang.reflect.Method;
  * the lookup fails and DL4J silently disables every oneDNN layer helper. This class answers the old name by asking
  * the new one. Only {@code BaseMKLDNNHelper} refers to the old name (checked over all DL4J/ND4J 1.0.0-M2.1 jars).
  * See {@link dev.graft.engine.Engine}.
+ *
+ * @apiNote Internal: a shim in ND4J's own package for DL4J's helper lookup; public because ND4J looks it up by name.
  */
 public final class Nd4jCpu {
     private Nd4jCpu() {

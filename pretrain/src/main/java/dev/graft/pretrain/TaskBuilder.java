@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * @param <B> the task's builder, returned by every setter for chaining
  */
-public abstract class TaskBuilder<B extends TaskBuilder<B>> {
+abstract class TaskBuilder<B extends TaskBuilder<B>> {
     Corruptor corruptor;
     Normalization normalization = Normalization.identity();
     Training training = Training.builder().build();

@@ -24,7 +24,7 @@ class LayerwiseAutoencodersTest {
         for (int i = 0; i < n; i++) {
             idx[i] = i;
         }
-        return DataSpec.digits().subset(idx, "first " + n);
+        return DataSpec.load("digits").subset(idx, "first " + n);
     }
 
     private static LayerwiseAutoencoders.Builder small() {
@@ -73,7 +73,7 @@ class LayerwiseAutoencodersTest {
     @Test
     void stackedBaseTakesAHeadAndFineTunes() {
         Pretrained p = small().build().pretrain(digits(200));
-        LabeledData few = DataSpec.digits().samplePerClass(3, 1);
+        LabeledData few = DataSpec.load("digits").samplePerClass(3, 1);
         MultiLayerNetwork clf = p.withHead(few.labels(), 1e-2, 1);
         INDArray x = p.base().preprocess(few.features());
         INDArray frozenBefore = clf.getLayer(0).params().dup();

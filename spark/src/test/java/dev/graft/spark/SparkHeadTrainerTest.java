@@ -7,6 +7,7 @@ import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizers;
 import dev.graft.transfer.cache.TinyModels;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.Cut;
@@ -80,7 +81,7 @@ class SparkHeadTrainerTest {
     /** A planned model with its cache built on Spark, and the same head trained on one machine from that cache. */
     private static final class Trial {
         final JavaSparkContext sc = LocalSpark.context();
-        final LabeledData.Split split = DataSpec.load("digits:0-4").stratifiedSplit(0.3, 11);
+        final DataSource.Split<LabeledData> split = DataSpec.load("digits:0-4").split(0.3, 11);
         final GraftModel spark = planned(21);
         final FeatureCache cache;
         /** Parameters of the frozen layers dense1, bn (with its running mean and variance) and dense2. */

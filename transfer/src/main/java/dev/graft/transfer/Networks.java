@@ -8,7 +8,11 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
-/** Read-only questions about a MultiLayerNetwork or ComputationGraph that Graft asks often. */
+/**
+ * Read-only questions about a MultiLayerNetwork or ComputationGraph that Graft asks often.
+ *
+ * @apiNote Internal: public only for Graft's engine and tune packages and tests.
+ */
 public final class Networks {
     private Networks() {
     }

@@ -11,6 +11,8 @@ import java.util.HexFormat;
 /**
  * File checksums used across Graft: sha256 for everything, as lowercase hex; Adler32 too, because that is the
  * only sum DL4J published for its zoo files.
+ *
+ * @apiNote Internal: public only for transfer and pretrain (cache keys, fingerprints).
  */
 public final class Checksums {
     private Checksums() {

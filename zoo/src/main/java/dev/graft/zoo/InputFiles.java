@@ -12,6 +12,8 @@ import java.nio.file.Path;
  * Checks on files a user names, with messages that say which of "missing", "not readable" or "not a file" it is —
  * an unreadable file or folder is never reported as missing, and an {@link IOException} whose message is only a
  * path is turned into a sentence.
+ *
+ * @apiNote Internal: public only for transfer's readers and the CLI (uniform file errors).
  */
 public final class InputFiles {
     private InputFiles() {

@@ -24,6 +24,8 @@ import java.util.zip.ZipOutputStream;
  * model card inside the zip. {@link GraftModel#save(Path)} and {@link GraftModel#load(Path)} use it for DL4J
  * networks, {@code dev.graft.zoo.onnx.OnnxModel} for imported ONNX models (entry {@value #ONNX_ENTRY}): one format,
  * the card inside recording the sha256 of every other entry.
+ *
+ * @apiNote Internal: public only for zoo's own packages and their tests.
  */
 public final class ModelArchive {
     /** The zip entry holding the card. */

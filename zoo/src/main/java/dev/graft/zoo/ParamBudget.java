@@ -6,6 +6,8 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * Refuses network sizes that cannot fit before anything is allocated: a width typed with too many zeros would
  * otherwise run for a minute and die in native code ({@code std::bad_alloc}) or with an OutOfMemoryError.
+ *
+ * @apiNote Internal: public only for the CLI's size checks.
  */
 public final class ParamBudget {
     /** Bytes per parameter while training: weights, gradients and two Adam moments, in float32. */

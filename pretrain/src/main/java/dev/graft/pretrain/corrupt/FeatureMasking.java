@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /** Sets each value (pixel or feature) to a fill value with probability {@code fraction}; at least one per example. */
-public final class FeatureMasking extends AbstractCorruptor {
+final class FeatureMasking extends AbstractCorruptor {
     private final double fraction;
     private final float fill;
 

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /** Adds independent Gaussian noise N(0, sigma²) to every value (on normalized inputs). */
-public final class GaussianNoise extends AbstractCorruptor {
+final class GaussianNoise extends AbstractCorruptor {
     private final double sigma;
 
     /** @param sigma standard deviation of the noise, &gt; 0 */

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * strokes stay intact but the layout is wrong. Examples are {@code channels x height x width} values
  * (NCHW, or flat rows of that many values).
  */
-public final class PatchShuffle extends AbstractCorruptor {
+final class PatchShuffle extends AbstractCorruptor {
     private final int channels;
     private final int height;
     private final int width;

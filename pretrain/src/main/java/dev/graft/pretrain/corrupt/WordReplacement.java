@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * sequence with at least one word gets at least one replacement, and a replacement always differs from
  * the word it replaces.
  */
-public final class WordReplacement extends AbstractCorruptor {
+final class WordReplacement extends AbstractCorruptor {
     private final double fraction;
     private final int vocabularySize;
     private final int firstWordId;

@@ -49,7 +49,7 @@ final class SparkFeaturizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GraftModel m = GraftModel.load(in.model);
-        LabeledData source = DataSpec.load(in.data);
+        LabeledData source = DataSpec.source(in.data, m.card()).inMemory();
         CacheLocation where = in.location();
         FeatureCache fc = FeatureCache.builder(FrozenBaseOptions.localFolder(where)).featurizer(Featurizers.cut(m, in.cut))
                 .source(source).precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).build();

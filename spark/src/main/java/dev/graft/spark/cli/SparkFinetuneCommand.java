@@ -8,6 +8,7 @@ import dev.graft.spark.SparkTraining;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizers;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
@@ -106,8 +107,8 @@ final class SparkFinetuneCommand implements Callable<Integer> {
         SparkTraining how = SparkTraining.parse(training);
         checkOptionsOf(how);
         GraftModel base = GraftModel.load(in.model);
-        LabeledData all = DataSpec.load(in.data);
-        LabeledData.Split split = all.stratifiedSplit(valFraction, seed);
+        LabeledData all = DataSpec.source(in.data, base.card()).inMemory();
+        DataSource.Split<LabeledData> split = all.split(valFraction, seed);
         GraftModel planned = TransferPlan.builder().freezeThrough(in.cut).seed(seed).labels(all.labels())
                 .replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunctions.LossFunction.MCXENT)
                 .updater(new Adam(lr)).build().apply(base);

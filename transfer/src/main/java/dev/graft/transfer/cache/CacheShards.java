@@ -21,6 +21,8 @@ import java.util.Map;
  * try (CacheShards.Writer w = plan.open(dir, 0)) { ... w.append(features, 0, labels, 0); sha = w.finish(); }
  * plan.commit(cache, Map.of(0, sha));
  * }</pre>
+ *
+ * @apiNote Internal: public only for the Spark module's shard stores.
  */
 public final class CacheShards implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -1,7 +1,6 @@
 package dev.graft.transfer.cache;
 
 import dev.graft.transfer.data.DataSource;
-import dev.graft.transfer.data.ImageFolderData;
 import java.io.BufferedWriter;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -75,8 +74,8 @@ public final class FeatureExport {
     /** Example ids, one per example of the cache's source: image paths, else the index. */
     static List<String> ids(DataSource source) {
         List<String> ids = new ArrayList<>(source.size());
-        if (source instanceof ImageFolderData) {
-            ((ImageFolderData) source).files().forEach(p -> ids.add(p.toString()));
+        if (!source.files().isEmpty()) {
+            source.files().forEach(p -> ids.add(p.toString()));
         } else {
             for (int i = 0; i < source.size(); i++) {
                 ids.add(Integer.toString(i));

@@ -6,6 +6,8 @@ import dev.graft.transfer.data.DataSource;
  * The check every featurizing run makes before it stores a batch: features must be finite. A base network that
  * overflows (DL4J's untrained zoo ResNet50 does on real images) or broken weights would otherwise be cached
  * silently and fail much later, in training, far from the cause.
+ *
+ * @apiNote Internal: public only for the Spark module.
  */
 public final class FiniteFeatures {
     private FiniteFeatures() {

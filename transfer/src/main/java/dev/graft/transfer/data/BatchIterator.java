@@ -10,6 +10,8 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * {@code next(batch())}, an optional pre-processor applied to every batch, and reset supported without async
  * prefetch by default. Subclasses produce the batches ({@link #nextBatch(int)}) and say how to reset, where the
  * data ends and what it holds.
+ *
+ * @apiNote Internal: public only for Graft's own iterators (cache, tune, pretrain).
  */
 public abstract class BatchIterator implements DataSetIterator {
     private static final long serialVersionUID = 1L;

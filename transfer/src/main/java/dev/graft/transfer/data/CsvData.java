@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>a label is not empty; numeric labels name a class by value, so {@code 2} and {@code 2.0} are one class.</li>
  * </ul>
  */
-public final class CsvData {
+final class CsvData {
     /** A plain decimal number: digits, an optional fraction and exponent; no hex, no suffix, no NaN/Infinity. */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -50,7 +50,7 @@ public final class CsvData {
      * @throws DataSpecException for a missing or unreadable file, or a malformed line or cell (naming the file,
      *     line and column)
      */
-    public static LabeledData read(Path file, int expectedColumns) {
+    static LabeledData read(Path file, int expectedColumns) {
         try {
             InputFiles.requireReadableFile(file, "CSV file");
         } catch (IOException e) {
@@ -83,7 +83,7 @@ public final class CsvData {
      * @param features number of feature columns every row must have
      * @throws DataSpecException for a missing or unreadable file, or a malformed line or cell
      */
-    public static Unlabelled readUnlabelled(Path file, int features) {
+    static DataSpec.UnlabelledRows readUnlabelled(Path file, int features) {
         try {
             InputFiles.requireReadableFile(file, "CSV file");
         } catch (IOException e) {
@@ -91,7 +91,7 @@ public final class CsvData {
         }
         try (InputStream in = Files.newInputStream(file)) {
             Table t = parse(in, file.toString(), file.toString().endsWith(".gz"), features, false);
-            return new Unlabelled(t.features(), t.lines.stream().mapToInt(Integer::intValue).toArray(), t.notes);
+            return new DataSpec.UnlabelledRows(t.features(), t.lines.stream().mapToInt(Integer::intValue).toArray(), t.notes);
         } catch (IOException e) {
             throw new DataSpecException("cannot read CSV file " + file + ": " + InputFiles.describe(e), e);
         }
@@ -103,7 +103,7 @@ public final class CsvData {
      *
      * @throws DataSpecException for a missing, unreadable or empty file
      */
-    public static int dataColumns(Path file) {
+    static int dataColumns(Path file) {
         try (InputStream raw = Files.newInputStream(file);
              InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
              BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -129,16 +129,6 @@ public final class CsvData {
         } catch (IOException e) {
             throw new DataSpecException("cannot read CSV file " + file + ": " + InputFiles.describe(e), e);
         }
-    }
-
-    /**
-     * Feature rows read without labels.
-     *
-     * @param features {@code [rows, columns]} float features
-     * @param lines    the file line of each row (1-based), for naming rows in output
-     * @param notes    what reading skipped (a header line), said once
-     */
-    public record Unlabelled(org.nd4j.linalg.api.ndarray.INDArray features, int[] lines, List<String> notes) {
     }
 
     /** Parsed rows: features, label text (labelled files only), the line of each row, and notes. */

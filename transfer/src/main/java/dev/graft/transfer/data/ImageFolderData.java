@@ -13,11 +13,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -40,7 +38,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Examples come out raw (pixel values 0..255, RGB, or luminance for one channel) in the card's layout; the
  * card's normalization is applied later, by the model. Spec: {@code images:DIR}.
  */
-public final class ImageFolderData implements DataSource {
+final class ImageFolderData implements DataSource {
     /** Most bad files named one by one in a message; the rest are counted. */
     private static final int MAX_NAMED = 50;
     private final Path root;
@@ -78,7 +76,7 @@ public final class ImageFolderData implements DataSource {
      *
      * @throws DataSpecException if the folder is missing or has no classes or images, or the card has no image input
      */
-    public static ImageFolderData open(Path dir, ModelCard card) {
+    static ImageFolderData open(Path dir, ModelCard card) {
         return open(dir, card, false);
     }
 
@@ -89,7 +87,7 @@ public final class ImageFolderData implements DataSource {
      * @throws DataSpecException if the folder is missing, has no classes or images, the card has no image input, or
      *     (strict) a file cannot be read
      */
-    public static ImageFolderData open(Path dir, ModelCard card, boolean strict) {
+    static ImageFolderData open(Path dir, ModelCard card, boolean strict) {
         long[] s = card.inputShape();
         if (s.length != 3 || (card.layout() != InputLayout.NCHW && card.layout() != InputLayout.NHWC)) {
             throw new DataSpecException("images:" + dir + " needs a model with an image input (NCHW or NHWC shape in its model card); model '"
@@ -106,7 +104,7 @@ public final class ImageFolderData implements DataSource {
     }
 
     /** Scans {@code dir} for images of the given size and layout, skipping unreadable files. */
-    public static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width) {
+    static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width) {
         return open(dir, layout, channels, height, width, false);
     }
 
@@ -115,7 +113,7 @@ public final class ImageFolderData implements DataSource {
      *
      * @param strict refuse (listing every bad file) instead of skipping unreadable files
      */
-    public static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width, boolean strict) {
+    static ImageFolderData open(Path dir, InputLayout layout, int channels, int height, int width, boolean strict) {
         try {
             dev.graft.zoo.InputFiles.requireReadableFolder(dir, "image folder");
         } catch (IOException e) {
@@ -321,6 +319,7 @@ public final class ImageFolderData implements DataSource {
     }
 
     /** The image files, in example order. */
+    @Override
     public List<Path> files() {
         return files;
     }
@@ -392,46 +391,19 @@ public final class ImageFolderData implements DataSource {
         return new Batches(batchSize);
     }
 
-    /**
-     * A stratified split by file: for each class a {@code testFraction} share of its images (rounded) goes to the
-     * second set, chosen with {@code seed}.
-     */
-    public ImageFolderData[] stratifiedSplit(double testFraction, long seed) {
-        return stratifiedSplit(testFraction, seed, "--val-fraction");
+    @Override
+    public Split<ImageFolderData> split(double fraction, long seed) {
+        return split(fraction, seed, "--val-fraction");
     }
 
-    /**
-     * The same split, naming {@code option} (the setting the user can change) and a value that fits when the share does
-     * not fit the data; the training part remembers this split, so a failed split of it names this option too.
-     */
-    public ImageFolderData[] stratifiedSplit(double testFraction, long seed, String option) {
-        if (!(testFraction > 0 && testFraction < 1)) {
-            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + testFraction);
-        }
-        Random rnd = new Random(seed);
-        boolean[] test = new boolean[files.size()];
-        int[] total = new int[classes.size()];
-        int[] held = new int[classes.size()];
-        for (int c = 0; c < classes.size(); c++) {
-            List<Integer> members = new ArrayList<>();
-            for (int i = 0; i < labels.length; i++) {
-                if (labels[i] == c) {
-                    members.add(i);
-                }
-            }
-            Collections.shuffle(members, rnd);
-            int n = (int) Math.round(members.size() * testFraction);
-            for (int i = 0; i < n; i++) {
-                test[members.get(i)] = true;
-            }
-            total[c] = members.size();
-            held[c] = n;
-        }
-        Splits.requireBothSides(classes, total, held, testFraction, describe(), option, earlier);
-        String tag = String.format(Locale.ROOT, " split(%.2f, seed %d)", testFraction, seed);
+    /** {@inheritDoc} Splits by file: no image is read. */
+    @Override
+    public Split<ImageFolderData> split(double fraction, long seed, String option) {
+        boolean[] test = Splits.heldOut(labels, classes, fraction, seed, describe(), option, earlier);
+        String tag = " " + Splits.tag(fraction, seed);
         ImageFolderData train = subset(test, false, tag + " train");
-        train.earlier = new Splits.Earlier(option, testFraction, total);
-        return new ImageFolderData[] {train, subset(test, true, tag + " test")};
+        train.earlier = new Splits.Earlier(option, fraction, Splits.counts(labels, classes.size()));
+        return new Split<>(train, subset(test, true, tag + " test"));
     }
 
     private ImageFolderData subset(boolean[] test, boolean which, String tag) {

@@ -194,53 +194,30 @@ public final class LabeledData implements DataSource {
         return new LabeledData(f, l, classNames, description + " classes " + String.join(",", classNames), notes);
     }
 
-    /**
-     * A stratified split: for each class, a {@code testFraction} share of its examples (rounded) goes to
-     * the second set, chosen with {@code seed}; order within each set follows the original order.
-     *
-     * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
-     */
-    public Split stratifiedSplit(double testFraction, long seed) {
-        return stratifiedSplit(testFraction, seed, "--val-fraction");
+    @Override
+    public Split<LabeledData> split(double fraction, long seed) {
+        return split(fraction, seed, "--val-fraction");
     }
 
-    /**
-     * The same split; a share too small or too large for the data is refused naming {@code option}, the setting the
-     * user can change ({@code --val-fraction}, {@code --test-fraction}), with a value that fits. The training part
-     * remembers this split: when it is split again and that fails, the advice also names this {@code option}
-     * (lowering {@code --test-fraction} leaves more for the validation split).
-     *
-     * @throws DataSpecException if the share would leave a class without training examples, or hold out nothing
-     */
-    public Split stratifiedSplit(double testFraction, long seed, String option) {
-        if (!(testFraction > 0 && testFraction < 1)) {
-            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + testFraction);
-        }
-        boolean[] test = new boolean[size()];
-        Random rnd = new Random(seed);
-        int[] total = new int[numClasses()];
-        int[] held = new int[numClasses()];
-        for (int c = 0; c < numClasses(); c++) {
-            List<Integer> members = indicesOf(c);
-            java.util.Collections.shuffle(members, rnd);
-            int nTest = (int) Math.round(members.size() * testFraction);
-            for (int i = 0; i < nTest; i++) {
-                test[members.get(i)] = true;
-            }
-            total[c] = members.size();
-            held[c] = nTest;
-        }
-        Splits.requireBothSides(labelNames, total, held, testFraction, description, option, earlier);
+    @Override
+    public Split<LabeledData> split(double fraction, long seed, String option) {
+        boolean[] test = Splits.heldOut(labels, labelNames, fraction, seed, description, option, earlier);
         List<Integer> a = new ArrayList<>();
         List<Integer> b = new ArrayList<>();
         for (int i = 0; i < size(); i++) {
             (test[i] ? b : a).add(i);
         }
-        String tag = String.format(java.util.Locale.ROOT, "split(%.2f, seed %d)", testFraction, seed);
+        String tag = Splits.tag(fraction, seed);
         LabeledData train = subset(toArray(a), tag + " train");
         train = new LabeledData(train.features, train.labels, labelNames, train.description, List.of(),
-                new Splits.Earlier(option, testFraction, total));
-        return new Split(train, subset(toArray(b), tag + " test"));
+                new Splits.Earlier(option, fraction, Splits.counts(labels, numClasses())));
+        return new Split<>(train, subset(toArray(b), tag + " test"));
+    }
+
+    /** This set itself: it is in memory already. */
+    @Override
+    public LabeledData inMemory() {
+        return this;
     }
 
     /**
@@ -325,9 +302,5 @@ public final class LabeledData implements DataSource {
     @Override
     public String toString() {
         return describe();
-    }
-
-    /** Two disjoint parts of a data set. */
-    public record Split(LabeledData train, LabeledData test) {
     }
 }

@@ -20,6 +20,57 @@ final class Splits {
     record Earlier(String option, double fraction, int[] totalBefore) {
     }
 
+    /**
+     * The stratified choice every {@link DataSource#split} makes: for each class in turn, its examples (in order) are
+     * shuffled with one generator seeded {@code seed} and the first {@code round(n * fraction)} are held out. The
+     * result is checked ({@link #requireBothSides}); {@code true} marks a held-out example.
+     *
+     * @param labels the class index of each example, in example order
+     * @throws IllegalArgumentException if {@code fraction} is not in (0, 1), naming {@code option}
+     * @throws DataSpecException if the share does not fit the data
+     */
+    static boolean[] heldOut(int[] labels, List<String> classes, double fraction, long seed, String description, String option,
+            Earlier earlier) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException(option + " (the held-out share) must be between 0 and 1 (exclusive), got " + fraction);
+        }
+        boolean[] test = new boolean[labels.length];
+        java.util.Random rnd = new java.util.Random(seed);
+        int[] total = new int[classes.size()];
+        int[] held = new int[classes.size()];
+        for (int c = 0; c < classes.size(); c++) {
+            List<Integer> members = new java.util.ArrayList<>();
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] == c) {
+                    members.add(i);
+                }
+            }
+            java.util.Collections.shuffle(members, rnd);
+            int n = heldOut(members.size(), fraction);
+            for (int i = 0; i < n; i++) {
+                test[members.get(i)] = true;
+            }
+            total[c] = members.size();
+            held[c] = n;
+        }
+        requireBothSides(classes, total, held, fraction, description, option, earlier);
+        return test;
+    }
+
+    /** Each class's number of examples. */
+    static int[] counts(int[] labels, int classes) {
+        int[] n = new int[classes];
+        for (int l : labels) {
+            n[l]++;
+        }
+        return n;
+    }
+
+    /** The tag a split adds to the descriptions of its parts, {@code split(0.25, seed 42)}. */
+    static String tag(double fraction, long seed) {
+        return String.format(Locale.ROOT, "split(%.2f, seed %d)", fraction, seed);
+    }
+
     /** Examples of each class a share holds out: {@code round(n * fraction)}, as every stratified split here does. */
     static int heldOut(int n, double fraction) {
         return (int) Math.round(n * fraction);

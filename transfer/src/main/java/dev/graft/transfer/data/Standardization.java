@@ -26,7 +26,7 @@ public final class Standardization {
      * @param current the card's normalization now; its scale is kept, its per-feature mean/std (if any) replaced
      * @throws DataSpecException if the examples are not flat feature vectors or there are fewer than 2
      */
-    public static Normalization fit(LabeledData train, Normalization current) {
+    public static Normalization fit(DataSource train, Normalization current) {
         long[] shape = train.exampleShape();
         if (shape.length != 1) {
             throw new DataSpecException("--standardize is for tabular data (flat feature vectors); " + train.describe()
@@ -36,7 +36,7 @@ public final class Standardization {
             throw new DataSpecException("--standardize needs at least 2 training examples to estimate a spread, "
                     + train.describe() + " has " + train.size());
         }
-        INDArray x = train.features().castTo(DataType.DOUBLE).mul(current.scale());
+        INDArray x = train.inMemory().features().castTo(DataType.DOUBLE).mul(current.scale());
         double[] mean = x.mean(0).toDoubleVector();
         double[] std = x.std(false, 0).toDoubleVector(); // population std, as scikit-learn's StandardScaler
         for (int j = 0; j < std.length; j++) {

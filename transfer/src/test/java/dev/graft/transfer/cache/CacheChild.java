@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.transfer.data.SyntheticSource;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.zoo.GraftModel;

@@ -1,5 +1,6 @@
 package dev.graft.transfer.cache;
 
+import dev.graft.transfer.data.SyntheticSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graft.zoo.Checksums;

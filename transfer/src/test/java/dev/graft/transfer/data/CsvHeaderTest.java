@@ -90,7 +90,7 @@ class CsvHeaderTest {
     void unlabelledRowsOfColumnNumbersAreReadButSaid(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("u.csv");
         Files.write(f, List.of("0,1,2,3", "0.5,0.25,1,2", "1,2,3,4"));
-        CsvData.Unlabelled u = CsvData.readUnlabelled(f, 4);
+        DataSpec.UnlabelledRows u = CsvData.readUnlabelled(f, 4);
         assertThat(u.features().rows()).isEqualTo(3);
         assertThat(u.notes()).singleElement().asString().contains("line 1 (0,1,2,3) is read as a row").contains("pandas");
     }

@@ -49,12 +49,12 @@ class DataSpecTest {
     @Test
     void stratifiedSplitIsDisjointAndKeepsClassShares() {
         LabeledData d = DataSpec.load("digits");
-        LabeledData.Split s = d.stratifiedSplit(0.25, 42);
+        DataSource.Split<LabeledData> s = d.split(0.25, 42);
         assertThat(s.train().size() + s.test().size()).isEqualTo(d.size());
         for (int c = 0; c < 10; c++) {
             assertThat(s.test().classCounts()[c]).isEqualTo((int) Math.round(d.classCounts()[c] * 0.25));
         }
-        assertThat(d.stratifiedSplit(0.25, 42).test().fingerprint()).isEqualTo(s.test().fingerprint());
+        assertThat(d.split(0.25, 42).test().fingerprint()).isEqualTo(s.test().fingerprint());
     }
 
     @Test
@@ -186,7 +186,7 @@ class DataSpecTest {
     void unlabelledRowsAreReadWithTheSameRulesAndTheirLines(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("rows.csv");
         Files.write(f, List.of("a,b", "1,2", "", "3,4"));
-        CsvData.Unlabelled u = CsvData.readUnlabelled(f, 2);
+        DataSpec.UnlabelledRows u = CsvData.readUnlabelled(f, 2);
         assertThat(u.features().toFloatMatrix()).isEqualTo(new float[][] {{1, 2}, {3, 4}});
         assertThat(u.lines()).containsExactly(2, 4);
         assertThat(u.notes()).hasSize(1);

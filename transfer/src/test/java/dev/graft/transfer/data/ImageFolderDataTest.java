@@ -81,7 +81,8 @@ class ImageFolderDataTest {
     void stratifiedSplitKeepsEveryClassOnBothSides() throws Exception {
         images(tmp, "a", Color.RED, 4, "png");
         images(tmp, "b", Color.GREEN, 6, "png");
-        ImageFolderData[] parts = ImageFolderData.open(tmp, card(InputLayout.NCHW, 3, 4, 4)).stratifiedSplit(0.5, 1);
+        DataSource.Split<ImageFolderData> s = ImageFolderData.open(tmp, card(InputLayout.NCHW, 3, 4, 4)).split(0.5, 1);
+        ImageFolderData[] parts = {s.train(), s.test()};
         assertThat(parts[0].size()).isEqualTo(5);
         assertThat(parts[1].size()).isEqualTo(5);
         assertThat(parts[0].files()).doesNotContainAnyElementsOf(parts[1].files());

@@ -33,8 +33,8 @@ class SplitAdviceTest {
     /** Test share, then validation share, as finetune does; the message of the split that fails. */
     private static String chain(LabeledData d, Double test, double val) {
         DataSpecException e = catchThrowableOfType(() -> {
-            LabeledData rest = test == null ? d : d.stratifiedSplit(test, 42, "--test-fraction").train();
-            rest.stratifiedSplit(val, 42, "--val-fraction");
+            LabeledData rest = test == null ? d : d.split(test, 42, "--test-fraction").train();
+            rest.split(val, 42, "--val-fraction");
         }, DataSpecException.class);
         assertThat(e).as("split %s then %s should fail", test, val).isNotNull();
         return e.getMessage();
@@ -50,8 +50,8 @@ class SplitAdviceTest {
             double v = Double.parseDouble(m.group(3));
             double t = m.group(2).equals("--test-fraction") ? v : test == null ? -1 : test;
             double va = m.group(2).equals("--val-fraction") ? v : val;
-            LabeledData rest = t < 0 ? d : d.stratifiedSplit(t, 42, "--test-fraction").train();
-            rest.stratifiedSplit(va, 42, "--val-fraction"); // does not throw
+            LabeledData rest = t < 0 ? d : d.split(t, 42, "--test-fraction").train();
+            rest.split(va, 42, "--val-fraction"); // does not throw
             if (m.group(1).equals("lower")) {
                 assertThat(v).isLessThan(m.group(2).equals("--test-fraction") ? test : val);
             } else {
@@ -103,7 +103,7 @@ class SplitAdviceTest {
     void aTestShareTooSmallByItselfSaysRaiseTestFraction() {
         String m = chain(data(3, 3), 0.1, 0.2);
         assertThat(m).contains("too small for a 0.10 test share").contains("raise --test-fraction (0.");
-        DataSpecException e = catchThrowableOfType(() -> data(3, 3).stratifiedSplit(0.1, 1, "--test-fraction"),
+        DataSpecException e = catchThrowableOfType(() -> data(3, 3).split(0.1, 1, "--test-fraction"),
                 DataSpecException.class);
         assertThat(e.getMessage()).isEqualTo(m);
     }
@@ -131,8 +131,8 @@ class SplitAdviceTest {
 
     @Test
     void aSecondSplitByTheSameOptionNamesOnlyIt() {
-        LabeledData rest = data(3, 3).stratifiedSplit(0.5, 1).train();
-        assertThatThrownBy(() -> rest.stratifiedSplit(0.2, 1)).isInstanceOf(DataSpecException.class)
+        LabeledData rest = data(3, 3).split(0.5, 1).train();
+        assertThatThrownBy(() -> rest.split(0.2, 1)).isInstanceOf(DataSpecException.class)
                 .hasMessageNotContaining("after the").hasMessageContaining("--val-fraction");
     }
 }

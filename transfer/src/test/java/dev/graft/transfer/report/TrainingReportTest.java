@@ -3,6 +3,7 @@ package dev.graft.transfer.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graft.transfer.TransferPlan;
+import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.FineTuneResult;
@@ -41,7 +42,7 @@ class TrainingReportTest {
         GraftModel base = GraftModel.of(net, ModelCard.builder("digits-mlp").input(InputLayout.FLAT, 64)
                 .normalization(Normalization.scale(1 / 16.0)).build());
         LabeledData data = DataSpec.load("digits:5-7").samplePerClass(20, 1);
-        LabeledData.Split split = data.stratifiedSplit(0.5, 2);
+        DataSource.Split<LabeledData> split = data.split(0.5, 2);
         GraftModel planned = TransferPlan.builder().freezeThrough("fc").replaceHead(3, Activation.SOFTMAX, LossFunction.MCXENT)
                 .labels(data.labels()).build().apply(base);
         FineTuneResult r = FineTuner.builder(planned).train(split.train()).validation(split.test()).epochs(3).batchSize(10)

@@ -18,6 +18,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * What a network's configuration says about its input and output, without running it: the first layer (and its
  * input preprocessor), the input type it implies, and the size of the output. Used to check a model card against
  * its network and to infer a card for a plain DL4J zip.
+ *
+ * @apiNote Internal: public only for GraftModel (dev.graft.zoo).
  */
 public final class NetworkShapes {
     private NetworkShapes() {

@@ -1,5 +1,6 @@
-package dev.graft.transfer.data;
+package dev.graft.examples;
 
+import dev.graft.transfer.data.BatchIterator;
 import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +12,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Mini-batches over an in-memory DataSet, reshuffled at the start of every epoch with a seeded generator,
  * so two runs with the same seed see the same batches in the same order. With {@code seed < 0} the order is fixed.
  */
-public final class ShufflingIterator extends BatchIterator {
+final class ShufflingIterator extends BatchIterator {
     private static final long serialVersionUID = 1L;
 
     private final DataSet data;
