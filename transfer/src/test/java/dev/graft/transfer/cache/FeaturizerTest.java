@@ -138,7 +138,7 @@ class FeaturizerTest {
     @Test
     void cutRejectsBlankAndOutOfRangeLayers() {
         GraftModel model = TinyModels.mlp(1);
-        assertThatThrownBy(() -> Featurizers.cut(model, " ")).hasMessageContaining("layers are: 0 'dense1'");
+        assertThatThrownBy(() -> Featurizers.cut(model, " ")).hasMessageContaining("a layer name or index is needed").hasMessageContaining("layers are: dense1, bn");
         assertThatThrownBy(() -> Featurizers.cut(model, "4")).hasMessageContaining("layer '4' not found");
     }
 
