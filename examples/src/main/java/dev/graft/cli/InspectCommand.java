@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code graft inspect MODEL}: the layer table and cut points of a model file or catalog model. */
+/**
+ * {@code graft inspect MODEL}: the layer table and cut points of a model file or catalog model; the card line
+ * shows the cut a transfer plan recorded ({@code cut at 'fc2'}), with a warning if the frozen layers disagree.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's layers (name, type, input/output shape, params, frozen) and its cut points.")
 final class InspectCommand implements Callable<Integer> {
@@ -74,6 +77,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         m = input.apply(m, path);
         Models.printWarnings(m, spec);
+        checkRecordedCut(m);
         Inspection i = ModelInspector.inspect(m);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -87,5 +91,17 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** A card that records a cut its network's frozen layers do not make is shown, with a warning saying so. */
+    private void checkRecordedCut(GraftModel m) {
+        if (m.card().cut() == null || m.onnxBase().isPresent()) {
+            return;
+        }
+        try {
+            dev.graft.transfer.tune.Cut.of(m);
+        } catch (IllegalArgumentException e) {
+            Models.warn(spec, e.getMessage());
+        }
     }
 }

@@ -262,7 +262,10 @@ public final class TransferPlan {
         private Builder() {
         }
 
-        /** Freezes this layer (MLN name or index, CG vertex name) and everything below it; all above train. */
+        /**
+         * Freezes this layer (a name or an index, resolved by {@link LayerRef}; in a graph, the vertex and all its
+         * ancestors) and everything below it; all above train. {@link #apply} records it as the model's cut.
+         */
         public Builder freezeThrough(String layer) {
             this.freezeThrough = Objects.requireNonNull(layer, "layer");
             return this;
@@ -331,7 +334,7 @@ public final class TransferPlan {
             return this;
         }
 
-        /** Changes a trainable layer's width (nOut); the layers reading it get new input sizes. */
+        /** Changes a trainable layer's width (nOut; the layer named as {@link LayerRef} resolves it); its readers get new input sizes. */
         public Builder tweakWidth(String layer, int nOut) {
             widths.put(Objects.requireNonNull(layer, "layer"), nOut);
             return this;
