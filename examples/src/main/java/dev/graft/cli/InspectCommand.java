@@ -41,7 +41,7 @@ final class InspectCommand implements Callable<Integer> {
             description = "Classes of the untrained architecture's head (default ${DEFAULT-VALUE}).")
     int classes;
 
-    @Option(names = "--json", description = "Print the layer table as JSON.")
+    @Option(names = "--json", description = "Print the layer table as JSON (with \"cut\": the cut a transfer plan recorded).")
     boolean json;
 
     @Option(names = "--all", description = "ONNX models: list every cut point, also those inside blocks.")
@@ -81,7 +81,7 @@ final class InspectCommand implements Callable<Integer> {
         Inspection i = ModelInspector.inspect(m);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(i.toJson());
+            out.println(withRecordedCut(i.toJson(), m.card().cut()));
         } else {
             out.println(m.card());
             m.onnxBase().ifPresent(b -> out.printf("frozen ONNX part below the DL4J network (run by ONNX Runtime): "
@@ -91,6 +91,18 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The inspection JSON with the card's recorded cut added as {@code "cut"} (unchanged when none is recorded). */
+    static String withRecordedCut(String json, String cut) throws IOException {
+        if (cut == null) {
+            return json;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(json);
+        root.put("cut", cut);
+        return om.writeValueAsString(root);
     }
 
     /** A card that records a cut its network's frozen layers do not make is shown, with a warning saying so. */

@@ -70,6 +70,15 @@ class FinetuneCommandTest {
         assertThat(inspect.code()).as(inspect.err()).isZero();
         assertThat(inspect.out()).contains("cut at 'fc1'");
         assertThat(inspect.err()).doesNotContain("warning");
+        CliRun inspectJson = CliRun.of("inspect", out.toString(), "--json");
+        assertThat(inspectJson.out()).contains("\"cut\" : \"fc1\"").contains("\"cutPoints\"");
+        CliRun baseJson = CliRun.of("inspect", base.toString(), "--json");
+        assertThat(baseJson.out()).as("the base was never planned").doesNotContain("\"cut\" :");
+        Path lying = tmp.resolve("lying.zip");
+        tuned.withCard(tuned.card().toBuilder().cut("fc2").build()).save(lying);
+        CliRun warned = CliRun.of("inspect", lying.toString());
+        assertThat(warned.code()).as(warned.err()).isZero();
+        assertThat(warned.err()).contains("warning: model 'digits04' records its cut at 'fc2' but its frozen layers end at 'fc1'");
 
         CliRun again = CliRun.of("finetune", base.toString(), "--cut", "fc2", "--data", "digits:5-9", "--out", tmp.resolve("again.zip").toString(),
                 "--cache", cache.toString(), "--epochs", "1");
