@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code graft inspect MODEL}: the layer table and cut points of a model file or catalog model. */
+/**
+ * {@code graft inspect MODEL}: the layer table and cut points of a model file or catalog model; the card line
+ * shows the cut a transfer plan recorded ({@code cut at 'fc2'}), with a warning if the frozen layers disagree.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's layers (name, type, input/output shape, params, frozen) and its cut points.")
 final class InspectCommand implements Callable<Integer> {
@@ -38,7 +41,7 @@ final class InspectCommand implements Callable<Integer> {
             description = "Classes of the untrained architecture's head (default ${DEFAULT-VALUE}).")
     int classes;
 
-    @Option(names = "--json", description = "Print the layer table as JSON.")
+    @Option(names = "--json", description = "Print the layer table as JSON (with \"cut\": the cut a transfer plan recorded).")
     boolean json;
 
     @Option(names = "--all", description = "ONNX models: list every cut point, also those inside blocks.")
@@ -74,10 +77,11 @@ final class InspectCommand implements Callable<Integer> {
         }
         m = input.apply(m, path);
         Models.printWarnings(m, spec);
+        checkRecordedCut(m);
         Inspection i = ModelInspector.inspect(m);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(i.toJson());
+            out.println(withRecordedCut(i.toJson(), m.card().cut()));
         } else {
             out.println(m.card());
             m.onnxBase().ifPresent(b -> out.printf("frozen ONNX part below the DL4J network (run by ONNX Runtime): "
@@ -87,5 +91,29 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The inspection JSON with the card's recorded cut added as {@code "cut"} (unchanged when none is recorded). */
+    static String withRecordedCut(String json, String cut) throws IOException {
+        if (cut == null) {
+            return json;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(json);
+        root.put("cut", cut);
+        return om.writeValueAsString(root);
+    }
+
+    /** A card that records a cut its network's frozen layers do not make is shown, with a warning saying so. */
+    private void checkRecordedCut(GraftModel m) {
+        if (m.card().cut() == null || m.onnxBase().isPresent()) {
+            return;
+        }
+        try {
+            dev.graft.transfer.tune.Cut.of(m);
+        } catch (IllegalArgumentException e) {
+            Models.warn(spec, e.getMessage());
+        }
     }
 }

@@ -66,7 +66,7 @@ class FeaturizeCommandTest {
                 tmp.resolve("c").toString(), "--quiet");
         assertThat(badLayer.code()).isEqualTo(2);
         assertThat(badLayer.err().strip()).isEqualTo("graft featurize: error: layer 'fc3' not found in model 'base'; "
-                + "layers are: 0 'hidden', 1 'predictions'");
+                + "layers are: hidden, predictions (by name, or by index 0..1); 'graft inspect MODEL' lists them with their shapes");
 
         CliRun viewsAlone = CliRun.of("featurize", model.toString(), "--cut", "hidden", "--data", "digits", "--cache",
                 tmp.resolve("c").toString(), "--views", "3");

@@ -64,6 +64,21 @@ class FinetuneCommandTest {
         GraftModel tuned = GraftModel.load(out);
         assertThat(tuned.card().labels()).containsExactly("5", "6", "7", "8", "9");
         assertThat(Networks.frozenLayers(tuned.network())).containsExactly("fc1");
+        assertThat(tuned.card().cut()).as("the plan cut at fc2; unfreezing fc2 moved the cut down").isEqualTo("fc1");
+        assertThat(dev.graft.transfer.tune.Cut.of(tuned).layer()).isEqualTo("fc1");
+        CliRun inspect = CliRun.of("inspect", out.toString());
+        assertThat(inspect.code()).as(inspect.err()).isZero();
+        assertThat(inspect.out()).contains("cut at 'fc1'");
+        assertThat(inspect.err()).doesNotContain("warning");
+        CliRun inspectJson = CliRun.of("inspect", out.toString(), "--json");
+        assertThat(inspectJson.out()).contains("\"cut\" : \"fc1\"").contains("\"cutPoints\"");
+        CliRun baseJson = CliRun.of("inspect", base.toString(), "--json");
+        assertThat(baseJson.out()).as("the base was never planned").doesNotContain("\"cut\" :");
+        Path lying = tmp.resolve("lying.zip");
+        tuned.withCard(tuned.card().toBuilder().cut("fc2").build()).save(lying);
+        CliRun warned = CliRun.of("inspect", lying.toString());
+        assertThat(warned.code()).as(warned.err()).isZero();
+        assertThat(warned.err()).contains("warning: model 'digits04' records its cut at 'fc2' but its frozen layers end at 'fc1'");
 
         CliRun again = CliRun.of("finetune", base.toString(), "--cut", "fc2", "--data", "digits:5-9", "--out", tmp.resolve("again.zip").toString(),
                 "--cache", cache.toString(), "--epochs", "1");
@@ -81,7 +96,9 @@ class FinetuneCommandTest {
         Path out = tmp.resolve("x.zip");
         CliRun r = CliRun.of("finetune", base.toString(), "--cut", "fc9", "--data", "digits:5-9", "--out", out.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("graft finetune: error: freezeThrough: layer 'fc9' not found; layers are: fc1, fc2, out");
+        assertThat(r.err().strip()).isEqualTo("graft finetune: error: freezeThrough: layer 'fc9' not found in model 'digits04'; "
+                + "did you mean 'fc1' or 'fc2'? layers are: fc1, fc2, out (by name, or by index 0..2); "
+                + "'graft inspect MODEL' lists them with their shapes");
         r = CliRun.of("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--preset", "turbo");
         assertThat(r.err()).contains("unknown preset 'turbo'; presets are:");
         r = CliRun.of("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--unfreeze", "2x");

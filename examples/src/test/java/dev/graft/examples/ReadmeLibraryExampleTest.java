@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * The README's "Using Graft as a library" example, compiled and run: {@link #readmeExample} holds the code between
@@ -36,8 +34,7 @@ class ReadmeLibraryExampleTest {
         LabeledData few = DataSpec.load("digits:5-9").samplePerClass(20, 1);      // 20 labelled examples per digit
         GraftModel planned = TransferPlan.builder()
                 .freezeThrough("3")                                                 // the cut: layers 0-3 frozen
-                .replaceHead(5, Activation.SOFTMAX, LossFunction.MCXENT)            // a new 5-class head
-                .labels(few.labels()).build().apply(base);
+                .newClassifier(few.labels()).build().apply(base);                   // softmax head, cross-entropy, card labels
         FineTuneResult tuned = FineTuner.builder(planned).train(few)
                 .cacheDirectory(dir.resolve("cache"))                               // featurize once, train the top many times
                 .epochs(20)
@@ -61,6 +58,8 @@ class ReadmeLibraryExampleTest {
 
         GraftModel saved = GraftModel.load(tmp.resolve("digits-5-9.zip"));
         assertThat(saved.card().labels()).hasSize(5);
+        assertThat(saved.card().cut()).as("the card tells the cut after unfreezing")
+                .isEqualTo(dev.graft.transfer.tune.Cut.of(saved.network()).layer());
         assertThat(tuned.history()).extracting(r -> r.stage()).contains("head (cache)", "unfreeze 2 @0.1");
         assertThat(Files.list(tmp.resolve("cache")).count()).as("the cache stays for the next run").isPositive();
 

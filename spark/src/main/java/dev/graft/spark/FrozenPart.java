@@ -46,11 +46,12 @@ final class FrozenPart implements Serializable {
      */
     static FrozenPart of(GraftModel model, String cut, FeaturizeEngine engine) throws IOException {
         String fp = Featurizers.cut(model, cut, engine).fingerprint();
+        String name = dev.graft.transfer.LayerRef.resolve(model, cut).name(); // executors cut by the layer's name
         Path dir = Files.createTempDirectory("graft-frozen");
         try {
             Path z = dir.resolve("model.zip");
             model.save(z);
-            return new FrozenPart(Files.readAllBytes(z), Files.readAllBytes(ModelCard.besides(z)), cut, engine, fp);
+            return new FrozenPart(Files.readAllBytes(z), Files.readAllBytes(ModelCard.besides(z)), name, engine, fp);
         } finally {
             PathUtils.deleteDirectory(dir);
         }

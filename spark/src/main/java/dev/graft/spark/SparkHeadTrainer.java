@@ -84,7 +84,7 @@ public final class SparkHeadTrainer {
      * @throws IOException if the cache cannot be read
      */
     public GraftModel run() throws IOException {
-        Cut cut = Cut.of(planned.network());
+        Cut cut = Cut.of(planned);
         // the same engine as the cache's featurizer (the engine is part of the fingerprint)
         String expected = Featurizers.cut(planned, cut.layer(), cache.featurizer().engine().engine()).fingerprint();
         if (!expected.equals(cache.featurizer().fingerprint())) {

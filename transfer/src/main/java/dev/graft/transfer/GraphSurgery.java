@@ -31,22 +31,18 @@ final class GraphSurgery {
     private final ComputationGraph old;
     private final InputType declaredInput;
     private final List<String> names;
+    private final String modelName;
 
-    GraphSurgery(TransferPlan plan, ComputationGraph old, InputType inputType) {
+    GraphSurgery(TransferPlan plan, ComputationGraph old, InputType inputType, String modelName) {
         this.plan = plan;
+        this.modelName = modelName;
         this.old = old;
         this.declaredInput = inputType;
         this.names = Layers.names(old);
     }
 
     private String resolve(String ref, String what) {
-        if (names.contains(ref)) {
-            return ref;
-        }
-        if (ref.matches("\\d+") && Integer.parseInt(ref) < names.size()) {
-            return names.get(Integer.parseInt(ref));
-        }
-        throw new TransferPlanException(what + ": vertex '" + ref + "' not found; vertices are: " + Layers.list(names));
+        return LayerRef.resolveForPlan(old, ref, modelName, what).name();
     }
 
     ComputationGraph run(boolean dryRun) {

@@ -25,28 +25,18 @@ final class MlnSurgery {
     private final MultiLayerNetwork old;
     private final InputType declaredInput;
     private final List<String> names;
+    private final String modelName;
 
-    MlnSurgery(TransferPlan plan, MultiLayerNetwork old, InputType inputType) {
+    MlnSurgery(TransferPlan plan, MultiLayerNetwork old, InputType inputType, String modelName) {
         this.plan = plan;
+        this.modelName = modelName;
         this.old = old;
         this.declaredInput = inputType;
         this.names = Layers.names(old);
     }
 
     int resolve(String ref, String what) {
-        int byName = names.indexOf(ref);
-        if (byName >= 0) {
-            return byName;
-        }
-        if (ref.matches("-?\\d+")) {
-            int i = Integer.parseInt(ref);
-            if (i >= 0 && i < names.size()) {
-                return i;
-            }
-            throw new TransferPlanException(what + ": layer index " + i + " is out of range; the network has layers 0.."
-                    + (names.size() - 1) + ": " + Layers.list(names));
-        }
-        throw new TransferPlanException(what + ": layer '" + ref + "' not found; layers are: " + Layers.list(names));
+        return LayerRef.resolveForPlan(old, ref, modelName, what).index();
     }
 
     MultiLayerNetwork run(boolean dryRun) {

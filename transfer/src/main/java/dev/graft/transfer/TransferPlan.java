@@ -27,11 +27,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * freeze through a layer, drop layers from the top, tweak a layer's width, add layers, replace the head.
  *
  * <pre>{@code
- * GraftModel tuned = TransferPlan.builder()
- *     .freezeThrough("fc1").replaceHead(5, Activation.SOFTMAX, LossFunction.MCXENT)
- *     .labels(List.of("5", "6", "7", "8", "9")).build()
+ * GraftModel planned = TransferPlan.builder()
+ *     .freezeThrough("fc1").newClassifier(List.of("5", "6", "7", "8", "9")).build()
  *     .apply(base);
+ * Cut cut = Cut.of(planned);   // the cut the plan recorded in planned.card().cut(): "fc1"
  * }</pre>
+ *
+ * <p>Layers are named as {@link LayerRef} resolves them (a name, or an index), with its one error message.
  *
  * <p>{@link #apply} checks the plan against the network before any surgery; every error names the layer
  * and lists the valid ones. The result is a new network: parameters of every layer whose shape did not
@@ -104,6 +106,11 @@ public final class TransferPlan {
      * if the plan sets labels. A new head of another width without labels leaves the card with none (outputs
      * unnamed): the old head's labels would name the wrong outputs.
      *
+     * <p>The card of the result records the cut ({@link ModelCard#cut()}): the name of the layer or vertex the
+     * plan froze through, as {@link LayerRef} resolved it (an index given to {@link Builder#freezeThrough(int)}
+     * is recorded as the layer's name), or none when the plan freezes nothing. It is saved with the model;
+     * {@code Cut.of(GraftModel)} reads it back.
+     *
      * @throws TransferPlanException if the plan does not fit the network; nothing is changed then
      */
     public GraftModel apply(GraftModel model) {
@@ -115,20 +122,21 @@ public final class TransferPlan {
         InputType type = inputType != null ? inputType : inputTypeFromCard(model.card());
         Model out;
         if (model.network() instanceof MultiLayerNetwork) {
-            out = new MlnSurgery(this, (MultiLayerNetwork) model.network(), type).run(dryRun);
+            out = new MlnSurgery(this, (MultiLayerNetwork) model.network(), type, model.card().name()).run(dryRun);
         } else {
-            out = new GraphSurgery(this, (ComputationGraph) model.network(), type).run(dryRun);
+            out = new GraphSurgery(this, (ComputationGraph) model.network(), type, model.card().name()).run(dryRun);
         }
         if (dryRun) {
             return model;
         }
-        ModelCard card = model.card();
+        ModelCard.Builder card = model.card().toBuilder();
         if (labels != null) {
-            card = card.toBuilder().labels(labels).build();
-        } else if (head != null && card.labels().size() != head.nOut()) {
-            card = card.toBuilder().labels(List.of()).build();
+            card.labels(labels);
+        } else if (head != null && model.card().labels().size() != head.nOut()) {
+            card.labels(List.of());
         }
-        return GraftModel.of(out, card);
+        card.cut(freezeThrough == null ? null : LayerRef.resolve(model.network(), freezeThrough).name());
+        return GraftModel.of(out, card.build());
     }
 
     /** The DL4J input type a model card describes, or null if the card has no input shape. */
@@ -254,7 +262,10 @@ public final class TransferPlan {
         private Builder() {
         }
 
-        /** Freezes this layer (MLN name or index, CG vertex name) and everything below it; all above train. */
+        /**
+         * Freezes this layer (a name or an index, resolved by {@link LayerRef}; in a graph, the vertex and all its
+         * ancestors) and everything below it; all above train. {@link #apply} records it as the model's cut.
+         */
         public Builder freezeThrough(String layer) {
             this.freezeThrough = Objects.requireNonNull(layer, "layer");
             return this;
@@ -293,7 +304,37 @@ public final class TransferPlan {
             return this;
         }
 
-        /** Changes a trainable layer's width (nOut); the layers reading it get new input sizes. */
+        /**
+         * Makes the network a classifier of {@code labels}: the head is replaced by a softmax output layer of
+         * {@code labels.size()} units trained with cross-entropy (MCXENT), and the card's labels become
+         * {@code labels}, in output order. Short for
+         * {@code replaceHead(labels.size(), Activation.SOFTMAX, LossFunction.MCXENT).labels(labels)}.
+         *
+         * @throws TransferPlanException if labels is null, has fewer than two entries, a blank or a repeated one
+         */
+        public Builder newClassifier(List<String> labels) {
+            if (labels == null) {
+                throw new TransferPlanException("newClassifier needs the class labels, got null; pass them in output order, "
+                        + "e.g. List.of(\"cat\", \"dog\")");
+            }
+            if (labels.size() < 2) {
+                throw new TransferPlanException("a classifier needs at least two classes, got " + labels.size() + ": " + labels);
+            }
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String l : labels) {
+                if (l == null || l.isBlank()) {
+                    throw new TransferPlanException("class labels must not be blank, got " + labels);
+                }
+                if (!seen.add(l)) {
+                    throw new TransferPlanException("class label '" + l + "' appears twice in " + labels + "; give each class once");
+                }
+            }
+            this.head = new Head(labels.size(), Activation.SOFTMAX, LossFunction.MCXENT, null, null);
+            this.labels = List.copyOf(labels);
+            return this;
+        }
+
+        /** Changes a trainable layer's width (nOut; the layer named as {@link LayerRef} resolves it); its readers get new input sizes. */
         public Builder tweakWidth(String layer, int nOut) {
             widths.put(Objects.requireNonNull(layer, "layer"), nOut);
             return this;

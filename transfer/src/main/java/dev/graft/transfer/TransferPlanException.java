@@ -11,4 +11,9 @@ public class TransferPlanException extends IllegalArgumentException {
     public TransferPlanException(String message) {
         super(message);
     }
+
+    /** Creates the exception with a one-line message and the error it explains. */
+    public TransferPlanException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -43,11 +43,12 @@ class TransferPlanTest {
     void unknownLayerIsRejectedWithTheValidNames() {
         assertThatThrownBy(() -> headOnly("fc3", 2).apply(TinyNets.mlp()))
                 .isInstanceOf(TransferPlanException.class)
-                .hasMessage("freezeThrough: layer 'fc3' not found; layers are: fc1, bn, fc2, out");
+                .hasMessage("freezeThrough: layer 'fc3' not found in model 'mlp'; did you mean 'fc1' or 'fc2'? "
+                        + "layers are: fc1, bn, fc2, out (by name, or by index 0..3); 'graft inspect MODEL' lists them with their shapes");
         assertThatThrownBy(() -> headOnly("conv9", 2).apply(TinyNets.graph()))
-                .hasMessageContaining("vertex 'conv9' not found; vertices are: ").hasMessageContaining("merge");
+                .hasMessageContaining("vertex 'conv9' not found in model 'graph'; vertices are: ").hasMessageContaining("merge");
         assertThatThrownBy(() -> headOnly("7", 2).apply(TinyNets.mlp()))
-                .hasMessageContaining("layer index 7 is out of range; the network has layers 0..3");
+                .hasMessageContaining("index 7 is out of range 0..3");
     }
 
     @Test
@@ -164,5 +165,55 @@ class TransferPlanTest {
         GraftModel tuned = headOnly("a", 2).apply(TinyNets.graph());
         ComputationGraph net = (ComputationGraph) tuned.network();
         assertThat(Networks.frozenLayers(net)).containsExactly("a");
+    }
+
+    @Test
+    void newClassifierPutsASoftmaxCrossEntropyHeadWithTheLabelsInTheCard() {
+        List<String> labels = List.of("cat", "dog", "fox", "owl");
+        GraftModel tuned = TransferPlan.builder().freezeThrough("bn").newClassifier(labels).seed(3).build().apply(TinyNets.mlp());
+        assertThat(tuned.card().labels()).isEqualTo(labels);
+        assertThat(tuned.card().cut()).isEqualTo("bn");
+        MultiLayerNetwork net = tuned.multiLayerNetwork();
+        org.deeplearning4j.nn.conf.layers.OutputLayer head =
+                (org.deeplearning4j.nn.conf.layers.OutputLayer) net.getOutputLayer().conf().getLayer();
+        assertThat(head.getNOut()).isEqualTo(4);
+        assertThat(head.getLossFn()).isInstanceOf(org.nd4j.linalg.lossfunctions.impl.LossMCXENT.class);
+        assertThat(head.getActivationFn()).isInstanceOf(org.nd4j.linalg.activations.impl.ActivationSoftmax.class);
+        assertThat(Layers.names(net)).containsExactly("fc1", "bn", "fc2", "graft_output");
+
+        DataSet ds = TinyNets.data(64, new long[] {8}, 4, 8);
+        double before = net.score(ds);
+        fit(tuned, ds, 30);
+        assertThat(net.score(ds)).isLessThan(before * 0.8);
+        INDArray p = net.output(ds.getFeatures());
+        assertThat(p.shape()).containsExactly(64, 4);
+        assertThat(p.sum(1).sub(1.0).amaxNumber().doubleValue()).as("softmax rows sum to 1").isLessThan(1e-5);
+
+        // The same as the long form it replaces.
+        GraftModel longForm = TransferPlan.builder().freezeThrough("bn").replaceHead(4, Activation.SOFTMAX, LossFunction.MCXENT)
+                .labels(labels).seed(3).build().apply(TinyNets.mlp());
+        assertThat(longForm.card()).isEqualTo(TransferPlan.builder().freezeThrough("bn").newClassifier(labels).seed(3).build()
+                .apply(TinyNets.mlp()).card());
+        assertThat(longForm.multiLayerNetwork().getLayerWiseConfigurations().toJson())
+                .isEqualTo(TransferPlan.builder().freezeThrough("bn").newClassifier(labels).seed(3).build()
+                        .apply(TinyNets.mlp()).multiLayerNetwork().getLayerWiseConfigurations().toJson());
+
+        GraftModel graph = TransferPlan.builder().freezeThrough("merge").newClassifier(List.of("x", "y")).build().apply(TinyNets.graph());
+        assertThat(graph.card().labels()).containsExactly("x", "y");
+        assertThat(((ComputationGraph) graph.network()).getOutputLayer(0).getParam("W").shape()).containsExactly(6, 2);
+    }
+
+    @Test
+    void newClassifierRefusesLabelsThatCannotNameAClassifiersOutputs() {
+        assertThatThrownBy(() -> TransferPlan.builder().newClassifier(null)).isInstanceOf(TransferPlanException.class)
+                .hasMessageContaining("needs the class labels, got null");
+        assertThatThrownBy(() -> TransferPlan.builder().newClassifier(List.of("only")))
+                .hasMessageContaining("at least two classes, got 1: [only]");
+        assertThatThrownBy(() -> TransferPlan.builder().newClassifier(List.of("a", "b", "a")))
+                .hasMessageContaining("class label 'a' appears twice in [a, b, a]");
+        assertThatThrownBy(() -> TransferPlan.builder().newClassifier(List.of("a", " ")))
+                .hasMessageContaining("must not be blank");
+        assertThatThrownBy(() -> TransferPlan.builder().newClassifier(List.of("a", "b")).labels(List.of("a", "b", "c")).build())
+                .as("labels changed afterwards must still match the head").hasMessageContaining("2 outputs but 3 labels");
     }
 }

@@ -31,7 +31,7 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "name", "architecture", "source", "inputShape", "layout", "normalization",
-        "labels", "license", "origin", "sha256", "notes"})
+        "labels", "cut", "license", "origin", "sha256", "notes"})
 public final class ModelCard {
     /** Version of the card's JSON format; bumped when a field changes meaning. */
     public static final int FORMAT_VERSION = 1;
@@ -51,6 +51,7 @@ public final class ModelCard {
     private final String origin;
     private final Map<String, String> sha256;
     private final String notes;
+    private final String cut;
 
     private ModelCard(Builder b) {
         this.name = b.name;
@@ -64,6 +65,7 @@ public final class ModelCard {
         this.origin = b.origin;
         this.sha256 = Collections.unmodifiableMap(new LinkedHashMap<>(b.sha256));
         this.notes = b.notes;
+        this.cut = b.cut;
     }
 
     @JsonCreator
@@ -78,14 +80,15 @@ public final class ModelCard {
                               @JsonProperty("license") String license,
                               @JsonProperty("origin") String origin,
                               @JsonProperty("sha256") Map<String, String> sha256,
-                              @JsonProperty("notes") String notes) {
+                              @JsonProperty("notes") String notes,
+                              @JsonProperty("cut") String cut) {
         if (formatVersion != null && formatVersion > FORMAT_VERSION) {
             throw new IllegalArgumentException("model card format version " + formatVersion
                     + " is newer than this Graft understands (" + FORMAT_VERSION + "); upgrade Graft");
         }
         Builder b = builder(name).architecture(architecture).source(source)
                 .normalization(normalization == null ? Normalization.identity() : normalization)
-                .license(license).origin(origin).notes(notes);
+                .license(license).origin(origin).notes(notes).cut(cut);
         if (inputShape != null) {
             b.input(layout == null ? InputLayout.FLAT : layout, inputShape);
         }
@@ -106,7 +109,7 @@ public final class ModelCard {
     /** A builder holding this card's values, to derive a changed card. */
     public Builder toBuilder() {
         Builder b = builder(name).architecture(architecture).source(source).input(layout, inputShape)
-                .normalization(normalization).labels(labels).license(license).origin(origin).notes(notes);
+                .normalization(normalization).labels(labels).license(license).origin(origin).notes(notes).cut(cut);
         sha256.forEach(b::sha256);
         return b;
     }
@@ -156,6 +159,18 @@ public final class ModelCard {
     @JsonProperty("labels")
     public List<String> labels() {
         return labels;
+    }
+
+    /**
+     * The layer (MultiLayerNetwork) or vertex (ComputationGraph) through which a {@code TransferPlan} froze the
+     * network: the last layer of the frozen base, whose output a feature cache stores. {@code null} when nothing
+     * was recorded: a network planned without a freeze point, not planned by Graft, or planned before Graft
+     * recorded cuts (its frozen layers still tell the cut). {@code Cut.of(GraftModel)} reads it and checks it
+     * against the network's frozen layers.
+     */
+    @JsonProperty("cut")
+    public String cut() {
+        return cut;
     }
 
     /** License of the weights, or {@code null} if unknown. */
@@ -250,7 +265,7 @@ public final class ModelCard {
                 && Arrays.equals(inputShape, c.inputShape) && layout == c.layout
                 && normalization.equals(c.normalization) && labels.equals(c.labels)
                 && Objects.equals(license, c.license) && Objects.equals(origin, c.origin)
-                && sha256.equals(c.sha256) && Objects.equals(notes, c.notes);
+                && sha256.equals(c.sha256) && Objects.equals(notes, c.notes) && Objects.equals(cut, c.cut);
     }
 
     @Override
@@ -261,7 +276,7 @@ public final class ModelCard {
     @Override
     public String toString() {
         return name + " (" + architecture + ", " + source + ", input " + Arrays.toString(inputShape) + " " + layout
-                + ", " + normalization + ", " + labels.size() + " labels)";
+                + ", " + normalization + ", " + labels.size() + " labels" + (cut == null ? "" : ", cut at '" + cut + "'") + ")";
     }
 
     /** Builds a {@link ModelCard}; {@link #build()} checks the values. */
@@ -277,6 +292,7 @@ public final class ModelCard {
         private String origin;
         private final Map<String, String> sha256 = new LinkedHashMap<>();
         private String notes;
+        private String cut;
 
         private Builder(String name) {
             this.name = name;
@@ -349,6 +365,15 @@ public final class ModelCard {
         /** Free-text notes. */
         public Builder notes(String notes) {
             this.notes = notes;
+            return this;
+        }
+
+        /**
+         * Records the layer or vertex through which the network is frozen (see {@link ModelCard#cut()}); null or
+         * blank records none. {@code TransferPlan.apply} sets it; the name is not checked against a network here.
+         */
+        public Builder cut(String layer) {
+            this.cut = layer == null || layer.isBlank() ? null : layer;
             return this;
         }
 

@@ -33,6 +33,27 @@ class ModelCardJsonTest {
     }
 
     @Test
+    void recordedCutSurvivesAJsonRoundTripAndOldCardsHaveNone(@TempDir Path dir) throws Exception {
+        ModelCard card = imagenetCard().toBuilder().cut("fc2").build();
+        assertThat(card.cut()).isEqualTo("fc2");
+        Path f = dir.resolve("planned.card.json");
+        card.write(f);
+        assertThat(Files.readString(f)).contains("\"cut\" : \"fc2\"");
+        ModelCard back = ModelCard.read(f);
+        assertThat(back.cut()).isEqualTo("fc2");
+        assertThat(back).isEqualTo(card).isNotEqualTo(imagenetCard());
+        assertThat(back.toString()).contains("cut at 'fc2'");
+
+        // A card written before cuts were recorded: no field, no cut, and none written back.
+        ModelCard old = ModelCard.parse("{\"formatVersion\":1,\"name\":\"old\",\"labels\":[\"a\",\"b\"]}");
+        assertThat(old.cut()).isNull();
+        assertThat(old.toJson()).doesNotContain("\"cut\"");
+        assertThat(old.toString()).doesNotContain("cut");
+        assertThat(card.toBuilder().cut(" ").build().cut()).as("blank records none").isNull();
+        assertThat(card.toBuilder().cut(null).build()).isEqualTo(imagenetCard());
+    }
+
+    @Test
     void cardFileSitsBesideTheWeights() {
         assertThat(ModelCard.besides(Path.of("/m/vgg16.zip"))).isEqualTo(Path.of("/m/vgg16.card.json"));
     }

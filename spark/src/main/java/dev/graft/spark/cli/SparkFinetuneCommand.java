@@ -11,6 +11,7 @@ import dev.graft.transfer.cache.Featurizers;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
+import dev.graft.transfer.tune.Cut;
 import dev.graft.zoo.GraftModel;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -114,7 +115,8 @@ final class SparkFinetuneCommand implements Callable<Integer> {
                 .updater(new Adam(lr)).build().apply(base);
         CacheLocation where = in.location();
         Path local = FrozenBaseOptions.localFolder(where);
-        FeatureCache fc = FeatureCache.builder(local).featurizer(Featurizers.cut(planned, in.cut)).source(split.train())
+        String cut = Cut.of(planned).layer(); // the cut the plan recorded, by its layer's name
+        FeatureCache fc = FeatureCache.builder(local).featurizer(Featurizers.cut(planned, cut)).source(split.train())
                 .build();
         try (JavaSparkContext sc = spark.context()) {
             int n = workers != null ? workers : sc.defaultParallelism();
@@ -122,7 +124,7 @@ final class SparkFinetuneCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "data: %s -> %d train, %d validation; Spark master %s, %d workers%n", all.describe(),
                     split.train().size(), split.test().size(), sc.master(), n);
             o.flush();
-            var report = SparkFeatureCache.builder(sc, fc).location(where).model(planned, in.cut)
+            var report = SparkFeatureCache.builder(sc, fc).location(where).model(planned, cut)
                     .rows(sc.parallelize(ExampleRow.listOf(split.train()), n)).build().run();
             o.printf(Locale.ROOT, "feature cache: %d rows, %d of %d shards built by this run%n", report.rows(),
                     report.shardsBuilt(), report.shards());

@@ -83,11 +83,7 @@ public final class FeaturizingParity {
             return acts.get(name);
         }
         MultiLayerNetwork net = model.multiLayerNetwork();
-        List<String> names = Featurizers.layerNames(net);
-        int idx = names.indexOf(name);
-        if (idx < 0) {
-            idx = Integer.parseInt(name);
-        }
+        int idx = dev.graft.transfer.LayerRef.resolve(net, name).index();
         List<INDArray> acts = net.feedForwardToLayer(idx, in, false);
         return acts.get(acts.size() - 1);
     }

@@ -89,21 +89,21 @@ final class LayerFeaturizer extends AbstractFeaturizer {
         return layers;
     }
 
-    /** The exporter finds the first layer whose name, or index as text, equals the cut: pick a text that finds ours. */
+    /**
+     * The exporter resolves a cut as {@link dev.graft.transfer.LayerRef} does (a name first, then an index; an
+     * unnamed layer is named by its index): the layer's name if no earlier layer has it, else its index if no layer
+     * is named like it, else null.
+     */
     @Override
     protected String exportCut() {
-        String name = net.getLayerWiseConfigurations().getConf(cut).getLayer().getLayerName();
-        for (String candidate : name == null ? List.of(String.valueOf(cut)) : List.of(name, String.valueOf(cut))) {
-            for (int i = 0; i < net.getnLayers(); i++) {
-                String n = net.getLayerWiseConfigurations().getConf(i).getLayer().getLayerName();
-                if (candidate.equals(n == null ? String.valueOf(i) : n) || candidate.equals(String.valueOf(i))) {
-                    if (i == cut) {
-                        return candidate;
-                    }
-                    break;
-                }
-            }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < net.getnLayers(); i++) {
+            String n = net.getLayerWiseConfigurations().getConf(i).getLayer().getLayerName();
+            names.add(n == null ? String.valueOf(i) : n);
         }
-        return null;
+        if (names.indexOf(names.get(cut)) == cut) {
+            return names.get(cut);
+        }
+        return names.contains(String.valueOf(cut)) ? null : String.valueOf(cut);
     }
 }

@@ -1,7 +1,9 @@
 package dev.graft.transfer.tune;
 
 import dev.graft.engine.Engine;
+import dev.graft.transfer.LayerRef;
 import dev.graft.transfer.Networks;
+import dev.graft.zoo.GraftModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,7 +45,65 @@ public final class Cut {
     }
 
     /**
-     * Finds the cut of a network whose base is frozen (for example by a {@code TransferPlan}).
+     * The cut of a planned model: the one its card records ({@link dev.graft.zoo.ModelCard#cut()}, set by
+     * {@code TransferPlan.apply} and saved with the model), checked against the network's frozen layers. A
+     * model whose card records no cut (planned before Graft recorded cuts, or frozen by other means) gets the
+     * cut its frozen layers show, as {@link #of(Model)} finds it.
+     *
+     * @throws IllegalArgumentException if the recorded cut names no layer, or the frozen layers do not end
+     *     there (the card and the network disagree: re-plan the model), or, with none recorded, as {@link #of(Model)}
+     */
+    public static Cut of(GraftModel model) {
+        java.util.Objects.requireNonNull(model, "model");
+        String recorded = model.card().cut();
+        if (recorded == null) {
+            return of(model.network());
+        }
+        String name = model.card().name();
+        LayerRef ref;
+        try {
+            ref = LayerRef.resolve(model, recorded);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model '" + name + "' records its cut at '" + recorded + "', which names no "
+                    + "layer of its network (" + e.getMessage() + "); re-plan the model (TransferPlan freezeThrough / --cut LAYER)", e);
+        }
+        Cut found;
+        try {
+            found = of(model.network());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model '" + name + "' records its cut at '" + ref.name() + "' but its frozen "
+                    + "layers do not make that cut: " + e.getMessage() + "; re-plan the model (TransferPlan freezeThrough / --cut LAYER)", e);
+        }
+        if (!found.layer.equals(ref.name())) {
+            throw new IllegalArgumentException("model '" + name + "' records its cut at '" + ref.name() + "' but its frozen "
+                    + "layers end at '" + found.layer + "' (frozen: " + String.join(", ", Networks.frozenLayers(model.network()))
+                    + "); the card and the network disagree: re-plan the model (TransferPlan freezeThrough / --cut LAYER)");
+        }
+        return found;
+    }
+
+    /**
+     * The model with its card recording the cut its frozen layers show now ({@link #of(Model)}), or none when
+     * nothing is frozen or the frozen layers make no single cut: for code that changes which layers are frozen
+     * (unfreezing stages) without a {@code TransferPlan}, so the saved card stays true.
+     */
+    public static GraftModel record(GraftModel model) {
+        java.util.Objects.requireNonNull(model, "model");
+        String now;
+        try {
+            now = of(model.network()).layer();
+        } catch (IllegalArgumentException e) {
+            now = null;
+        }
+        if (java.util.Objects.equals(now, model.card().cut())) {
+            return model;
+        }
+        return model.withCard(model.card().toBuilder().cut(now).build());
+    }
+
+    /**
+     * Finds the cut of a network whose base is frozen (for example by a {@code TransferPlan}), from its frozen
+     * layers alone; for a planned {@link GraftModel} prefer {@link #of(GraftModel)}, which reads the recorded cut.
      *
      * @throws IllegalArgumentException if nothing is frozen, or the frozen part has no single boundary
      */

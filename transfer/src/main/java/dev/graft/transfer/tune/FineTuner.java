@@ -248,7 +248,7 @@ public final class FineTuner {
             } else {
                 bestEpoch = epoch;
             }
-            GraftModel result = GraftModel.of(kept, model.card());
+            GraftModel result = Cut.record(GraftModel.of(kept, model.card())); // unfreezing moves the cut: keep the card true
             Evaluation eval = validation == null ? null : evaluate(result, validation);
             return new FineTuneResult(result, cut.layer(), List.copyOf(history), bestEpoch, eval, found, List.copyOf(reports));
         }

@@ -167,7 +167,7 @@ class FeatureCacheTest {
         assertThatThrownBy(() -> Featurizers.cut(model, "fc3"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("layer 'fc3' not found")
-                .hasMessageContaining("0 'dense1', 1 'bn', 2 'dense2', 3 'out'");
+                .hasMessageContaining("layers are: dense1, bn, dense2, out (by name, or by index 0..3)");
         assertThatThrownBy(() -> Featurizers.cut(TinyModels.graph(1), "fc3"))
                 .hasMessageContaining("vertex 'fc3' not found").hasMessageContaining("merge");
     }

@@ -138,8 +138,29 @@ class FeaturizerTest {
     @Test
     void cutRejectsBlankAndOutOfRangeLayers() {
         GraftModel model = TinyModels.mlp(1);
-        assertThatThrownBy(() -> Featurizers.cut(model, " ")).hasMessageContaining("layers are: 0 'dense1'");
+        assertThatThrownBy(() -> Featurizers.cut(model, " ")).hasMessageContaining("a layer name or index is needed").hasMessageContaining("layers are: dense1, bn");
         assertThatThrownBy(() -> Featurizers.cut(model, "4")).hasMessageContaining("layer '4' not found");
+    }
+
+    @Test
+    void aLayerNamedLikeAnotherLayersIndexIsCutAtTheSameLayerOnBothEngines() {
+        // Layer 0 is named "1" (6 outputs) and layer 1 is named "0" (5 outputs): the name wins, for DL4J and the export.
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(2).list()
+                .layer(new DenseLayer.Builder().name("1").nIn(64).nOut(6).build())
+                .layer(new DenseLayer.Builder().name("0").nOut(5).build())
+                .layer(new OutputLayer.Builder().name("out").nOut(3).build())
+                .setInputType(InputType.feedForward(64)).build());
+        net.init();
+        GraftModel model = GraftModel.of(net, TinyModels.digitsCard("numbered"));
+        Featurizer dl4j = Featurizers.cut(model, "0", dev.graft.engine.FeaturizeEngine.DL4J);
+        Featurizer onnx = Featurizers.cut(model, "0", dev.graft.engine.FeaturizeEngine.ONNX);
+        assertThat(((LayerFeaturizer) onnx).exportCut()).isEqualTo("0");
+        INDArray want = dl4j.featurize(RAW);
+        assertThat(want.shape()).containsExactly(RAW.size(0), 5);
+        INDArray got = onnx.featurize(RAW);
+        assertThat(onnx.engine().isOnnx()).as(onnx.engine().describe()).isTrue();
+        assertThat(got.shape()).containsExactly(RAW.size(0), 5);
+        assertThat(got.sub(want).amaxNumber().doubleValue()).isLessThan(1e-4);
     }
 
     @Test

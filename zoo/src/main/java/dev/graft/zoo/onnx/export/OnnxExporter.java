@@ -423,7 +423,8 @@ public final class OnnxExporter {
                 }
                 if (cut != null && !n.getConfiguration().getVertices().containsKey(cut)) {
                     throw new IllegalArgumentException("vertex '" + cut + "' not found; vertices are: "
-                            + String.join(", ", n.getConfiguration().getVertices().keySet()));
+                            + String.join(", ", n.getConfiguration().getVertices().keySet())
+                            + "; 'graft inspect MODEL' lists them with their shapes");
                 }
                 checkInputCount(n.getConfiguration().getNetworkInputs().size());
             } else {
@@ -445,15 +446,24 @@ public final class OnnxExporter {
             return n == null ? String.valueOf(i) : n;
         }
 
+        /**
+         * The layer a cut names, by the rules of {@code dev.graft.transfer.LayerRef} (which zoo cannot see): a layer
+         * name first (a name wins even when it is a number, as in DL4J's VGG16), then an index.
+         */
         static int layerIndex(MultiLayerNetwork net, String cut) {
             List<String> names = new ArrayList<>();
             for (int i = 0; i < net.getnLayers(); i++) {
                 names.add(layerName(net, i));
-                if (layerName(net, i).equals(cut) || String.valueOf(i).equals(cut)) {
-                    return i;
-                }
             }
-            throw new IllegalArgumentException("layer '" + cut + "' not found; layers are: " + String.join(", ", names));
+            int byName = names.indexOf(cut);
+            if (byName >= 0) {
+                return byName;
+            }
+            if (cut.matches("\\d{1,9}") && Integer.parseInt(cut) < names.size()) {
+                return Integer.parseInt(cut);
+            }
+            throw new IllegalArgumentException("layer '" + cut + "' not found; layers are: " + String.join(", ", names)
+                    + " (by name, or by index 0.." + (names.size() - 1) + "); 'graft inspect MODEL' lists them with their shapes");
         }
     }
 }

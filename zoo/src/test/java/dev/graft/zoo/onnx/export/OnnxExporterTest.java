@@ -198,7 +198,23 @@ class OnnxExporterTest {
         assertThat(m.outputNames()).containsExactly("conv");
         assertThatThrownBy(() -> OnnxExporter.builder(net).cutAt("fc2").build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("layer 'fc2' not found; layers are: conv, deconv");
+                .hasMessageContaining("layer 'fc2' not found; layers are: conv, deconv (by name, or by index 0..1)")
+                .hasMessageContaining("graft inspect MODEL");
+    }
+
+    @Test
+    void aCutIsResolvedByNameFirstThenByIndexAsEverywhereInGraft() {
+        // Layer 0 is named "1" and layer 1 is named "0": a name wins over an index (as LayerRef resolves it).
+        MultiLayerNetwork net = init(list()
+                .layer(new DenseLayer.Builder().name("1").nIn(4).nOut(3).build())
+                .layer(new DenseLayer.Builder().name("0").nOut(3).build())
+                .layer(new DenseLayer.Builder().name("top").nOut(2).build())
+                .setInputType(InputType.feedForward(4)));
+        assertThat(OnnxExporter.Builder.layerIndex(net, "0")).isEqualTo(1);
+        assertThat(OnnxExporter.Builder.layerIndex(net, "1")).isEqualTo(0);
+        assertThat(OnnxExporter.Builder.layerIndex(net, "2")).as("no such name: an index").isEqualTo(2);
+        assertThat(OnnxExporter.Builder.layerIndex(net, "top")).isEqualTo(2);
+        assertThatThrownBy(() -> OnnxExporter.Builder.layerIndex(net, "3")).hasMessageContaining("layer '3' not found");
     }
 
     @Test
