@@ -26,15 +26,21 @@ final class Reconfigure {
     /**
      * A copy of {@code net} (one new network) where the frozen layers named in {@code unfreeze} lose their frozen
      * wrapper, then {@code change} is applied to each trainable layer configuration (by name); parameters copied
-     * bit for bit. The input network is not changed.
+     * bit for bit. The input network is not changed. The new network's updater state is fresh; with
+     * {@code restartCounts} its iteration and epoch counts start at 0 too (as Adam's bias correction expects of
+     * fresh state), else they are the input's.
      */
-    static Model rebuild(Model net, Set<String> unfreeze, BiConsumer<String, Layer> change) {
+    static Model rebuild(Model net, Set<String> unfreeze, boolean restartCounts, BiConsumer<String, Layer> change) {
         Set<String> frozen = new HashSet<>(Networks.frozenLayers(net));
         frozen.removeAll(unfreeze);
         List<String> names = Networks.layerNames(net);
         if (net instanceof MultiLayerNetwork) {
             MultiLayerNetwork m = (MultiLayerNetwork) net;
             MultiLayerConfiguration c = m.getLayerWiseConfigurations().clone();
+            if (restartCounts) {
+                c.setIterationCount(0);
+                c.setEpochCount(0);
+            }
             for (int i = 0; i < names.size(); i++) {
                 NeuralNetConfiguration nc = c.getConf(i);
                 if (unfreeze.contains(names.get(i))) {
@@ -51,6 +57,10 @@ final class Reconfigure {
         }
         ComputationGraph g = (ComputationGraph) net;
         ComputationGraphConfiguration c = g.getConfiguration().clone();
+        if (restartCounts) {
+            c.setIterationCount(0);
+            c.setEpochCount(0);
+        }
         for (String n : names) {
             GraphVertex v = c.getVertices().get(n);
             if (unfreeze.contains(n)) {

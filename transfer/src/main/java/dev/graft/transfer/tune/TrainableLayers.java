@@ -39,7 +39,7 @@ final class TrainableLayers {
             return NetworkCopies.copyOf(net); // the user's listeners are added per stage
         }
         ISchedule schedule = rate == null ? config.schedule() : null;
-        return Reconfigure.rebuild(net, Set.of(), (name, layer) -> configure(layer, config, rate, schedule));
+        return Reconfigure.rebuild(net, Set.of(), false, (name, layer) -> configure(layer, config, rate, schedule));
     }
 
     /**
@@ -48,7 +48,7 @@ final class TrainableLayers {
      * updater has no state for them). Parameters are copied.
      */
     static Model unfrozen(Model net, Set<String> unfreeze, FineTuneConfig config, ToDoubleFunction<String> rateOf) {
-        return Reconfigure.rebuild(net, unfreeze, (name, layer) -> {
+        return Reconfigure.rebuild(net, unfreeze, true, (name, layer) -> {
             if (unfreeze.contains(name) && layer instanceof BaseLayer) {
                 BaseLayer b = (BaseLayer) layer; // frozen layers carry a no-op updater
                 b.setIUpdater(config.updater() != null ? config.updater() : new Adam(rateOf.applyAsDouble(name)));

@@ -377,6 +377,11 @@ class FineTunerTest {
         assertThat(s.valueAt(30, 0)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(s.valueAt(99, 0)).isLessThan(1e-5);
         FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(32, 11)).config(FineTuneConfig.builder().epochs(2).batchSize(8).learningRate(0.05).oneCycle(true).build()).build().run();
+        // the OneCycle callback put the head on the schedule: 2 epochs x 4 batches, the rate read after each epoch
+        OneCycleSchedule eight = OneCycleSchedule.of(0.05, 8);
+        assertThat(r.history().get(0).learningRate()).isCloseTo(eight.valueAt(4, 1), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(r.history().get(1).learningRate()).isCloseTo(eight.valueAt(8, 2), org.assertj.core.data.Offset.offset(1e-12))
+                .isLessThan(1e-5);
         Path zip = tmp.resolve("cycle.zip");
         r.model().save(zip);
         assertThat(GraftModel.load(zip).predict(data(2, 1).features()).shape()).containsExactly(2, 2);
