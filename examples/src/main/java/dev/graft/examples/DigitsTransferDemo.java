@@ -10,6 +10,7 @@ import dev.graft.transfer.tune.EpochRecord;
 import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
+import dev.graft.transfer.tune.Trainer;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
@@ -228,10 +229,8 @@ public final class DigitsTransferDemo {
         MultiLayerNetwork net = DigitsMlp.build(seed + 1_000_003L, settings.sourceLearningRate(), DataSpec.DIGITS_PIXELS,
                 DigitsMlp.HIDDEN, few.numClasses());
         ModelCard card = sourceCard.toBuilder().name("digits-5-9-scratch").labels(few.labels()).build();
-        Engine.training(net, () -> {
-            net.fit(new ShufflingIterator(normalized(few, card), settings.batchSize(), seed), settings.scratchEpochs());
-            return null;
-        });
+        ShufflingIterator batches = new ShufflingIterator(normalized(few, card), settings.batchSize(), seed);
+        Trainer.fit(net, "from scratch", 1, settings.scratchEpochs(), () -> batches, null, List.of(), List.of());
         GraftModel model = GraftModel.of(net, card);
         return new Outcome(accuracy(model, test), seconds(t0), model);
     }
