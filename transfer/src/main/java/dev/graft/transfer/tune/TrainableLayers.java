@@ -4,7 +4,6 @@ import dev.graft.engine.NetworkCopies;
 import dev.graft.transfer.Networks;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import org.deeplearning4j.nn.api.Model;
@@ -184,11 +183,6 @@ final class TrainableLayers {
             }
         }
         return out;
-    }
-
-    /** Rates by layer: the base rate, × a layer's own factor where {@code factors} has one. */
-    static ToDoubleFunction<String> rates(double base, Map<String, Double> factors) {
-        return n -> base * factors.getOrDefault(n, 1.0);
     }
 
     private static BaseLayer baseLayer(Model net, String layer) {
