@@ -4,10 +4,11 @@ import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.report.Evaluations;
-import dev.graft.transfer.tune.OnnxFineTuner;
+import dev.graft.transfer.tune.OnnxHead;
 import dev.graft.transfer.tune.OnnxTop;
 import dev.graft.zoo.onnx.OnnxModel;
 import dev.graft.transfer.report.TrainingReport;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
 import dev.graft.transfer.tune.Preset;
@@ -220,79 +221,51 @@ final class FinetuneCommand implements Callable<Integer> {
         int epochCount = epochs != null ? epochs : standardize ? defaultEpochs(train.size(), batch) : 10;
         String cut = this.cut;
         OnnxTop onnxTop = null;
+        GraftModel planned;
         if (onnx != null && unfreeze == null) {
-            return finetuneOnnx(o, reportDir, onnx, train, val, test, epochCount);
+            // the graph up to --cut runs frozen on ONNX Runtime into the cache; a new DL4J head trains on it
+            planned = OnnxHead.plan(onnx, cut, all.labels(), hidden, seed);
+        } else {
+            if (onnx != null) {
+                // the pretrained top becomes DL4J layers above a boundary; below it, ONNX Runtime (OnnxTop)
+                int layers = schedule.stages().stream().mapToInt(UnfreezeSchedule.Stage::layers).max().orElse(0);
+                cut = onnx.graph().cutPoint(cut.trim()).tensor();
+                onnxTop = OnnxTop.split(onnx, cut, layers, OnnxCli.threads());
+                o.println("ONNX Runtime up to '" + onnxTop.boundary().tensor() + "' (frozen), DL4J layers with the ONNX "
+                        + "weights above it (" + onnxTop.top().network().numParams() + " parameters; --unfreeze reaches them)");
+                base = onnxTop.top();
+                train = onnxTop.through(train);
+                val = val == null ? null : onnxTop.through(val);
+            }
+            TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
+            if (hidden != null) {
+                plan.dropTop(1);
+                (chosen != null ? chosen : Presets.get("relu")).addHidden(plan, "graft_hidden", hidden);
+            }
+            plan.replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunction.MCXENT);
+            planned = plan.build().apply(base);
         }
-        if (onnx != null) {
-            // the pretrained top becomes DL4J layers above a boundary; below it, ONNX Runtime (OnnxTop)
-            int layers = schedule.stages().stream().mapToInt(UnfreezeSchedule.Stage::layers).max().orElse(0);
-            cut = onnx.graph().cutPoint(cut.trim()).tensor();
-            onnxTop = OnnxTop.split(onnx, cut, layers, OnnxCli.threads());
-            o.println("ONNX Runtime up to '" + onnxTop.boundary().tensor() + "' (frozen), DL4J layers with the ONNX "
-                    + "weights above it (" + onnxTop.top().network().numParams() + " parameters; --unfreeze reaches them)");
-            base = onnxTop.top();
-            train = onnxTop.through(train);
-            val = val == null ? null : onnxTop.through(val);
-        }
-        TransferPlan.Builder plan = TransferPlan.builder().freezeThrough(cut).seed(seed).labels(all.labels());
-        if (hidden != null) {
-            plan.dropTop(1);
-            (chosen != null ? chosen : Presets.get("relu")).addHidden(plan, "graft_hidden", hidden);
-        }
-        plan.replaceHead(all.numClasses(), Activation.SOFTMAX, LossFunction.MCXENT);
-        GraftModel planned = plan.build().apply(base);
-        FineTuner.Builder ft = FineTuner.builder(planned).train(train).validation(val).cacheDirectory(cache).preset(chosen)
-                .epochs(epochCount).batchSize(batch).seed(seed).unfreeze(schedule).lrFind(lrFind).oneCycle(oneCycle)
-                .log(line -> {
-                    o.println(line);
-                    o.flush();
-                });
+        FineTuneConfig.Builder config = (chosen != null ? chosen.training(FineTuneConfig.builder()) : FineTuneConfig.builder())
+                .epochs(epochCount).batchSize(batch).seed(seed).unfreeze(schedule).lrFind(lrFind).oneCycle(oneCycle);
         if (lr != null) {
-            ft.learningRate(lr);
-        } else if (standardize && !lrFind && (chosen == null || (chosen.updater() == null && chosen.schedule() == null))) {
-            ft.learningRate(TABULAR_LR);
+            config.learningRate(lr);
+        } else if (standardize && !lrFind && (chosen == null || !chosen.setsLearningRate())) {
+            config.learningRate(TABULAR_LR);
         }
         if (patience != null) {
-            ft.patience(patience);
+            config.patience(patience);
         }
-        FineTuneResult r = ft.build().run();
+        FineTuneResult r = FineTuner.builder(planned).train(train).validation(val).cacheDirectory(cache)
+                .config(config.build()).log(line -> {
+                    o.println(line);
+                    o.flush();
+                }).build().run();
         GraftModel tuned = onnxTop == null ? r.model() : onnxTop.reassemble(r.model(), all.labels());
         GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
                 + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
         if (onnxTop != null) {
             onnxTop.close();
         }
-        return finish(o, r, saved, reportDir, test);
-    }
-
-    /**
-     * An imported ONNX model without --unfreeze: the graph up to --cut runs frozen on ONNX Runtime into the feature
-     * cache, a new DL4J head trains on it, and the saved model holds both (OnnxFineTuner).
-     */
-    private Integer finetuneOnnx(PrintWriter o, Path reportDir, OnnxModel m, DataSource train, DataSource val,
-            DataSource test, int epochCount) throws Exception {
-        for (String[] opt : new String[][] {{"--preset", preset}, {"--lr-find", lrFind ? "" : null},
-                {"--one-cycle", oneCycle ? "" : null}}) {
-            if (opt[1] != null) {
-                throw new IllegalArgumentException(opt[0] + " is not available for ONNX models without --unfreeze (the "
-                        + "head trains with Adam at --lr, early stopping with --patience); drop " + opt[0] + ", or add "
-                        + "--unfreeze to fine-tune through DL4J layers made from the ONNX top");
-            }
-        }
-        OnnxFineTuner.Builder ft = OnnxFineTuner.builder(m, cut).train(train).validation(val)
-                .cacheDirectory(cache).epochs(epochCount).batchSize(batch).seed(seed).hidden(hidden).log(line -> {
-                    o.println(line);
-                    o.flush();
-                });
-        if (lr != null) {
-            ft.learningRate(lr);
-        }
-        if (patience != null) {
-            ft.patience(patience);
-        }
-        FineTuneResult r = ft.build().run();
-        GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune "
-                + model.getFileName() + " --cut " + cut + " --data " + data).build()).save(out);
         return finish(o, r, saved, reportDir, test);
     }
 

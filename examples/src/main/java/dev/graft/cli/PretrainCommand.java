@@ -6,7 +6,7 @@ import dev.graft.pretrain.LayerwiseAutoencoders;
 import dev.graft.pretrain.MarginRanking;
 import dev.graft.pretrain.PairTask;
 import dev.graft.pretrain.Pretrained;
-import dev.graft.pretrain.Training;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.pretrain.corrupt.Corruptors;
 import dev.graft.transfer.data.DataSpec;
@@ -131,8 +131,8 @@ final class PretrainCommand implements Callable<Integer> {
                     "use narrower layers");
         }
 
-        Training training() {
-            return Training.builder().epochs(epochs).batchSize(batch).learningRate(lr).seed(seed)
+        FineTuneConfig training() {
+            return FineTuneConfig.builder().epochs(epochs).batchSize(batch).learningRate(lr).seed(seed)
                     .progress(quiet ? Progress.none() : Progress.console()).build();
         }
 

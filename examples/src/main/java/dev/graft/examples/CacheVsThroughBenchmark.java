@@ -3,6 +3,7 @@ package dev.graft.examples;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.EpochRecord;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
 import dev.graft.zoo.GraftModel;
@@ -65,10 +66,10 @@ public final class CacheVsThroughBenchmark {
                 System.getenv("OMP_NUM_THREADS"));
 
         Path dir = Files.createTempDirectory("graft-bench");
-        FineTuneResult cached = FineTuner.builder(plan(resnet, card, cut, classes)).train(data).epochs(cacheEpochs).batchSize(batch)
+        FineTuneResult cached = FineTuner.builder(plan(resnet, card, cut, classes)).train(data).config(FineTuneConfig.builder().epochs(cacheEpochs).batchSize(batch).build())
                 .cacheDirectory(dir).log(System.out::println).build().run();
         double build = cached.cacheReports().get(0).seconds();
-        FineTuneResult through = FineTuner.builder(plan(resnet, card, cut, classes)).train(data).epochs(throughEpochs).batchSize(batch)
+        FineTuneResult through = FineTuner.builder(plan(resnet, card, cut, classes)).train(data).config(FineTuneConfig.builder().epochs(throughEpochs).batchSize(batch).build())
                 .trainThrough(true).log(System.out::println).build().run();
         double mc = median(cached.history());
         double mt = median(through.history());

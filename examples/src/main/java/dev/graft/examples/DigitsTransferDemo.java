@@ -7,8 +7,10 @@ import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.EpochRecord;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
+import dev.graft.transfer.tune.Trainer;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
@@ -202,8 +204,8 @@ public final class DigitsTransferDemo {
 
     /** Head training of step 3: fixed epochs in the stored order of {@code few}, the last epoch's weights kept. */
     private FineTuner.Builder headTuner(GraftModel planned, LabeledData few, long seed) {
-        return FineTuner.builder(planned).train(few).epochs(settings.headEpochs()).batchSize(settings.batchSize())
-                .seed(seed).shuffle(false).restoreBest(false);
+        return FineTuner.builder(planned).train(few).config(FineTuneConfig.builder().epochs(settings.headEpochs())
+                .batchSize(settings.batchSize()).seed(seed).shuffle(false).restoreBest(false).build());
     }
 
     /** Step 4: unfreeze the top two hidden layers and fine-tune them with the head at a lower rate. */
@@ -212,9 +214,10 @@ public final class DigitsTransferDemo {
         long t0 = System.nanoTime();
         GraftModel planned = TransferPlan.builder().freezeThrough(BELOW_TOP_TWO)
                 .updater(new Adam(settings.fineTuneLearningRate())).build().apply(frozenTransfer);
-        FineTuneResult tuned = FineTuner.builder(planned).train(few).epochs(settings.fineTuneEpochs())
-                .batchSize(settings.batchSize()).learningRate(settings.fineTuneLearningRate()).seed(seed).shuffle(true)
-                .restoreBest(false).cacheDirectory(cacheDir(seed, BELOW_TOP_TWO, few)).build().run();
+        FineTuneResult tuned = FineTuner.builder(planned).train(few).config(FineTuneConfig.builder()
+                .epochs(settings.fineTuneEpochs()).batchSize(settings.batchSize())
+                .learningRate(settings.fineTuneLearningRate()).seed(seed).shuffle(true).restoreBest(false).build())
+                .cacheDirectory(cacheDir(seed, BELOW_TOP_TWO, few)).build().run();
         GraftModel model = GraftModel.of(tuned.model().network(),
                 frozenTransfer.card().toBuilder().name("digits-5-9-top2").build());
         return new Outcome(accuracy(model, test), seconds(t0), model);
@@ -226,10 +229,8 @@ public final class DigitsTransferDemo {
         MultiLayerNetwork net = DigitsMlp.build(seed + 1_000_003L, settings.sourceLearningRate(), DataSpec.DIGITS_PIXELS,
                 DigitsMlp.HIDDEN, few.numClasses());
         ModelCard card = sourceCard.toBuilder().name("digits-5-9-scratch").labels(few.labels()).build();
-        Engine.training(net, () -> {
-            net.fit(new ShufflingIterator(normalized(few, card), settings.batchSize(), seed), settings.scratchEpochs());
-            return null;
-        });
+        ShufflingIterator batches = new ShufflingIterator(normalized(few, card), settings.batchSize(), seed);
+        Trainer.fit(net, "from scratch", 1, settings.scratchEpochs(), () -> batches, null, List.of(), List.of());
         GraftModel model = GraftModel.of(net, card);
         return new Outcome(accuracy(model, test), seconds(t0), model);
     }

@@ -6,7 +6,7 @@ import dev.graft.pretrain.LayerwiseAutoencoders;
 import dev.graft.pretrain.MarginRanking;
 import dev.graft.pretrain.PairTask;
 import dev.graft.pretrain.Pretrained;
-import dev.graft.pretrain.Training;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptors;
 import dev.graft.pretrain.text.MailData;
 import dev.graft.pretrain.text.SpamAssassin;
@@ -110,18 +110,18 @@ public final class PretrainComparison {
         Map<String, LongFunction<Pretrained>> methods = new LinkedHashMap<>();
         methods.put("scratch", null);
         methods.put("corruption good/bad (words 0.2) on " + sentences.size() + " sentences", s -> CorruptionTask.builder(base)
-                .corruptor(Corruptors.words(0.2, vocab.size())).training(Training.builder().epochs(textEpochs).batchSize(64)
+                .corruptor(Corruptors.words(0.2, vocab.size())).training(FineTuneConfig.builder().epochs(textEpochs).batchSize(64)
                         .learningRate(2e-3).seed(s).build()).build().pretrain(sentences));
         methods.put("margin ranking (words 0.2, margin 1)", s -> MarginRanking.builder(base).margin(1.0)
-                .corruptor(Corruptors.words(0.2, vocab.size())).training(Training.builder().epochs(textEpochs).batchSize(64)
+                .corruptor(Corruptors.words(0.2, vocab.size())).training(FineTuneConfig.builder().epochs(textEpochs).batchSize(64)
                         .learningRate(2e-3).seed(s).build()).build().pretrain(sentences));
         return table("SpamAssassin ham/spam (" + messages.size() + " messages, vocabulary " + vocab.size() + ", first "
                 + length + " words; test: 30% stratified split)", methods, s -> scratchBase(base, Normalization.identity(), s),
                 perClass, s -> messages.split(0.3, s));
     }
 
-    private Training pretraining(long seed) {
-        return Training.builder().epochs(pretrainEpochs).batchSize(64).learningRate(1e-3).seed(seed).build();
+    private FineTuneConfig pretraining(long seed) {
+        return FineTuneConfig.builder().epochs(pretrainEpochs).batchSize(64).learningRate(1e-3).seed(seed).build();
     }
 
     private static GraftModel scratchBase(BaseNet base, Normalization norm, long seed) {

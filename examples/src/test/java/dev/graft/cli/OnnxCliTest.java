@@ -114,6 +114,19 @@ class OnnxCliTest {
     }
 
     @Test
+    void aHeadOnAnOnnxBaseTakesTheWholeTrainingConfigLikeAnyFineTune() throws Exception {
+        ImageFinetuneTest.images(tmp.resolve("img/red"), java.awt.Color.RED, 12, 1);
+        ImageFinetuneTest.images(tmp.resolve("img/blue"), java.awt.Color.BLUE, 12, 2);
+        // one FineTuner for DL4J and ONNX bases: presets' training half, the LR range test and one-cycle apply here too
+        CliRun f = CliRun.of("finetune", ONNX.resolve("small_cnn.onnx").toString(), "--cut", "/Flatten_output_0",
+                "--data", "images:" + tmp.resolve("img"), "--out", tmp.resolve("cfg.zip").toString(), "--epochs", "3",
+                "--batch", "6", "--val-fraction", "0.25", "--preset", "adam,l2,plateau", "--lr-find", "--one-cycle");
+        assertThat(f.code()).as(f.err() + f.out()).isZero();
+        assertThat(f.out()).contains("LR finder: suggested learning rate").contains("epoch 3 head (cache)");
+        assertThat(GraftModel.load(tmp.resolve("cfg.zip")).onnxBase()).isPresent();
+    }
+
+    @Test
     void unfreezeTurnsThePretrainedTopBlockIntoDl4jLayersAndFineTunesItsTopLayer() throws Exception {
         Path onnx = ONNX.resolve("small_cnn.onnx");
         ImageFinetuneTest.images(tmp.resolve("img/red"), java.awt.Color.RED, 12, 1);

@@ -6,6 +6,7 @@ import dev.graft.transfer.Networks;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.FineTuneResult;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuner;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.inspect.ModelInspector;
@@ -64,7 +65,7 @@ class KerasImportTransferPlanTest {
 
         LabeledData data = randomImages(imported, 12);
         FineTuneResult r = FineTuner.builder(planned).train(data).cacheDirectory(dir.resolve("cache"))
-                .epochs(2).batchSize(4).seed(5).build().run();
+                .config(FineTuneConfig.builder().epochs(2).batchSize(4).seed(5).build()).build().run();
 
         Map<String, INDArray> after = params(r.model().network());
         int frozenChecked = 0;

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.graft.transfer.TransferPlan;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuneResult;
 import dev.graft.transfer.tune.FineTuner;
-import dev.graft.transfer.tune.UnfreezeSchedule;
+import dev.graft.transfer.tune.Unfreeze;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
@@ -37,8 +38,9 @@ class ReadmeLibraryExampleTest {
                 .newClassifier(few.labels()).build().apply(base);                   // softmax head, cross-entropy, card labels
         FineTuneResult tuned = FineTuner.builder(planned).train(few)
                 .cacheDirectory(dir.resolve("cache"))                               // featurize once, train the top many times
-                .epochs(20)
-                .unfreeze(UnfreezeSchedule.parse("3:2@0.1"))                        // then the top 2 frozen layers: 3 epochs, rate x0.1
+                .config(FineTuneConfig.builder().epochs(20)                         // the new head: 20 epochs from the cache
+                        .unfreeze(Unfreeze.top(2).epochs(3).rateFactor(0.1))        // then the top 2 frozen layers: 3 epochs, rate x0.1
+                        .build())
                 .build().run();
         tuned.model().save(dir.resolve("digits-5-9.zip"));                          // one model: raw pixels in, card inside
         // README:end

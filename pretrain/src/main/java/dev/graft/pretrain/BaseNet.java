@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.zoo.InputLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,7 +100,7 @@ public final class BaseNet {
      * comparison: same architecture, no pretraining.
      */
     public org.deeplearning4j.nn.multilayer.MultiLayerNetwork newNetwork(long seed) {
-        return Nets.baseWithHead(this, Training.builder().seed(seed).build());
+        return Nets.baseWithHead(this, FineTuneConfig.builder().seed(seed).build());
     }
 
     /** Fresh copies of the base's layer configurations, bottom first, named {@code base0}, {@code base1}, … */

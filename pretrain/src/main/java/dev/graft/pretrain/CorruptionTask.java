@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
@@ -19,7 +20,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <pre>{@code
  * Pretrained p = CorruptionTask.builder(BaseNet.mlp(64, Activation.RELU, 128, 64))
  *     .corruptor(Corruptors.patchShuffle(1, 8, 8, 4)).normalization(Normalization.scale(1 / 16.0))
- *     .training(Training.builder().epochs(20).build()).build().pretrain(DataSpec.load("digits"));
+ *     .training(FineTuneConfig.builder().epochs(20).build()).build().pretrain(DataSpec.load("digits"));
  * }</pre>
  */
 public final class CorruptionTask {
@@ -27,7 +28,7 @@ public final class CorruptionTask {
     private final Corruptor corruptor;
     private final int copies;
     private final Normalization normalization;
-    private final Training training;
+    private final FineTuneConfig training;
     private final String name;
 
     private CorruptionTask(Builder b) {
@@ -55,7 +56,7 @@ public final class CorruptionTask {
                 new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX).build());
         double[] losses = GoodBad.train(net, goods, corruptor, copies, true, training, "corruption task (good/bad)");
         String origin = "graft pretrain corruption: good/bad classifier on " + unlabelled.describe() + ", corruptor "
-                + corruptor.describe() + ", " + copies + " bad per good, " + training;
+                + corruptor.describe() + ", " + copies + " bad per good, " + Nets.describe(training);
         GraftModel model = Nets.card(Nets.extractBase(base, net, training), base, normalization, name, origin,
                 String.format(Locale.ROOT, "final good/bad loss %.4f", losses[losses.length - 1]));
         return new Pretrained(model, List.of(losses));

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptor;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,7 @@ final class GoodBad {
 
     /** Trains {@code net} for the configured epochs on fresh corruptions; returns the mean loss per epoch. */
     static double[] train(MultiLayerNetwork net, INDArray goods, Corruptor corruptor, int copies, boolean oneHot,
-                          Training t, String taskName) {
+                          FineTuneConfig t, String taskName) {
         int perBatch = Math.max(1, t.batchSize() / (copies + 1));
         return Nets.trainEpochs(net, t, taskName, (int) goods.size(0), perBatch, (perm, from, to, rnd, seed) ->
                 batch(Nets.rows(goods, perm, from, to), corruptor, copies, seed, oneHot));

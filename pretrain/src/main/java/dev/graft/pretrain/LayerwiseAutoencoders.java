@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.GraftModel;
@@ -32,7 +33,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <pre>{@code
  * Pretrained p = LayerwiseAutoencoders.builder(64).widths(128, 64).activation(Activation.RELU)
  *     .corruptor(Corruptors.mask(0.2)).normalization(Normalization.scale(1 / 16.0))
- *     .training(Training.builder().epochs(20).build()).build().pretrain(DataSpec.load("digits"));
+ *     .training(FineTuneConfig.builder().epochs(20).build()).build().pretrain(DataSpec.load("digits"));
  * double[] layer1Loss = p.losses().get(0);   // reconstruction loss per epoch
  * }</pre>
  */
@@ -53,7 +54,7 @@ public final class LayerwiseAutoencoders {
     private final Activation activation;
     private final Corruptor corruptor;
     private final Normalization normalization;
-    private final Training training;
+    private final FineTuneConfig training;
     private final Path cacheDir;
     private final String name;
     private final LayerListener listener;
@@ -122,7 +123,7 @@ public final class LayerwiseAutoencoders {
             }
             String origin = "graft pretrain autoencoder: greedy layer-wise " + (corruptor == null ? "" : "denoising ")
                     + "autoencoders " + Arrays.toString(widths) + " on " + unlabelled.describe()
-                    + (corruptor == null ? "" : ", corruptor " + corruptor.describe()) + ", " + training + " per layer";
+                    + (corruptor == null ? "" : ", corruptor " + corruptor.describe()) + ", " + Nets.describe(training) + " per layer";
             GraftModel model = Nets.card(net, base, normalization, name, origin, notes.toString());
             return new Pretrained(model, losses);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.pretrain.loss.LossMarginRanking;
 import dev.graft.transfer.data.DataSource;
@@ -20,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>{@code
  * Pretrained p = MarginRanking.builder(BaseNet.mlp(64, Activation.RELU, 128, 64)).margin(1.0)
  *     .corruptor(Corruptors.mask(0.3)).normalization(Normalization.scale(1 / 16.0))
- *     .training(Training.builder().epochs(20).build()).build().pretrain(DataSpec.load("digits"));
+ *     .training(FineTuneConfig.builder().epochs(20).build()).build().pretrain(DataSpec.load("digits"));
  * }</pre>
  */
 public final class MarginRanking {
@@ -28,7 +29,7 @@ public final class MarginRanking {
     private final Corruptor corruptor;
     private final int copies;
     private final Normalization normalization;
-    private final Training training;
+    private final FineTuneConfig training;
     private final String name;
     private final double margin;
 
@@ -58,7 +59,7 @@ public final class MarginRanking {
                 new OutputLayer.Builder(new LossMarginRanking(margin)).nOut(1).activation(Activation.IDENTITY).build());
         double[] losses = GoodBad.train(net, goods, corruptor, copies, false, training, "margin ranking");
         String origin = "graft pretrain margin: ranking scorer (margin " + margin + ") on " + unlabelled.describe() + ", corruptor "
-                + corruptor.describe() + ", " + copies + " bad per good, " + training;
+                + corruptor.describe() + ", " + copies + " bad per good, " + Nets.describe(training);
         GraftModel model = Nets.card(Nets.extractBase(base, net, training), base, normalization, name, origin,
                 String.format(Locale.ROOT, "final ranking loss %.4f", losses[losses.length - 1]));
         return new Pretrained(model, List.of(losses));

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.data.BatchIterator;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.tune.Trainer;
@@ -26,6 +27,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 /** Pieces every pretraining task shares: configuration, data loading, base extraction, the saved card. */
 final class Nets {
@@ -36,14 +38,57 @@ final class Nets {
     private Nets() {
     }
 
-    /** Common network settings: seed, Adam, Xavier init. */
-    static NeuralNetConfiguration.Builder config(Training t) {
-        return new NeuralNetConfiguration.Builder().seed(t.seed()).updater(new Adam(t.learningRate()))
+    /** The learning rate of pretraining when the config sets none. */
+    static final double DEFAULT_RATE = 1e-3;
+
+    /**
+     * Common network settings: seed, the config's optimizer (Adam by default) at its learning rate
+     * ({@value #DEFAULT_RATE} when it sets none), Xavier init.
+     */
+    static NeuralNetConfiguration.Builder config(FineTuneConfig t) {
+        return new NeuralNetConfiguration.Builder().seed(t.seed()).updater(updater(t))
                 .weightInit(WeightInit.XAVIER).dataType(DataType.FLOAT);
     }
 
+    private static IUpdater updater(FineTuneConfig t) {
+        IUpdater u = t.updater() != null ? t.updater() : new Adam();
+        if (t.schedule() != null) {
+            u.setLrAndSchedule(Double.NaN, t.schedule());
+        } else {
+            u.setLrAndSchedule(t.learningRate() != null ? t.learningRate() : DEFAULT_RATE, null);
+        }
+        return u;
+    }
+
+    /** The training settings as a task's card notes them, e.g. {@code 10 epochs, batch 64, Adam lr 1.0e-03, seed 42}. */
+    static String describe(FineTuneConfig t) {
+        IUpdater u = updater(t);
+        String rate = t.schedule() != null ? "scheduled lr" : String.format(Locale.ROOT, "lr %.1e", u.getLearningRate(0, 0));
+        return String.format(Locale.ROOT, "%d epochs, batch %d, %s %s, seed %d", t.epochs(), t.batchSize(),
+                u.getClass().getSimpleName(), rate, t.seed());
+    }
+
+    /**
+     * The config pretraining runs with when none is given: {@link FineTuneConfig#defaults()} with batches of 64.
+     */
+    static FineTuneConfig defaults() {
+        return FineTuneConfig.builder().batchSize(64).build();
+    }
+
+    /**
+     * Checks a config for pretraining.
+     *
+     * @throws IllegalArgumentException for a batch size below 2
+     */
+    static FineTuneConfig requireUsable(FineTuneConfig t) {
+        if (t.batchSize() < 2) {
+            throw new IllegalArgumentException("pretraining needs a batch size of at least 2, got " + t.batchSize());
+        }
+        return t;
+    }
+
     /** A network of the base's layers followed by {@code head}, initialized with the training seed. */
-    static MultiLayerNetwork baseWithHead(BaseNet base, Training t, Layer... head) {
+    static MultiLayerNetwork baseWithHead(BaseNet base, FineTuneConfig t, Layer... head) {
         NeuralNetConfiguration.ListBuilder lb = config(t).list().overrideNinUponBuild(false);
         for (Layer l : base.layers()) {
             lb.layer(l);
@@ -108,7 +153,7 @@ final class Nets {
      * Copies the trained base layers (the first {@code base.depth()} layers of an MLN, or the layers named
      * {@code base0..} of a graph) into a network of the base alone.
      */
-    static MultiLayerNetwork extractBase(BaseNet base, Model trained, Training t) {
+    static MultiLayerNetwork extractBase(BaseNet base, Model trained, FineTuneConfig t) {
         MultiLayerNetwork out = baseWithHead(base, t);
         for (int i = 0; i < base.depth(); i++) {
             org.deeplearning4j.nn.api.Layer src = trained instanceof ComputationGraph
@@ -144,7 +189,7 @@ final class Nets {
      *
      * @return the mean minibatch loss per epoch
      */
-    static <N extends Model & NeuralNetwork> double[] trainEpochs(N net, Training t, String taskName, int n, int perBatch,
+    static <N extends Model & NeuralNetwork> double[] trainEpochs(N net, FineTuneConfig t, String taskName, int n, int perBatch,
                                                                   BatchMaker maker) {
         Random rnd = new Random(t.seed());
         int[] epoch = {0};
@@ -162,7 +207,7 @@ final class Nets {
      *
      * @return the mean minibatch loss per epoch
      */
-    static double[] epochs(Model net, Training t, String taskName, String what, Supplier<DataSetIterator> epochData) {
+    static double[] epochs(Model net, FineTuneConfig t, String taskName, String what, Supplier<DataSetIterator> epochData) {
         double[] losses = new double[t.epochs()];
         try (Progress.Task task = t.progress().start(taskName, t.epochs(), "epochs")) {
             Trainer.fit(net, taskName, 1, t.epochs(), epochData, null, List.<Trainer.Callback>of(e -> {

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.engine.Engine;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.transfer.data.DataSource;
@@ -52,7 +53,7 @@ public final class PairTask {
     private final Pairing pairing;
     private final Corruptor corruptor;
     private final Normalization normalization;
-    private final Training training;
+    private final FineTuneConfig training;
     private final String name;
     private final int headWidth;
 
@@ -106,7 +107,7 @@ public final class PairTask {
         double[] losses = Nets.trainEpochs(net, training, "pair task (" + pairing.name().toLowerCase(Locale.ROOT) + ")", n,
                 perBatch, (perm, from, to, rnd, seed) -> pairs(x, labels, byClass, perm, from, to, rnd, seed));
         String origin = "graft pretrain pairs: same/different (" + pairing.name().toLowerCase(Locale.ROOT) + ") on "
-                + data.describe() + (corruptor == null ? "" : ", corruptor " + corruptor.describe()) + ", " + training;
+                + data.describe() + (corruptor == null ? "" : ", corruptor " + corruptor.describe()) + ", " + Nets.describe(training);
         GraftModel model = Nets.card(Nets.extractBase(base, net, training), base, normalization, name, origin,
                 String.format(Locale.ROOT, "final same/different loss %.4f", losses[losses.length - 1]));
         return new Pretrained(model, List.of(losses));

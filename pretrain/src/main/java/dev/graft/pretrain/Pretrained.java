@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.engine.Engine;
 import dev.graft.zoo.GraftModel;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptor;
 import dev.graft.zoo.Normalization;
 import java.util.Objects;
@@ -14,7 +15,7 @@ import java.util.Objects;
 abstract class TaskBuilder<B extends TaskBuilder<B>> {
     Corruptor corruptor;
     Normalization normalization = Normalization.identity();
-    Training training = Training.builder().build();
+    FineTuneConfig training = Nets.defaults();
     String name;
 
     TaskBuilder(String defaultName) {
@@ -41,9 +42,14 @@ abstract class TaskBuilder<B extends TaskBuilder<B>> {
         return self();
     }
 
-    /** Training settings (default {@code Training.builder().build()}). */
-    public B training(Training training) {
-        this.training = Objects.requireNonNull(training, "training");
+    /**
+     * How training runs: epochs, batch size (at least 2), optimizer and learning rate (Adam at 1e-3 when it sets
+     * none), seed, progress. Default {@link FineTuneConfig#defaults()} with batches of 64.
+     *
+     * @throws IllegalArgumentException for a batch size below 2
+     */
+    public B training(FineTuneConfig training) {
+        this.training = Nets.requireUsable(Objects.requireNonNull(training, "training"));
         return self();
     }
 

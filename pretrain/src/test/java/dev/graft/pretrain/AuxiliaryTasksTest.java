@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,8 +21,8 @@ class AuxiliaryTasksTest {
     private static final BaseNet BASE = BaseNet.mlp(64, Activation.RELU, 32, 16);
     private static final Normalization SCALE = Normalization.scale(1 / 16.0);
 
-    private static Training training(int epochs) {
-        return Training.builder().epochs(epochs).batchSize(32).learningRate(3e-3).seed(3).build();
+    private static FineTuneConfig training(int epochs) {
+        return FineTuneConfig.builder().epochs(epochs).batchSize(32).learningRate(3e-3).seed(3).build();
     }
 
     private static void assertUsableBase(Pretrained p, Path zip, String name) throws Exception {
@@ -71,7 +72,7 @@ class AuxiliaryTasksTest {
     @Test
     void sameSeedGivesTheSameBaseAndAnotherSeedAnotherOne() {
         java.util.function.LongFunction<INDArray> run = seed -> MarginRanking.builder(BASE).corruptor(Corruptors.mask(0.3))
-                .normalization(SCALE).training(Training.builder().epochs(2).batchSize(32).seed(seed).build()).build()
+                .normalization(SCALE).training(FineTuneConfig.builder().epochs(2).batchSize(32).seed(seed).build()).build()
                 .pretrain(LayerwiseAutoencodersTest.digits(100)).base().multiLayerNetwork().params();
         INDArray a = run.apply(9);
         assertThat(run.apply(9)).isEqualTo(a);

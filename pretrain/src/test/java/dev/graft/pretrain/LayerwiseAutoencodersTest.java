@@ -1,5 +1,6 @@
 package dev.graft.pretrain;
 
+import dev.graft.transfer.tune.FineTuneConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +31,7 @@ class LayerwiseAutoencodersTest {
     private static LayerwiseAutoencoders.Builder small() {
         return LayerwiseAutoencoders.builder(64).widths(24, 12).corruptor(Corruptors.mask(0.2))
                 .normalization(Normalization.scale(1 / 16.0))
-                .training(Training.builder().epochs(6).batchSize(32).learningRate(3e-3).seed(5).build());
+                .training(FineTuneConfig.builder().epochs(6).batchSize(32).learningRate(3e-3).seed(5).build());
     }
 
     @Test
@@ -96,7 +97,7 @@ class LayerwiseAutoencodersTest {
                 .hasMessageContaining("takes examples of shape [64], but the data has examples of shape [10]");
         assertThatThrownBy(() -> LayerwiseAutoencoders.builder(64).widths().build()).hasMessageContaining("at least one layer width");
         assertThatThrownBy(() -> LayerwiseAutoencoders.builder(64).widths(8, 0).build()).hasMessageContaining("[8, 0]");
-        assertThatThrownBy(() -> Training.builder().epochs(0).build()).hasMessage("epochs must be at least 1, got 0");
+        assertThatThrownBy(() -> FineTuneConfig.builder().epochs(0).build()).hasMessage("epochs must be at least 1, got 0");
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.graft.pretrain.BaseNet;
 import dev.graft.pretrain.CorruptionTask;
 import dev.graft.pretrain.Pretrained;
-import dev.graft.pretrain.Training;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.pretrain.corrupt.Corruptors;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.zoo.GraftModel;
@@ -45,7 +45,7 @@ class SpamAssassinTest {
         assertThat(sentences.size()).isEqualTo(600);
         BaseNet base = BaseNet.textCnn(vocab.size(), 24, 16, 24, 3, 16);
         Pretrained p = CorruptionTask.builder(base).corruptor(Corruptors.words(0.25, vocab.size()))
-                .training(Training.builder().epochs(4).batchSize(64).learningRate(5e-3).seed(1).build())
+                .training(FineTuneConfig.builder().epochs(4).batchSize(64).learningRate(5e-3).seed(1).build())
                 .name("spam-sentences").build().pretrain(sentences);
         double[] loss = p.losses().get(0);
         assertThat(loss[loss.length - 1]).isLessThan(loss[0]);

@@ -60,6 +60,21 @@ public final class OnnxFeaturizer implements Featurizer, AutoCloseable {
         return new OnnxFeaturizer(model, point.tensor(), model.graph().cut(point.tensor()), threads);
     }
 
+    /**
+     * The frozen ONNX part of a model that has one ({@link dev.graft.zoo.GraftModel#withOnnxBase}): its whole graph,
+     * fed raw input normalized as the model's card says; keyed like {@link #cut} at the same tensor.
+     *
+     * @throws IllegalArgumentException if the model has no ONNX base, or threads is below 1
+     */
+    public static OnnxFeaturizer base(dev.graft.zoo.GraftModel model, int threads) {
+        OnnxGraph g = model.onnxBase().orElseThrow(() -> new IllegalArgumentException("model '" + model.card().name()
+                + "' has no ONNX base; featurize a DL4J model with Featurizers.cut"));
+        if (threads < 1) {
+            throw new IllegalArgumentException("ONNX Runtime needs at least 1 thread, got " + threads);
+        }
+        return new OnnxFeaturizer(OnnxModel.of(g, model.card()), g.outputs().get(0).name(), g, threads);
+    }
+
     /** The graph that runs: the model's graph cut at {@link #tensor()}. */
     public OnnxGraph base() {
         return base;

@@ -1,32 +1,27 @@
 package dev.graft.transfer.tune;
 
 import dev.graft.transfer.TransferPlan;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.constraint.MaxNormConstraint;
-import org.deeplearning4j.nn.conf.dropout.Dropout;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.PReLULayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.regularization.L1Regularization;
-import org.nd4j.linalg.learning.regularization.L2Regularization;
-import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
- * A named bundle of training choices from the deep-learning toolbox (initializer, activation, batch norm,
- * optimizer, learning-rate schedule, L1/L2, dropout, max-norm, gradient clipping, augmentation, early stopping).
+ * A named bundle of choices from the deep-learning toolbox. Two halves: what shapes the hidden layers Graft adds
+ * on top (initializer, activation, PReLU, batch norm: {@link #addHidden}), and a training half — overrides that
+ * compose onto a {@link FineTuneConfig} (optimizer and rate, schedule, plateau, L1/L2, dropout, max-norm, clipping,
+ * augmentation, early stopping: {@link #training(FineTuneConfig.Builder)}).
  *
  * <p>Every setting is optional; {@link #then(Preset)} overlays one preset on another, so presets compose
  * ({@code practical,clip-norm,dropout}). Look presets up by name with {@link Presets#get(String)}.
- * Initializer, activation, batch norm and PReLU shape the hidden layers Graft adds on top; the rest configure
- * how the trainable layers learn.
+ * <pre>{@code
+ * FineTuneConfig c = Presets.get("practical").training(FineTuneConfig.builder().epochs(20)).build();
+ * }</pre>
  */
 public final class Preset {
     private final String name;
@@ -35,18 +30,7 @@ public final class Preset {
     private final Activation activation;
     private final Boolean prelu;
     private final Boolean batchNorm;
-    private final IUpdater updater;
-    private final ISchedule schedule;
-    private final Plateau plateau;
-    private final Double l1;
-    private final Double l2;
-    private final Double dropout;
-    private final Double maxNorm;
-    private final GradientNormalization clipping;
-    private final Double clipThreshold;
-    private final String augmentation;
-    private final Integer augmentedViews;
-    private final Integer patience;
+    private final UnaryOperator<FineTuneConfig.Builder> training;
 
     private Preset(Builder b) {
         this.name = b.name;
@@ -55,18 +39,7 @@ public final class Preset {
         this.activation = b.activation;
         this.prelu = b.prelu;
         this.batchNorm = b.batchNorm;
-        this.updater = b.updater;
-        this.schedule = b.schedule;
-        this.plateau = b.plateau;
-        this.l1 = b.l1;
-        this.l2 = b.l2;
-        this.dropout = b.dropout;
-        this.maxNorm = b.maxNorm;
-        this.clipping = b.clipping;
-        this.clipThreshold = b.clipThreshold;
-        this.augmentation = b.augmentation;
-        this.augmentedViews = b.augmentedViews;
-        this.patience = b.patience;
+        this.training = b.training;
     }
 
     /** A builder for a preset called {@code name}. */
@@ -82,18 +55,9 @@ public final class Preset {
         b.activation = pick(over.activation, activation);
         b.prelu = pick(over.prelu, prelu);
         b.batchNorm = pick(over.batchNorm, batchNorm);
-        b.updater = pick(over.updater, updater);
-        b.schedule = pick(over.schedule, schedule);
-        b.plateau = pick(over.plateau, plateau);
-        b.l1 = pick(over.l1, l1);
-        b.l2 = pick(over.l2, l2);
-        b.dropout = pick(over.dropout, dropout);
-        b.maxNorm = pick(over.maxNorm, maxNorm);
-        b.clipping = pick(over.clipping, clipping);
-        b.clipThreshold = pick(over.clipThreshold, clipThreshold);
-        b.augmentation = pick(over.augmentation, augmentation);
-        b.augmentedViews = pick(over.augmentedViews, augmentedViews);
-        b.patience = pick(over.patience, patience);
+        UnaryOperator<FineTuneConfig.Builder> mine = training;
+        UnaryOperator<FineTuneConfig.Builder> theirs = over.training;
+        b.training = c -> theirs.apply(mine.apply(c));
         return b.build();
     }
 
@@ -102,42 +66,22 @@ public final class Preset {
     }
 
     /**
-     * Configures one trainable layer: updater (with schedule), L1/L2 on weights, dropout on its input,
-     * max-norm on its weights, gradient clipping. Settings the preset leaves unset are not touched.
+     * Sets on {@code config} what this preset's training half sets (settings it leaves unset are not touched) and
+     * returns it; settings made on the builder afterwards win over the preset's.
      */
-    public void applyTo(Layer layer) {
-        if (dropout != null) {
-            layer.setIDropout(dropout > 0 ? new Dropout(1.0 - dropout) : null);
-        }
-        if (maxNorm != null) {
-            layer.setConstraints(new ArrayList<>(List.of(new MaxNormConstraint(maxNorm, 1))));
-        }
-        if (!(layer instanceof BaseLayer)) {
-            return;
-        }
-        BaseLayer b = (BaseLayer) layer;
-        if (updater != null) {
-            IUpdater u = updater.clone();
-            if (schedule != null) {
-                u.setLrAndSchedule(Double.NaN, schedule.clone());
-            }
-            b.setIUpdater(u);
-            b.setBiasUpdater(null);
-        }
-        if (l1 != null || l2 != null) {
-            List<Regularization> regs = new ArrayList<>();
-            if (l1 != null && l1 > 0) {
-                regs.add(new L1Regularization(l1));
-            }
-            if (l2 != null && l2 > 0) {
-                regs.add(new L2Regularization(l2));
-            }
-            b.setRegularization(regs);
-        }
-        if (clipping != null) {
-            b.setGradientNormalization(clipping);
-            b.setGradientNormalizationThreshold(clipThreshold != null ? clipThreshold : 1.0);
-        }
+    public FineTuneConfig.Builder training(FineTuneConfig.Builder config) {
+        return training.apply(Objects.requireNonNull(config, "config"));
+    }
+
+    /** This preset's training half on the defaults ({@link FineTuneConfig#defaults()}). */
+    public FineTuneConfig training() {
+        return training(FineTuneConfig.builder()).build();
+    }
+
+    /** Whether the training half sets a learning rate or schedule (an optimizer brings its rate). */
+    public boolean setsLearningRate() {
+        FineTuneConfig c = training();
+        return c.learningRate() != null || c.schedule() != null;
     }
 
     /**
@@ -191,53 +135,9 @@ public final class Preset {
         return Boolean.TRUE.equals(batchNorm);
     }
 
-    /** The optimizer, or null. */
-    public IUpdater updater() {
-        return updater;
-    }
-
-    /** The learning-rate schedule, or null. */
-    public ISchedule schedule() {
-        return schedule;
-    }
-
-    /** Reduce-on-plateau settings, or null. */
-    public Plateau plateau() {
-        return plateau;
-    }
-
-    /** Augmentation spec for the feature cache's augmented views (see {@code Augmenters.parse}), or null. */
-    public String augmentation() {
-        return augmentation;
-    }
-
-    /** Augmented views per example when {@link #augmentation()} is set (default 4). */
-    public int augmentedViews() {
-        return augmentedViews == null ? 4 : augmentedViews;
-    }
-
-    /** Early-stopping patience in epochs, or null for the fine-tuner's default. */
-    public Integer patience() {
-        return patience;
-    }
-
-    /** L2 coefficient, or null. */
-    public Double l2() {
-        return l2;
-    }
-
-    /** Dropout rate (fraction dropped), or null. */
-    public Double dropout() {
-        return dropout;
-    }
-
     @Override
     public String toString() {
         return name + ": " + description;
-    }
-
-    /** Reduce the learning rate by {@code factor} when validation loss has not improved for {@code patience} epochs. */
-    public record Plateau(double factor, int patience) {
     }
 
     /** Builds a {@link Preset}. */
@@ -248,18 +148,7 @@ public final class Preset {
         private Activation activation;
         private Boolean prelu;
         private Boolean batchNorm;
-        private IUpdater updater;
-        private ISchedule schedule;
-        private Plateau plateau;
-        private Double l1;
-        private Double l2;
-        private Double dropout;
-        private Double maxNorm;
-        private GradientNormalization clipping;
-        private Double clipThreshold;
-        private String augmentation;
-        private Integer augmentedViews;
-        private Integer patience;
+        private UnaryOperator<FineTuneConfig.Builder> training = c -> c;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -295,34 +184,29 @@ public final class Preset {
             return this;
         }
 
-        /** The optimizer (its learning rate included). */
+        /** The optimizer; its learning rate becomes the config's. */
         public Builder updater(IUpdater u) {
-            this.updater = u;
-            return this;
+            return train(c -> u.hasLearningRate() ? c.updater(u).learningRate(u.getLearningRate(0, 0)) : c.updater(u));
         }
 
         /** A learning-rate schedule (needs an updater in the same or an earlier preset). */
         public Builder schedule(ISchedule s) {
-            this.schedule = s;
-            return this;
+            return train(c -> c.schedule(s));
         }
 
         /** Reduce-on-plateau. */
         public Builder plateau(double factor, int patience) {
-            this.plateau = new Plateau(factor, patience);
-            return this;
+            return train(c -> c.plateau(factor, patience));
         }
 
         /** L1 on weights. */
         public Builder l1(double v) {
-            this.l1 = v;
-            return this;
+            return train(c -> c.l1(v));
         }
 
         /** L2 on weights. */
         public Builder l2(double v) {
-            this.l2 = v;
-            return this;
+            return train(c -> c.l2(v));
         }
 
         /** Dropout rate on each trainable layer's input (fraction dropped, 0..1). */
@@ -330,33 +214,33 @@ public final class Preset {
             if (rate < 0 || rate >= 1) {
                 throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
             }
-            this.dropout = rate;
-            return this;
+            return train(c -> c.dropout(rate));
         }
 
         /** Max-norm constraint on each output unit's incoming weights. */
         public Builder maxNorm(double v) {
-            this.maxNorm = v;
-            return this;
+            return train(c -> c.maxNorm(v));
         }
 
         /** Gradient clipping: by element value or by norm, at {@code threshold}. */
         public Builder clipping(GradientNormalization g, double threshold) {
-            this.clipping = g;
-            this.clipThreshold = threshold;
-            return this;
+            return train(c -> c.clipping(g, threshold));
         }
 
         /** Augmented views in the feature cache: a spec such as {@code shift:1,noise:0.3}, and views per example. */
         public Builder augmentation(String spec, int views) {
-            this.augmentation = spec;
-            this.augmentedViews = views;
-            return this;
+            return train(c -> c.augmentation(spec, views));
         }
 
         /** Early-stopping patience in epochs. */
         public Builder patience(int epochs) {
-            this.patience = epochs;
+            return train(c -> c.patience(epochs));
+        }
+
+        /** Any other training setting, as an override of the {@link FineTuneConfig} the preset composes onto. */
+        public Builder train(UnaryOperator<FineTuneConfig.Builder> override) {
+            UnaryOperator<FineTuneConfig.Builder> before = training;
+            training = c -> override.apply(before.apply(c));
             return this;
         }
 

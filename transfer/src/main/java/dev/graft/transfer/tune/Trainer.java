@@ -19,10 +19,12 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
- * The epoch loop every fine-tuning stage runs (the head from the cache, each unfreezing stage, through the frozen
- * layers): one pass over the training data per epoch ({@link #fitEpoch}), a validation score, then the
- * {@link Callback}s in order — history, best-parameter keeping, plateau, early stopping are callbacks, not copies
- * of the loop. The network's own listeners are kept; extra listeners are added for the stage and removed after.
+ * The project's one epoch loop: every fine-tuning stage (the head from the cache, each unfreezing stage, through the
+ * frozen layers), the LR range test and the pretraining tasks run through {@link #fit}: one pass over the training
+ * data per epoch ({@link #fitEpoch}), a validation score, then the {@link Callback}s in order — history,
+ * {@link RestoreBest}, {@link Plateau}, {@link EarlyStopping}, {@link OneCycle} and the {@link LrFinder} are
+ * callbacks, not copies of the loop. The network's own listeners are kept; extra listeners (and callbacks that are
+ * DL4J listeners too, for per-iteration work) are added for the stage and removed after.
  */
 public final class Trainer {
     private Trainer() {
@@ -118,9 +120,16 @@ public final class Trainer {
     /** Epochs in this JVM: {@link #fitEpoch}. */
     public static final EpochStep LOCAL = Trainer::fitEpoch;
 
-    /** Hooks into the loop (a lambda is an after-epoch callback). */
+    /**
+     * Hooks into the loop (a lambda is an after-epoch callback). A callback that is also a DL4J
+     * {@link TrainingListener} hears every iteration of the stage.
+     */
     @FunctionalInterface
     public interface Callback {
+        /** Before the stage's first epoch. */
+        default void onStageStart(Model network) {
+        }
+
         /** After every epoch, in the order the callbacks were given. */
         void onEpochEnd(EpochEnd e);
 
@@ -155,9 +164,17 @@ public final class Trainer {
         List<TrainingListener> before = listenersOf(network);
         LinkedHashSet<TrainingListener> all = new LinkedHashSet<>(before);
         all.addAll(listeners);
+        for (Callback c : callbacks) {
+            if (c instanceof TrainingListener) {
+                all.add((TrainingListener) c);
+            }
+        }
         all.add(losses);
         network.setListeners(all);
         int ran = 0;
+        for (Callback c : callbacks) {
+            c.onStageStart(network);
+        }
         try {
             for (int e = 0; e < epochs; e++) {
                 losses.reset();

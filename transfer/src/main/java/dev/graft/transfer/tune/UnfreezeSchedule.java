@@ -5,9 +5,10 @@ import java.util.List;
 
 /**
  * Gradual unfreezing: after the head has trained, stages that unfreeze the top frozen layers and train on at a
- * lower rate. Written as {@code EPOCHS:LAYERS@FACTOR} stages, comma-separated, e.g. {@code 3:1@0.1,3:2@0.01}:
- * three epochs with the top frozen layer (counting layers with parameters) trainable at a tenth of the head's
- * rate, then three with the top two at a hundredth. The head keeps the base rate (per-layer-group rates).
+ * lower rate. Typed, {@code Unfreeze.top(1).epochs(3).rateFactor(0.1).then(Unfreeze.top(2).epochs(3).rateFactor(0.01))};
+ * on the command line {@code EPOCHS:LAYERS@FACTOR} stages, comma-separated: {@code 3:1@0.1,3:2@0.01} is the same
+ * value — three epochs with the top frozen layer (counting layers with parameters) trainable at a tenth of the
+ * head's rate, then three with the top two at a hundredth. The head keeps the base rate (per-layer-group rates).
  */
 public final class UnfreezeSchedule {
     private final List<Stage> stages;
@@ -16,9 +17,41 @@ public final class UnfreezeSchedule {
         this.stages = List.copyOf(stages);
     }
 
-    /** A schedule of the given stages. */
+    /**
+     * A schedule of the given stages.
+     *
+     * @throws IllegalArgumentException for a stage with epochs or layers below 1, a factor outside (0, 1], or one
+     *     that unfreezes fewer layers than the stage before it
+     */
     public static UnfreezeSchedule of(List<Stage> stages) {
+        for (int i = 0; i < stages.size(); i++) {
+            Stage st = stages.get(i);
+            if (st.epochs() <= 0 || st.layers() <= 0 || !(st.factor() > 0) || st.factor() > 1) {
+                throw new IllegalArgumentException("unfreeze stage '" + st + "' needs epochs > 0, layers > 0 and "
+                        + "0 < factor <= 1");
+            }
+            if (i > 0 && st.layers() < stages.get(i - 1).layers()) {
+                throw new IllegalArgumentException("unfreeze stage '" + st + "' unfreezes fewer layers than the stage "
+                        + "before it ('" + stages.get(i - 1) + "'); each stage unfreezes at least as many");
+            }
+        }
         return new UnfreezeSchedule(stages);
+    }
+
+    /** A schedule of the typed stages, in order. */
+    public static UnfreezeSchedule of(Unfreeze... stages) {
+        List<Stage> out = new ArrayList<>();
+        for (Unfreeze u : stages) {
+            out.add(u.stage());
+        }
+        return of(out);
+    }
+
+    /** This schedule with {@code next} appended. */
+    public UnfreezeSchedule then(Unfreeze next) {
+        List<Stage> out = new ArrayList<>(stages);
+        out.add(next.stage());
+        return of(out);
     }
 
     /** No unfreezing: only the head trains. */
@@ -55,15 +88,9 @@ public final class UnfreezeSchedule {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("bad rate factor in unfreeze stage '" + p + "'");
             }
-            if (epochs <= 0 || layers <= 0 || factor <= 0 || factor > 1) {
-                throw new IllegalArgumentException("unfreeze stage '" + p + "' needs epochs > 0, layers > 0 and 0 < factor <= 1");
-            }
-            if (!out.isEmpty() && layers < out.get(out.size() - 1).layers()) {
-                throw new IllegalArgumentException("unfreeze stage '" + p + "' unfreezes fewer layers than the stage before it");
-            }
             out.add(new Stage(epochs, layers, factor));
         }
-        return new UnfreezeSchedule(out);
+        return of(out);
     }
 
     /** The stages in order. */
@@ -72,13 +99,27 @@ public final class UnfreezeSchedule {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof UnfreezeSchedule && ((UnfreezeSchedule) o).stages.equals(stages);
+    }
+
+    @Override
+    public int hashCode() {
+        return stages.hashCode();
+    }
+
+    @Override
     public String toString() {
         List<String> s = new ArrayList<>();
-        stages.forEach(st -> s.add(st.epochs() + ":" + st.layers() + "@" + st.factor()));
+        stages.forEach(st -> s.add(st.toString()));
         return String.join(",", s);
     }
 
     /** Train {@code epochs} epochs with the top {@code layers} frozen layers unfrozen at {@code factor} × the base rate. */
     public record Stage(int epochs, int layers, double factor) {
+        @Override
+        public String toString() {
+            return epochs + ":" + layers + "@" + factor;
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.graft.transfer.data.DataSource;
 import dev.graft.transfer.data.DataSpec;
 import dev.graft.transfer.data.LabeledData;
 import dev.graft.transfer.tune.FineTuneResult;
+import dev.graft.transfer.tune.FineTuneConfig;
 import dev.graft.transfer.tune.FineTuner;
 import dev.graft.zoo.GraftModel;
 import dev.graft.zoo.InputLayout;
@@ -45,8 +46,7 @@ class TrainingReportTest {
         DataSource.Split<LabeledData> split = data.split(0.5, 2);
         GraftModel planned = TransferPlan.builder().freezeThrough("fc").replaceHead(3, Activation.SOFTMAX, LossFunction.MCXENT)
                 .labels(data.labels()).build().apply(base);
-        FineTuneResult r = FineTuner.builder(planned).train(split.train()).validation(split.test()).epochs(3).batchSize(10)
-                .lrFind(true).build().run();
+        FineTuneResult r = FineTuner.builder(planned).train(split.train()).validation(split.test()).config(FineTuneConfig.builder().epochs(3).batchSize(10).lrFind(true).build()).build().run();
         TrainingReport.Files files = TrainingReport.write(r, tmp.resolve("report"), "digits 5-7 <test>");
         for (Path png : new Path[] {files.loss(), files.accuracy(), files.lrFinder()}) {
             BufferedImage img = ImageIO.read(png.toFile());

@@ -119,8 +119,8 @@ class FineTunerTest {
             p.network().setListeners(mine);
             for (boolean through : new boolean[] {false, true}) {
                 // no preset and no rate: the path that used to write the head into the caller's network
-                FineTuneResult r = FineTuner.builder(p).train(data(32, 1)).epochs(2).batchSize(16)
-                        .trainThrough(through).unfreeze(UnfreezeSchedule.parse("1:1@0.1")).build().run();
+                FineTuneResult r = FineTuner.builder(p).train(data(32, 1)).config(FineTuneConfig.builder().epochs(2).batchSize(16).unfreeze(UnfreezeSchedule.parse("1:1@0.1")).build())
+                        .trainThrough(through).build().run();
                 assertThat(r.model().network()).isNotSameAs(p.network());
                 assertThat(r.model().network().params()).isNotEqualTo(before);
             }
@@ -137,9 +137,9 @@ class FineTunerTest {
     void engineSettingsGivenToTheBuilderHoldForTheRunOnly() throws Exception {
         GraftModel p = planned(mlpBase(), "bn");
         dev.graft.engine.EngineSettings plain = dev.graft.engine.EngineSettings.builder().plain().build();
-        FineTuneResult a = FineTuner.builder(p).train(data(32, 1)).epochs(2).batchSize(16).shuffle(false)
+        FineTuneResult a = FineTuner.builder(p).train(data(32, 1)).config(FineTuneConfig.builder().epochs(2).batchSize(16).shuffle(false).build())
                 .engine(plain).build().run();
-        FineTuneResult b = FineTuner.builder(p).train(data(32, 1)).epochs(2).batchSize(16).shuffle(false).build()
+        FineTuneResult b = FineTuner.builder(p).train(data(32, 1)).config(FineTuneConfig.builder().epochs(2).batchSize(16).shuffle(false).build()).build()
                 .run();
         assertThat(dev.graft.engine.Engine.settings()).isNotEqualTo(plain);
         // the speed switches (Graft's Adam, the dense head step) never change a result beyond float rounding
@@ -160,9 +160,9 @@ class FineTunerTest {
         for (GraftModel base : List.of(mlpBase(), graphBase())) {
             String cut = base.isGraph() ? "merge" : "bn";
             List<String> top = base.isGraph() ? List.of("fc", "graft_output") : List.of("fc2", "graft_output");
-            FineTuneResult cached = FineTuner.builder(planned(base, cut)).train(train).epochs(3).batchSize(16).shuffle(false)
+            FineTuneResult cached = FineTuner.builder(planned(base, cut)).train(train).config(FineTuneConfig.builder().epochs(3).batchSize(16).shuffle(false).build())
                     .engine(dl4j).cacheDirectory(tmp.resolve("c-" + base.isGraph())).build().run();
-            FineTuneResult through = FineTuner.builder(planned(base, cut)).train(train).epochs(3).batchSize(16).shuffle(false)
+            FineTuneResult through = FineTuner.builder(planned(base, cut)).train(train).config(FineTuneConfig.builder().epochs(3).batchSize(16).shuffle(false).build())
                     .trainThrough(true).build().run();
             Map<String, INDArray> a = params(cached.model().network(), top);
             Map<String, INDArray> b = params(through.model().network(), top);
@@ -214,11 +214,9 @@ class FineTunerTest {
         dev.graft.engine.EngineSettings auto = dev.graft.engine.Engine.settings().toBuilder()
                 .featurizeEngine(dev.graft.engine.FeaturizeEngine.AUTO).build();
         List<String> log = new java.util.ArrayList<>();
-        FineTuneResult cached = FineTuner.builder(planned(convBase(), "relu")).train(train).epochs(3).batchSize(16)
-                .shuffle(false).engine(auto).log(log::add).cacheDirectory(tmp.resolve("c-onnx")).build().run();
+        FineTuneResult cached = FineTuner.builder(planned(convBase(), "relu")).train(train).config(FineTuneConfig.builder().epochs(3).batchSize(16).shuffle(false).build()).engine(auto).log(log::add).cacheDirectory(tmp.resolve("c-onnx")).build().run();
         assertThat(log).anyMatch(l -> l.startsWith("featurize engine: ONNX Runtime ") && l.contains("first batch"));
-        FineTuneResult through = FineTuner.builder(planned(convBase(), "relu")).train(train).epochs(3).batchSize(16)
-                .shuffle(false).trainThrough(true).build().run();
+        FineTuneResult through = FineTuner.builder(planned(convBase(), "relu")).train(train).config(FineTuneConfig.builder().epochs(3).batchSize(16).shuffle(false).build()).trainThrough(true).build().run();
         List<String> top = List.of("fc", "graft_output");
         Map<String, INDArray> a = params(cached.model().network(), top);
         Map<String, INDArray> b = params(through.model().network(), top);
@@ -239,7 +237,7 @@ class FineTunerTest {
             List<String> frozen = base.isGraph() ? List.of("a", "b") : List.of("fc1", "bn");
             Map<String, INDArray> before = params(base.network(), frozen);
             FineTuneResult r = FineTuner.builder(planned(base, base.isGraph() ? "merge" : "bn")).train(data(64, 2)).validation(data(32, 3))
-                    .preset(Presets.get("practical")).epochs(4).batchSize(16).build().run();
+                    .config(Presets.get("practical").training(FineTuneConfig.builder()).epochs(4).batchSize(16).build()).build().run();
             Path zip = tmp.resolve("tuned-" + base.isGraph() + ".zip");
             r.model().save(zip);
             GraftModel loaded = GraftModel.load(zip);
@@ -256,8 +254,7 @@ class FineTunerTest {
     void reassembledModelPredictsFromRawInputAndLearnsTheTask() throws Exception {
         LabeledData train = data(200, 4);
         LabeledData val = data(100, 5);
-        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "fc1")).train(train).validation(val).epochs(15).batchSize(20)
-                .learningRate(0.05).build().run();
+        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "fc1")).train(train).validation(val).config(FineTuneConfig.builder().epochs(15).batchSize(20).learningRate(0.05).build()).build().run();
         // The frozen base is random (6 ReLU units), so the task cannot be learnt perfectly: check it is being learnt.
         double before = FineTuner.evaluate(planned(mlpBase(), "fc1"), val).accuracy();
         assertThat(r.history().get(r.history().size() - 1).trainLoss()).isLessThan(r.history().get(0).trainLoss());
@@ -272,8 +269,7 @@ class FineTunerTest {
         GraftModel p = TransferPlan.builder().freezeThrough("bn").replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT).seed(5)
                 .updater(new Sgd(0.05)).labels(List.of("x", "y")).build().apply(mlpBase());
         LabeledData val = data(40, 7);
-        FineTuneResult r = FineTuner.builder(p).train(data(40, 6)).validation(val).epochs(12).batchSize(8).learningRate(8.0)
-                .patience(3).build().run();
+        FineTuneResult r = FineTuner.builder(p).train(data(40, 6)).validation(val).config(FineTuneConfig.builder().epochs(12).batchSize(8).learningRate(8.0).patience(3).build()).build().run();
         EpochRecord best = r.history().stream().min(java.util.Comparator.comparingDouble(EpochRecord::valLoss)).orElseThrow();
         assertThat(r.bestEpoch()).isEqualTo(best.epoch());
         assertThat(r.bestEpoch()).isLessThan(r.history().size());
@@ -288,8 +284,7 @@ class FineTunerTest {
         Map<String, INDArray> fc1 = params(base.network(), List.of("fc1", "bn"));
         Map<String, INDArray> fc2 = params(base.network(), List.of("fc2"));
         GraftModel p = planned(base, "fc2");
-        FineTuneResult r = FineTuner.builder(p).train(data(48, 8)).epochs(2).batchSize(16)
-                .unfreeze(UnfreezeSchedule.parse("2:1@0.5")).build().run();
+        FineTuneResult r = FineTuner.builder(p).train(data(48, 8)).config(FineTuneConfig.builder().epochs(2).batchSize(16).unfreeze(UnfreezeSchedule.parse("2:1@0.5")).build()).build().run();
         assertThat(r.history()).extracting(EpochRecord::stage)
                 .containsExactly("head (cache)", "head (cache)", "unfreeze 1 @0.5", "unfreeze 1 @0.5");
         Model net = r.model().network();
@@ -300,8 +295,7 @@ class FineTunerTest {
         assertThat(m.getLearningRate(2)).isCloseTo(0.5 * m.getLearningRate(3), org.assertj.core.data.Offset.offset(1e-9));
 
         // Two stages: layers unfrozen earlier take the later stage's factor too.
-        FineTuneResult two = FineTuner.builder(planned(base, "fc2")).train(data(48, 8)).epochs(1).batchSize(16).learningRate(0.01)
-                .unfreeze(UnfreezeSchedule.parse("1:1@0.5,1:2@0.1")).restoreBest(false).build().run();
+        FineTuneResult two = FineTuner.builder(planned(base, "fc2")).train(data(48, 8)).config(FineTuneConfig.builder().epochs(1).batchSize(16).learningRate(0.01).unfreeze(UnfreezeSchedule.parse("1:1@0.5,1:2@0.1")).restoreBest(false).build()).build().run();
         MultiLayerNetwork t = (MultiLayerNetwork) two.model().network();
         assertThat(two.bestEpoch()).isEqualTo(3);
         assertThat(Networks.frozenLayers(t)).containsExactly("fc1");
@@ -314,28 +308,25 @@ class FineTunerTest {
     void graphGradualUnfreezingUnfreezesTheTopFrozenBranchLayer() throws Exception {
         GraftModel base = graphBase();
         Map<String, INDArray> a = params(base.network(), List.of("a"));
-        FineTuneResult r = FineTuner.builder(planned(base, "merge")).train(data(32, 12)).epochs(1).batchSize(16)
-                .unfreeze(UnfreezeSchedule.parse("1:1@0.5")).build().run();
+        FineTuneResult r = FineTuner.builder(planned(base, "merge")).train(data(32, 12)).config(FineTuneConfig.builder().epochs(1).batchSize(16).unfreeze(UnfreezeSchedule.parse("1:1@0.5")).build()).build().run();
         assertThat(Networks.frozenLayers(r.model().network())).containsExactly("a");
         params(r.model().network(), List.of("a")).forEach((k, v) -> assertThat(v).isEqualTo(a.get(k)));
     }
 
     @Test
     void layerGroupsLearnAtTheirOwnRates() throws Exception {
-        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(32, 13)).epochs(1).batchSize(16).learningRate(0.02)
-                .layerRate("fc2", 0.1).build().run();
+        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(32, 13)).config(FineTuneConfig.builder().epochs(1).batchSize(16).learningRate(0.02).layerRate("fc2", 0.1).build()).build().run();
         MultiLayerNetwork m = (MultiLayerNetwork) r.model().network();
         assertThat(m.getLearningRate(2)).isCloseTo(0.002, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(m.getLearningRate(3)).isCloseTo(0.02, org.assertj.core.data.Offset.offset(1e-12));
         // The rates act: at a factor of 1e-9 a layer barely moves while the head beside it learns.
         GraftModel p = planned(mlpBase(), "bn");
         Map<String, INDArray> start = params(p.network(), List.of("fc2", "graft_output"));
-        FineTuneResult slow = FineTuner.builder(p).train(data(32, 13)).epochs(2).batchSize(16).learningRate(0.02)
-                .layerRate("fc2", 1e-9).build().run();
+        FineTuneResult slow = FineTuner.builder(p).train(data(32, 13)).config(FineTuneConfig.builder().epochs(2).batchSize(16).learningRate(0.02).layerRate("fc2", 1e-9).build()).build().run();
         Map<String, INDArray> end = params(slow.model().network(), List.of("fc2", "graft_output"));
         assertThat(end.get("fc2/W").sub(start.get("fc2/W")).amaxNumber().doubleValue()).isLessThan(1e-8);
         assertThat(end.get("graft_output/W").sub(start.get("graft_output/W")).amaxNumber().doubleValue()).isGreaterThan(1e-3);
-        assertThatThrownBy(() -> FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 1)).layerRate("fc1", 0.1).build().run())
+        assertThatThrownBy(() -> FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 1)).config(FineTuneConfig.builder().layerRate("fc1", 0.1).build()).build().run())
                 .hasMessageContaining("layer 'fc1' has no learning rate of its own here: it is not above the cut; trainable layers are: fc2, graft_output");
     }
 
@@ -352,7 +343,7 @@ class FineTunerTest {
     @Test
     void anUnfreezeStageAskingForMoreLayersThanAreFrozenIsRefusedBeforeTraining() {
         GraftModel p = planned(mlpBase(), "fc1"); // one frozen layer with parameters
-        assertThatThrownBy(() -> FineTuner.builder(p).train(data(16, 1)).unfreeze(UnfreezeSchedule.parse("3:99@0.1")).build())
+        assertThatThrownBy(() -> FineTuner.builder(p).train(data(16, 1)).config(FineTuneConfig.builder().unfreeze(UnfreezeSchedule.parse("3:99@0.1")).build()).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unfreeze schedule 3:99@0.1 unfreezes 99 layers, but the base has only 1 frozen layer with "
                         + "parameters (fc1); unfreeze at most 1 or freeze through a higher layer (--cut)");
@@ -362,7 +353,7 @@ class FineTunerTest {
     void lrFinderSuggestsARateAndLeavesTheModelUntouched() throws Exception {
         GraftModel p = planned(mlpBase(), "bn");
         INDArray before = ((MultiLayerNetwork) p.network()).params().dup();
-        FineTuneResult r = FineTuner.builder(p).train(data(64, 10)).epochs(1).batchSize(8).lrFind(true).build().run();
+        FineTuneResult r = FineTuner.builder(p).train(data(64, 10)).config(FineTuneConfig.builder().epochs(1).batchSize(8).lrFind(true).build()).build().run();
         assertThat(r.lrFinder().rates().length).isGreaterThan(10);
         assertThat(r.lrFinder().suggested()).isBetween(1e-6, 1.0);
         assertThat(r.history().get(0).learningRate()).isCloseTo(r.lrFinder().suggested(), org.assertj.core.data.Offset.offset(1e-12));
@@ -372,10 +363,9 @@ class FineTunerTest {
     @Test
     void lrFinderThroughTheFrozenLayersSeesEachBatchNormalizedOnce() throws Exception {
         // 8 examples, batch 4: the finder cycles through the data 25 times; normalizing twice would shrink the inputs to zero.
-        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 14)).epochs(1).batchSize(4).lrFind(true)
+        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 14)).config(FineTuneConfig.builder().epochs(1).batchSize(4).lrFind(true).build())
                 .trainThrough(true).build().run();
-        FineTuneResult cached = FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 14)).epochs(1).batchSize(4).lrFind(true)
-                .shuffle(false).build().run();
+        FineTuneResult cached = FineTuner.builder(planned(mlpBase(), "bn")).train(data(8, 14)).config(FineTuneConfig.builder().epochs(1).batchSize(4).lrFind(true).shuffle(false).build()).build().run();
         assertThat(r.lrFinder().losses()[r.lrFinder().losses().length - 1])
                 .isCloseTo(cached.lrFinder().losses()[cached.lrFinder().losses().length - 1], org.assertj.core.data.Offset.offset(0.05));
     }
@@ -386,8 +376,12 @@ class FineTunerTest {
         assertThat(s.valueAt(0, 0)).isCloseTo(0.004, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(s.valueAt(30, 0)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(s.valueAt(99, 0)).isLessThan(1e-5);
-        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(32, 11)).epochs(2).batchSize(8).learningRate(0.05)
-                .oneCycle(true).build().run();
+        FineTuneResult r = FineTuner.builder(planned(mlpBase(), "bn")).train(data(32, 11)).config(FineTuneConfig.builder().epochs(2).batchSize(8).learningRate(0.05).oneCycle(true).build()).build().run();
+        // the OneCycle callback put the head on the schedule: 2 epochs x 4 batches, the rate read after each epoch
+        OneCycleSchedule eight = OneCycleSchedule.of(0.05, 8);
+        assertThat(r.history().get(0).learningRate()).isCloseTo(eight.valueAt(4, 1), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(r.history().get(1).learningRate()).isCloseTo(eight.valueAt(8, 2), org.assertj.core.data.Offset.offset(1e-12))
+                .isLessThan(1e-5);
         Path zip = tmp.resolve("cycle.zip");
         r.model().save(zip);
         assertThat(GraftModel.load(zip).predict(data(2, 1).features()).shape()).containsExactly(2, 2);

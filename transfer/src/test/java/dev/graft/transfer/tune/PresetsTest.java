@@ -39,7 +39,7 @@ class PresetsTest {
         plan.replaceHead(2, Activation.SOFTMAX, LossFunction.MCXENT);
         GraftModel planned = plan.build().apply(FineTunerTest.mlpBase());
         FineTuneResult r = FineTuner.builder(planned).train(FineTunerTest.data(32, 1)).validation(FineTunerTest.data(16, 2))
-                .preset(preset).epochs(2).batchSize(16).cacheDirectory(tmp).build().run();
+                .config(preset.training(FineTuneConfig.builder()).epochs(2).batchSize(16).build()).cacheDirectory(tmp).build().run();
         assertThat(r.history()).isNotEmpty().allSatisfy(e -> assertThat(e.trainLoss()).isFinite());
         assertThat(r.evaluation().accuracy()).isBetween(0.0, 1.0);
     }
@@ -48,7 +48,7 @@ class PresetsTest {
     void composedPresetsConfigureTheTrainableLayers() {
         Preset p = Presets.get("momentum,l2,dropout,max-norm,clip-norm");
         DenseLayer layer = new DenseLayer.Builder().nIn(3).nOut(2).build();
-        p.applyTo(layer);
+        TrainableLayers.configure(layer, p.training(), null, null);
         assertThat(layer.getIUpdater()).isInstanceOf(Nesterovs.class);
         assertThat(layer.getRegularization()).singleElement().isInstanceOf(L2Regularization.class);
         assertThat(((Dropout) layer.getIDropout()).getP()).isEqualTo(0.7);
