@@ -63,6 +63,22 @@ public final class Settings {
     }
 
     /**
+     * Sets a system property that another library reads on its own (AWT's {@code java.awt.headless}, Aeron's
+     * timeouts) to {@code value} unless it is set already — the one place Graft's main code writes a system property
+     * outside the command-line entry points.
+     *
+     * @return the value in force afterwards (the caller's own, when it was set)
+     */
+    public static String defaultProperty(String property, String value) {
+        String now = System.getProperty(property);
+        if (now != null) {
+            return now;
+        }
+        System.setProperty(property, value);
+        return value;
+    }
+
+    /**
      * An environment variable exactly as set (not trimmed: another library may read it untrimmed), or null when
      * unset or blank.
      */

@@ -63,7 +63,7 @@ public final class CacheVsThroughBenchmark {
         }
         LabeledData data = new LabeledData(x, y, labels, "synthetic 224x224 RGB");
         System.out.printf(Locale.ROOT, "ResNet50 (random weights), cut at '%s', %d images, batch %d, OMP_NUM_THREADS=%s%n", cut, n, batch,
-                System.getenv("OMP_NUM_THREADS"));
+                dev.graft.engine.Settings.ofProcess().foreignEnvironment("OMP_NUM_THREADS"));
 
         Path dir = Files.createTempDirectory("graft-bench");
         FineTuneResult cached = FineTuner.builder(plan(resnet, card, cut, classes)).train(data).config(FineTuneConfig.builder().epochs(cacheEpochs).batchSize(batch).build())

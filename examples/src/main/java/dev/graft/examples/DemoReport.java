@@ -94,7 +94,7 @@ public final class DemoReport {
                 + "), mean ± std";
         out.append(fmt("Graft demo: reuse a digits 0-4 network for digits 5-9 with %d labels per class%n", n));
         out.append(fmt("data: %s; %s; ND4J threads: %s%n%n", dataDescription, seedText,
-                System.getenv().getOrDefault("OMP_NUM_THREADS", "default")));
+                java.util.Objects.requireNonNullElse(dev.graft.engine.Settings.ofProcess().foreignEnvironment("OMP_NUM_THREADS"), "default")));
         String row = "%-48s %-18s %s%n";
         out.append(fmt(row, "step", "test accuracy", "wall time (mean)"));
         out.append(fmt(row, "1 source net on 0-4 (5x100 ELU, He, Adam, early stop)", acc(s -> s.sourceAccuracy),

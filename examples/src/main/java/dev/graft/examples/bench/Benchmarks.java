@@ -105,7 +105,7 @@ public final class Benchmarks {
         return String.join("\n",
                 "date: " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
                 "machine: " + cpuModel() + ", " + rt.availableProcessors() + " cores, " + memoryGiB() + " GiB RAM",
-                "java: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
+                "java: " + dev.graft.engine.Settings.ofProcess().foreignProperty("java.vm.name") + " " + dev.graft.engine.Settings.ofProcess().foreignProperty("java.version")
                         + ", -Xmx" + rt.maxMemory() / (1 << 20) + "m",
                 "dl4j/nd4j: 1.0.0-M2.1; " + Engine.describe(),
                 "env: OMP_NUM_THREADS=" + env("OMP_NUM_THREADS") + " OMP_WAIT_POLICY=" + env("OMP_WAIT_POLICY")
@@ -113,7 +113,7 @@ public final class Benchmarks {
     }
 
     private static String env(String name) {
-        String v = System.getenv(name);
+        String v = dev.graft.engine.Settings.ofProcess().foreignEnvironment(name);
         return v == null ? "(unset)" : v;
     }
 
@@ -127,7 +127,7 @@ public final class Benchmarks {
         } catch (IOException e) {
             // not Linux
         }
-        return System.getProperty("os.arch");
+        return dev.graft.engine.Settings.ofProcess().foreignProperty("os.arch");
     }
 
     private static String memoryGiB() {

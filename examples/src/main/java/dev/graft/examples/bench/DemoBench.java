@@ -17,7 +17,7 @@ final class DemoBench {
 
     static Result run(Timer timer, Path scratch) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        String classPath = System.getProperty("java.class.path");
+        String classPath = dev.graft.engine.Settings.ofProcess().foreignProperty("java.class.path");
         Path out = scratch.resolve("demo");
         Path log = scratch.resolve("demo.log");
         double[] runsPerSecond = timer.measure(() -> {
@@ -42,7 +42,12 @@ final class DemoBench {
             seconds[i] = 1 / runsPerSecond[i];
         }
         return new Result("demo", "s (wall)", seconds, "graft demo --quiet, one seed, a fresh JVM per run, "
-                + "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset") + ", OMP_WAIT_POLICY="
-                + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"));
+                + "OMP_NUM_THREADS=" + env("OMP_NUM_THREADS") + ", OMP_WAIT_POLICY="
+                + env("OMP_WAIT_POLICY"));
+    }
+
+    private static String env(String name) {
+        String v = dev.graft.engine.Settings.ofProcess().foreignEnvironment(name);
+        return v == null ? "unset" : v;
     }
 }

@@ -52,9 +52,7 @@ public final class TrainingReport {
      * @throws IOException if the folder cannot be written (no temp file is left behind)
      */
     public static Files write(FineTuneResult result, Path dir, String title, Evaluation test) throws IOException {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
+        dev.graft.engine.Settings.defaultProperty("java.awt.headless", "true"); // charts render without a display
         java.nio.file.Files.createDirectories(dir);
         List<EpochRecord> h = result.history();
         double[] x = h.stream().mapToDouble(EpochRecord::epoch).toArray();
