@@ -35,7 +35,9 @@ import picocli.CommandLine.Parameters;
                 + "and scored at the end: accuracy, per-class precision/recall and the confusion matrix.",
             "--standardize scales tabular features by the training split's mean and std, kept in the model card.",
             "Writes OUT.zip, its model card, and a report folder (curves as PNG, index.html).",
-            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]... and --cache DIR|URI."})
+            "On Apache Spark (spark module): add --spark MASTER [--conf key=value]... and --cache DIR|URI: the caches are "
+                + "built by the executors and the head's epochs run as Spark jobs; every other option works as on one "
+                + "machine (presets, --unfreeze, --patience, --lr, validation)."})
 final class FinetuneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -51,14 +53,20 @@ final class FinetuneCommand implements Callable<Integer> {
             + "'graft inspect'); the new top trains above it")
     String cut;
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
-    String data;
+    @picocli.CommandLine.Mixin
+    DataOptions in;
 
     @Option(names = "--out", paramLabel = "OUT.zip", description = "where to save the fine-tuned model")
     Path out;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "keep the feature caches here and reuse them (default: a temp folder)")
-    Path cache;
+    @picocli.CommandLine.Mixin
+    CacheOption cacheOption;
+
+    @picocli.CommandLine.Mixin
+    SparkOptions spark;
+
+    @picocli.CommandLine.Mixin
+    SparkTrainingOptions sparkTraining;
 
     @Option(names = "--preset", paramLabel = "NAME[,NAME...]", description = "training presets, e.g. practical or adam,dropout; see --list-presets")
     String preset;
@@ -95,9 +103,6 @@ final class FinetuneCommand implements Callable<Integer> {
             + " unless a rate is given, found or preset, and epochs as --epochs says")
     boolean standardize;
 
-    @Option(names = "--strict", description = "images:DIR: refuse a folder with unreadable files instead of skipping them")
-    boolean strict;
-
     @Option(names = "--batch", defaultValue = "32", description = "mini-batch size (default ${DEFAULT-VALUE})")
     int batch;
 
@@ -131,6 +136,14 @@ final class FinetuneCommand implements Callable<Integer> {
             o.flush();
             return 0;
         }
+        String data = in.data;
+        boolean strict = in.strict;
+        if (!spark.requested()) {
+            spark.requireSparkFor(sparkTraining.given());
+        } else {
+            spark.provider().check(sparkTraining.settings(spark)); // before anything loads or starts
+        }
+        Path cache = spark.requested() ? null : cacheOption.folder();
         if (model == null || cut == null || data == null || out == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "graft finetune needs MODEL, --cut LAYER, --data SPEC and "
                     + "--out OUT.zip (missing: " + String.join(", ", missing()) + "); see graft finetune --help");
@@ -161,6 +174,10 @@ final class FinetuneCommand implements Callable<Integer> {
         DataSource all;
         OnnxModel onnx = null;
         if (OnnxCli.isOnnx(model)) {
+            if (spark.requested()) {
+                throw new IllegalArgumentException("--spark fine-tunes Graft and DL4J models, not ONNX models (" + model
+                        + "); fine-tune it on one machine without --spark");
+            }
             onnx = OnnxCli.open(model, input);
             all = DataSpec.source(data, onnx.card(), strict);
             Models.printNotes(spec, all);
@@ -264,10 +281,22 @@ final class FinetuneCommand implements Callable<Integer> {
         if (patience != null) {
             ft.patience(patience);
         }
-        FineTuneResult r = ft.build().run();
+        FineTuneResult r;
+        String where = "";
+        try (SparkFinetune onSpark = spark.requested()
+                ? SparkFinetune.start(spark, sparkTraining, cacheOption, chosen, oneCycle, o) : null) {
+            if (onSpark != null) {
+                onSpark.prepare(ft, planned, train, val, epochCount, batch, seed);
+                where = " --spark " + onSpark.master();
+            }
+            r = ft.build().run();
+            if (onSpark != null) {
+                onSpark.report(r);
+            }
+        }
         GraftModel tuned = onnxTop == null ? r.model() : onnxTop.reassemble(r.model(), all.labels());
-        GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
-                + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
+        GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune" + where + " " + model.getFileName()
+                + " --cut " + cut + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
         if (onnxTop != null) {
             onnxTop.close();
         }
@@ -289,7 +318,7 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }
         OnnxFineTuner.Builder ft = OnnxFineTuner.builder(m, cut).train(train).validation(val)
-                .cacheDirectory(cache).epochs(epochCount).batchSize(batch).seed(seed).hidden(hidden).log(line -> {
+                .cacheDirectory(cacheOption.folder()).epochs(epochCount).batchSize(batch).seed(seed).hidden(hidden).log(line -> {
                     o.println(line);
                     o.flush();
                 });
@@ -301,7 +330,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         FineTuneResult r = ft.build().run();
         GraftModel saved = r.model().withCard(r.model().card().toBuilder().origin("graft finetune "
-                + model.getFileName() + " --cut " + cut + " --data " + data).build()).save(out);
+                + model.getFileName() + " --cut " + cut + " --data " + in.data).build()).save(out);
         return finish(o, r, saved, reportDir, test);
     }
 
@@ -319,7 +348,7 @@ final class FinetuneCommand implements Callable<Integer> {
         org.nd4j.evaluation.classification.Evaluation testEval = test == null ? null : Evaluations.evaluate(saved, test, 64);
         TrainingReport.Files files;
         try {
-            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data, testEval);
+            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + in.data, testEval);
         } catch (java.io.IOException e) {
             throw new java.io.IOException("the model was saved to " + out + ", but its report could not be written in "
                     + reportDir + " (" + dev.graft.zoo.InputFiles.describe(e) + "); free space there or choose another "
@@ -345,7 +374,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (cut == null) {
             m.add("--cut");
         }
-        if (data == null) {
+        if (in.data == null) {
             m.add("--data");
         }
         if (out == null) {
