@@ -161,39 +161,6 @@ class SparkCliTest {
         assertThat(accuracy(GraftModel.load(out), DataSpec.load("digits:0-4"))).isGreaterThan(0.6);
     }
 
-    @Test
-    void anUnknownTrainingOrAnOptionOfTheOtherTrainingIsRefusedBeforeSparkStarts() throws Exception {
-        Path zip = tmp.resolve("base.zip");
-        TinyModels.mlp(3).save(zip);
-        assertThat(finetuneError(zip, "--training", "allreduce")).contains("graft finetune: error: unknown "
-                + "Spark training 'allreduce': use averaging (PARAMETER_AVERAGING) or sharing (GRADIENT_SHARING)");
-        assertThat(finetuneError(zip, "--training", "sharing", "--averaging", "3")).contains("graft finetune: "
-                + "error: --averaging applies to --training averaging only, got --averaging 3 with --training sharing: "
-                + "leave it out or use --training averaging");
-        assertThat(finetuneError(zip, "--workers-per-node", "2")).contains("error: --workers-per-node applies to "
-                + "--training sharing only, got --workers-per-node 2 with --training averaging");
-        assertThat(tmp.resolve("c")).doesNotExist();
-    }
-
-    /** Runs finetune in this JVM (it must fail before a Spark context starts) and returns its error output. */
-    private String finetuneError(Path zip, String... options) {
-        List<String> args = new ArrayList<>(List.of("finetune", zip.toString(), "--cut", "dense2", "--data",
-                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", tmp.resolve("o.zip").toString(),
-                "--spark", "local[2]"));
-        args.addAll(List.of(options));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = GraftCli.run(args.toArray(String[]::new));
-        } finally {
-            System.setErr(old);
-        }
-        assertThat(code).isEqualTo(2);
-        return err.toString(StandardCharsets.UTF_8);
-    }
-
     /** The tiny MLP trained on digits 5-9, saved: the source model the finetune runs start from. */
     private Path sourceModel() throws Exception {
         GraftModel source = TinyModels.mlp(4);
@@ -290,23 +257,6 @@ class SparkCliTest {
         return target;
     }
 
-    @Test
-    void sparkOptionsWithoutSparkAreRefused() throws Exception {
-        Path zip = tmp.resolve("base.zip");
-        TinyModels.mlp(3).save(zip);
-        assertThat(errorOf(2, "featurize", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--cache",
-                tmp.resolve("c").toString(), "--conf", "spark.executor.memory=4g"))
-                .contains("graft featurize: error: --conf is a Spark option, given without --spark")
-                .contains("--spark local[2]");
-        assertThat(errorOf(2, "finetune", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--out",
-                tmp.resolve("o.zip").toString(), "--training", "sharing"))
-                .contains("graft finetune: error: --training is a Spark option, given without --spark");
-        assertThat(errorOf(2, "featurize", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--cache",
-                "hdfs://namenode:8020/c")).contains("--cache hdfs://namenode:8020/c is a URI, which only Spark reads "
-                        + "and writes: add --spark MASTER, or give a folder");
-        assertThat(tmp.resolve("c")).doesNotExist();
-    }
-
     /**
      * Without the spark module on the class path (the CLI jar alone, as {@code java -jar graft-cli.jar} runs it),
      * {@code --spark} stops with how to add it, for both verbs, and writes nothing.
@@ -366,21 +316,6 @@ class SparkCliTest {
         GraftModel tuned = GraftModel.load(out);
         assertThat(accuracy(tuned, DataSpec.load("digits:0-4"))).isGreaterThan(0.6);
         assertThat(tuned.card().origin()).contains("--spark local[2]").contains("--unfreeze 2:1@0.1");
-    }
-
-    /** Runs the CLI in this JVM, expecting {@code code}, and returns its error output. */
-    private static String errorOf(int code, String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        int got;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            got = GraftCli.run(args);
-        } finally {
-            System.setErr(old);
-        }
-        assertThat(got).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(code);
-        return err.toString(StandardCharsets.UTF_8);
     }
 
     /** Accuracy of a saved model on raw examples (normalized as its card says). */
