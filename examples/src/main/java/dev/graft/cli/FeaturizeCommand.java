@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
                 + "rebuilt; an interrupted run resumes.",
             "--export FILE.npz|FILE.csv also writes the features with labels and example ids for other tools (np.load reads "
                 + "the .npz: features float32, labels int32, ids and label_names strings).",
-            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]...; --cache may be a "
-                + "Hadoop URI."})
+            "On Apache Spark (spark module): add --spark MASTER [--conf key=value]...; the executors featurize their "
+                + "partitions into the same files and key, and --cache may be a Hadoop URI."})
 final class FeaturizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -44,11 +44,18 @@ final class FeaturizeCommand implements Callable<Integer> {
             description = "last frozen layer: name or index (MultiLayerNetwork), vertex name (ComputationGraph), tensor (ONNX)")
     String cut;
 
-    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "data spec: digits, digits:0-4, csv:FILE[#CLASSES] or images:DIR")
-    String data;
+    @picocli.CommandLine.Mixin
+    DataOptions in;
 
-    @Option(names = "--cache", required = true, paramLabel = "DIR", description = "cache folder (one cache per folder)")
-    Path cache;
+    @picocli.CommandLine.Mixin
+    CacheOption cache;
+
+    @picocli.CommandLine.Mixin
+    SparkOptions spark;
+
+    @Option(names = "--partitions", paramLabel = "N", order = 103,
+            description = "with --spark: input partitions (default: Spark's default parallelism)")
+    Integer partitions;
 
     @Option(names = "--precision", defaultValue = "float32", paramLabel = "P", description = "float32 (default) or float16")
     String precision;
@@ -82,11 +89,20 @@ final class FeaturizeCommand implements Callable<Integer> {
             + "with labels and example ids")
     Path export;
 
-    @Option(names = "--strict", description = "images:DIR: refuse a folder with unreadable files instead of skipping them")
-    boolean strict;
-
     @Override
     public Integer call() throws Exception {
+        if (in.data == null || !cache.given()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "graft featurize needs --data SPEC and "
+                    + "--cache DIR (missing: " + (in.data == null ? "--data" + (cache.given() ? "" : ", --cache")
+                    : "--cache") + "); see graft featurize --help");
+        }
+        if (spark.requested()) {
+            return onSpark();
+        }
+        spark.requireSparkFor("--partitions", partitions);
+        Path cacheDir = cache.folder();
+        String data = in.data;
+        boolean strict = in.strict;
         if (views != null && augment == null) {
             throw new IllegalArgumentException("--views needs --augment (e.g. --augment noise:0.5 --views " + views + ")");
         }
@@ -110,7 +126,7 @@ final class FeaturizeCommand implements Callable<Integer> {
             source = DataSpec.source(data, card, DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, source);
         }
-        FeatureCache.Builder b = FeatureCache.builder(cache).featurizer(featurizer).source(source)
+        FeatureCache.Builder b = FeatureCache.builder(cacheDir).featurizer(featurizer).source(source)
                 .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).verifyChecksums(!noVerify)
                 .progress(quiet ? Progress.none() : Progress.console());
         if (augment != null) {
@@ -130,6 +146,62 @@ final class FeaturizeCommand implements Callable<Integer> {
             out.println("exported " + rows + " rows of features, labels and ids to " + export);
         }
         out.flush();
+        return 0;
+    }
+
+    /**
+     * {@code --spark}: the same cache (files and key) written by Spark tasks, one shard set per partition, in a shared
+     * folder or at a Hadoop URI.
+     */
+    private Integer onSpark() throws Exception {
+        for (Object[] o : new Object[][] {{"--augment", augment}, {"--views", views}, {"--keep-original",
+                keepOriginal ? "" : null}, {"--no-verify", noVerify ? "" : null}}) {
+            if (o[1] != null) {
+                throw new IllegalArgumentException(o[0] + " is not available with --spark (Spark builds caches without "
+                        + "augmentation and always re-hashes the shards it finds); leave it out, or featurize on one "
+                        + "machine without --spark");
+            }
+        }
+        if (OnnxCli.isOnnx(model)) {
+            throw new IllegalArgumentException("--spark featurizes Graft and DL4J models, not ONNX models (" + model
+                    + "); featurize it on one machine without --spark");
+        }
+        if (partitions != null && partitions <= 0) {
+            throw new IllegalArgumentException("--partitions must be positive, got " + partitions);
+        }
+        dev.graft.transfer.cluster.ClusterProvider provider = spark.provider();
+        provider.check(spark.settings());
+        GraftModel m = Models.load(model, spec, input);
+        DataSource source = DataSpec.source(in.data, m.card(), DataSpec.Options.DEFAULTS.withStrict(in.strict));
+        Models.printNotes(spec, source);
+        try (dev.graft.transfer.cluster.Cluster cluster = provider.connect(spark.settings())) {
+            String location = cache.location();
+            Path local = cluster.localFolder(location);
+            FeatureCache fc = FeatureCache.builder(local).featurizer(Featurizers.cut(m, cut)).source(source)
+                    .precision(Precision.parse(precision)).shardRows(shardRows).batchSize(batch).build();
+            dev.graft.transfer.cluster.Cluster.CacheBuild report = cluster.featurize(fc, location, m, cut, source,
+                    partitions);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(java.util.Locale.ROOT, "feature cache %s: %d rows in %d shards, %d built by this run, %.1f s%n",
+                    report.location(), report.rows(), report.shards(), report.shardsBuilt(), report.seconds());
+            out.println("data: " + source.describe() + ", " + fc.size() + " rows of " + Arrays.toString(fc.featureShape())
+                    + " " + fc.precision().name().toLowerCase(java.util.Locale.ROOT) + ", Spark master "
+                    + cluster.master());
+            out.println("key: " + fc.key());
+            out.println("engine: " + fc.featurizer().engine().describe() + ", on every executor");
+            if (export != null) {
+                try {
+                    cluster.fetch(fc, location);
+                    long rows = FeatureExport.write(fc, export);
+                    out.println("exported " + rows + " rows of features, labels and ids to " + export);
+                } finally {
+                    if (!cluster.isLocal(location)) {
+                        org.apache.commons.io.FileUtils.deleteQuietly(local.toFile());
+                    }
+                }
+            }
+            out.flush();
+        }
         return 0;
     }
 }

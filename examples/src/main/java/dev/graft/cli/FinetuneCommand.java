@@ -34,7 +34,9 @@ import picocli.CommandLine.Parameters;
                 + "and scored at the end: accuracy, per-class precision/recall and the confusion matrix.",
             "--standardize scales tabular features by the training split's mean and std, kept in the model card.",
             "Writes OUT.zip, its model card, and a report folder (curves as PNG, index.html).",
-            "On Apache Spark (the graft launcher, spark module): add --spark MASTER [--conf key=value]... and --cache DIR|URI."})
+            "On Apache Spark (spark module): add --spark MASTER [--conf key=value]... and --cache DIR|URI: the caches are "
+                + "built by the executors and the head's epochs run as Spark jobs; every other option works as on one "
+                + "machine (presets, --unfreeze, --patience, --lr, validation)."})
 final class FinetuneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -50,14 +52,20 @@ final class FinetuneCommand implements Callable<Integer> {
             + "'graft inspect'); the new top trains above it")
     String cut;
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "digits[:CLASSES], csv:FILE[#CLASSES] or images:DIR")
-    String data;
+    @picocli.CommandLine.Mixin
+    DataOptions in;
 
     @Option(names = "--out", paramLabel = "OUT.zip", description = "where to save the fine-tuned model")
     Path out;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "keep the feature caches here and reuse them (default: a temp folder)")
-    Path cache;
+    @picocli.CommandLine.Mixin
+    CacheOption cacheOption;
+
+    @picocli.CommandLine.Mixin
+    SparkOptions spark;
+
+    @picocli.CommandLine.Mixin
+    SparkTrainingOptions sparkTraining;
 
     @Option(names = "--preset", paramLabel = "NAME[,NAME...]", description = "training presets, e.g. practical or adam,dropout; see --list-presets")
     String preset;
@@ -94,9 +102,6 @@ final class FinetuneCommand implements Callable<Integer> {
             + " unless a rate is given, found or preset, and epochs as --epochs says")
     boolean standardize;
 
-    @Option(names = "--strict", description = "images:DIR: refuse a folder with unreadable files instead of skipping them")
-    boolean strict;
-
     @Option(names = "--batch", defaultValue = "32", description = "mini-batch size (default ${DEFAULT-VALUE})")
     int batch;
 
@@ -130,6 +135,14 @@ final class FinetuneCommand implements Callable<Integer> {
             o.flush();
             return 0;
         }
+        String data = in.data;
+        boolean strict = in.strict;
+        if (!spark.requested()) {
+            spark.requireSparkFor(sparkTraining.given());
+        } else {
+            spark.provider().check(sparkTraining.settings(spark)); // before anything loads or starts
+        }
+        Path cache = spark.requested() ? null : cacheOption.folder();
         if (model == null || cut == null || data == null || out == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "graft finetune needs MODEL, --cut LAYER, --data SPEC and "
                     + "--out OUT.zip (missing: " + String.join(", ", missing()) + "); see graft finetune --help");
@@ -160,6 +173,10 @@ final class FinetuneCommand implements Callable<Integer> {
         DataSource all;
         OnnxModel onnx = null;
         if (OnnxCli.isOnnx(model)) {
+            if (spark.requested()) {
+                throw new IllegalArgumentException("--spark fine-tunes Graft and DL4J models, not ONNX models (" + model
+                        + "); fine-tune it on one machine without --spark");
+            }
             onnx = OnnxCli.open(model, input);
             all = DataSpec.source(data, onnx.card(), DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, all);
@@ -255,14 +272,27 @@ final class FinetuneCommand implements Callable<Integer> {
         if (patience != null) {
             config.patience(patience);
         }
-        FineTuneResult r = FineTuner.builder(planned).train(train).validation(val).cacheDirectory(cache)
-                .config(config.build()).log(line -> {
+        FineTuner.Builder ft = FineTuner.builder(planned).train(train).validation(val).cacheDirectory(cache)
+                .log(line -> {
                     o.println(line);
                     o.flush();
-                }).build().run();
+                });
+        FineTuneResult r;
+        String where = "";
+        try (SparkFinetune onSpark = spark.requested()
+                ? SparkFinetune.start(spark, sparkTraining, cacheOption, chosen, oneCycle, o) : null) {
+            if (onSpark != null) {
+                onSpark.prepare(ft, config, planned, train, val, epochCount, batch, seed);
+                where = " --spark " + onSpark.master();
+            }
+            r = ft.config(config.build()).build().run();
+            if (onSpark != null) {
+                onSpark.report(r);
+            }
+        }
         GraftModel tuned = onnxTop == null ? r.model() : onnxTop.reassemble(r.model(), all.labels());
-        GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune " + model.getFileName() + " --cut " + cut
-                + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
+        GraftModel saved = tuned.withCard(tuned.card().toBuilder().origin("graft finetune" + where + " " + model.getFileName()
+                + " --cut " + cut + " --data " + data + (unfreeze != null ? " --unfreeze " + unfreeze : "")).build()).save(out);
         if (onnxTop != null) {
             onnxTop.close();
         }
@@ -275,7 +305,7 @@ final class FinetuneCommand implements Callable<Integer> {
         org.nd4j.evaluation.classification.Evaluation testEval = test == null ? null : Evaluations.evaluate(saved, test, 64);
         TrainingReport.Files files;
         try {
-            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + data, testEval);
+            files = TrainingReport.write(r, reportDir, saved.card().name() + ": fine-tuned on " + in.data, testEval);
         } catch (java.io.IOException e) {
             throw new java.io.IOException("the model was saved to " + out + ", but its report could not be written in "
                     + reportDir + " (" + dev.graft.zoo.InputFiles.describe(e) + "); free space there or choose another "
@@ -301,7 +331,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (cut == null) {
             m.add("--cut");
         }
-        if (data == null) {
+        if (in.data == null) {
             m.add("--data");
         }
         if (out == null) {

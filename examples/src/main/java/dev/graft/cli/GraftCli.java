@@ -13,6 +13,11 @@ import picocli.CommandLine.Command;
  * Errors a user can fix (bad data spec, missing file, checksum mismatch) print one line and exit 2;
  * set {@code GRAFT_DEBUG=1} to see the stack trace. What a verb assumed instead (e.g. a card inferred for a plain
  * DL4J zip) is a {@code warning:} line on stderr, and the verb goes on.
+ *
+ * <p>One command line on one machine and on Apache Spark: {@code featurize} and {@code finetune} take
+ * {@code --spark MASTER} (options in {@link SparkOptions}, {@link SparkTrainingOptions}) and then run through the
+ * spark module, found on the class path as a {@link dev.graft.transfer.cluster.ClusterProvider}; the {@code graft}
+ * launcher adds it when {@code --spark} is given, and under {@code spark-submit} this is the main class.
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, version = "graft 0.1.0",
         description = "Transfer learning on Deeplearning4j: reuse a pretrained network with little labelled data.",

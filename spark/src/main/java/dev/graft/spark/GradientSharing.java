@@ -78,18 +78,21 @@ final class GradientSharing {
     }
 
     /**
-     * Trains {@code top} (the head) for {@code epochs} passes over {@code cache} and returns the driver's copy of
+     * Trains {@code top} (the head) for {@code epochs} passes over {@code it} (reset between passes; the cache's
+     * iterator reshuffles) and returns the driver's copy of
      * it; stops the driver's parameter server afterwards.
      */
-    MultiLayerNetwork train(JavaSparkContext sc, MultiLayerNetwork top, FeatureCache cache, int epochs,
-            int batchSizePerWorker, int workers, long seed) throws IOException {
+    MultiLayerNetwork train(JavaSparkContext sc, MultiLayerNetwork top, DataSetIterator it, int epochs,
+            int batchSizePerWorker, int workers, long seed) {
         configureAeron();
-        JavaRDD<DataSet> data = allEpochs(sc, cache, epochs, batchSizePerWorker, workers, seed);
+        JavaRDD<DataSet> data = allEpochs(sc, it, epochs, workers);
         SharedTrainingMaster tm = master(sc, batchSizePerWorker, workers, seed);
         try {
             SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, top, tm);
             sparkNet.fit(data);
-            return sparkNet.getNetwork();
+            MultiLayerNetwork trained = sparkNet.getNetwork();
+            trained.setScore(sparkNet.getScore()); // the workers' mean score: the training loss the driver records
+            return trained;
         } finally {
             tm.deleteTempFiles(sc);
             data.unpersist(false);
@@ -101,13 +104,11 @@ final class GradientSharing {
     }
 
     /** Every epoch's batches (freshly shuffled each epoch, as on one machine), partition p holding slice p of each. */
-    static JavaRDD<DataSet> allEpochs(JavaSparkContext sc, FeatureCache cache, int epochs, int batchSize,
-            int workers, long seed) throws IOException {
+    static JavaRDD<DataSet> allEpochs(JavaSparkContext sc, DataSetIterator it, int epochs, int workers) {
         List<List<DataSet>> parts = new ArrayList<>();
         for (int p = 0; p < workers; p++) {
             parts.add(new ArrayList<>());
         }
-        DataSetIterator it = cache.iterator(batchSize, seed);
         for (int e = 0; e < epochs; e++) {
             if (e > 0) {
                 it.reset();

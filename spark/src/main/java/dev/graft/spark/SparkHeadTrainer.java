@@ -5,18 +5,15 @@ import dev.graft.transfer.cache.Featurizers;
 import dev.graft.transfer.tune.Cut;
 import dev.graft.zoo.GraftModel;
 import java.io.IOException;
-import java.util.ArrayList;
+import dev.graft.transfer.tune.Trainer;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
@@ -62,12 +59,7 @@ public final class SparkHeadTrainer {
         this.batchSizePerWorker = b.batchSizePerWorker;
         this.training = b.training;
         this.averagingFrequency = b.averagingFrequency != null ? b.averagingFrequency : Builder.DEFAULT_AVERAGING;
-        this.sharing = b.training == SparkTraining.GRADIENT_SHARING
-                ? new GradientSharing(b.thresholdAlgorithm != null ? b.thresholdAlgorithm
-                        : new AdaptiveThresholdAlgorithm(b.encodingThreshold != null ? b.encodingThreshold
-                                : AdaptiveThresholdAlgorithm.DEFAULT_INITIAL_THRESHOLD),
-                        b.workersPerNode, b.host, b.port, b.networkMask)
-                : null;
+        this.sharing = b.training == SparkTraining.GRADIENT_SHARING ? b.gradientSharing() : null;
         this.workers = b.workers;
         this.seed = b.seed;
     }
@@ -99,33 +91,29 @@ public final class SparkHeadTrainer {
         }
         MultiLayerNetwork head = (MultiLayerNetwork) top;
         cut.copyFrom(training == SparkTraining.GRADIENT_SHARING
-                ? sharing.train(sc, head, cache, epochs, batchSizePerWorker, workers, seed)
+                ? sharing.train(sc, head, cache.iterator(batchSizePerWorker, seed), epochs, batchSizePerWorker,
+                        workers, seed)
                 : averaged(head));
         return GraftModel.of(planned.network(), planned.card());
     }
 
-    /** Parameter averaging: one Spark job per epoch, each over that epoch's freshly shuffled batches. */
+    /**
+     * Parameter averaging: one Spark job per epoch ({@link SparkEpochStep}), each over that epoch's freshly shuffled
+     * batches, through the same epoch loop as {@code FineTuner} ({@link Trainer#fit}).
+     */
     private MultiLayerNetwork averaged(MultiLayerNetwork top) throws IOException {
-        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(batchSizePerWorker)
-                .batchSizePerWorker(batchSizePerWorker).averagingFrequency(averagingFrequency)
-                .workerPrefetchNumBatches(0).rddTrainingApproach(RDDTrainingApproach.Direct)
-                .storageLevel(StorageLevel.MEMORY_ONLY()).rngSeed(seed).build();
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, top, tm);
-        try {
+        try (SparkEpochStep step = SparkEpochStep.builder(sc).batchSizePerWorker(batchSizePerWorker)
+                .averagingFrequency(averagingFrequency).workers(workers).seed(seed).build()) {
             DataSetIterator it = cache.iterator(batchSizePerWorker, seed);
-            for (int e = 0; e < epochs; e++) {
-                if (e > 0) {
+            boolean[] first = {true};
+            Trainer.fit(top, "head (spark)", 1, epochs, () -> {
+                if (!first[0]) {
                     it.reset();
                 }
-                List<DataSet> batches = new ArrayList<>();
-                while (it.hasNext()) {
-                    batches.add(it.next());
-                }
-                sparkNet.fit(sc.parallelize(batches, workers));
-            }
-            return sparkNet.getNetwork();
-        } finally {
-            tm.deleteTempFiles(sc);
+                first[0] = false;
+                return it;
+            }, null, List.of(), List.of(), step);
+            return top;
         }
     }
 
@@ -254,6 +242,38 @@ public final class SparkHeadTrainer {
                 throw new IllegalArgumentException("Spark head training needs a Spark context, a planned model and a "
                         + "feature cache");
             }
+            check();
+            if (workers == 0) {
+                workers = sc.defaultParallelism();
+            }
+            return new SparkHeadTrainer(this);
+        }
+
+        /** The settings of gradient sharing (threshold algorithm, replicas, parameter server, network mask). */
+        GradientSharing gradientSharing() {
+            return new GradientSharing(thresholdAlgorithm != null ? thresholdAlgorithm
+                    : new AdaptiveThresholdAlgorithm(encodingThreshold != null ? encodingThreshold
+                            : AdaptiveThresholdAlgorithm.DEFAULT_INITIAL_THRESHOLD),
+                    workersPerNode, host, port, networkMask);
+        }
+
+        /** The averaging frequency given, or the default. */
+        int averagingFrequencyOrDefault() {
+            return averagingFrequency != null ? averagingFrequency : DEFAULT_AVERAGING;
+        }
+
+        /** The training chosen. */
+        SparkTraining training() {
+            return training;
+        }
+
+        /** Settings only (no context, model or cache): for {@link #check()} and the settings getters. */
+        static Builder settings() {
+            return new Builder(null, null, null);
+        }
+
+        /** Checks the values (everything {@link #build()} checks but the context, model and cache). */
+        void check() {
             positive("epochs", epochs);
             positive("batch size per worker", batchSizePerWorker);
             if (workers < 0) {
@@ -269,10 +289,6 @@ public final class SparkHeadTrainer {
             } else {
                 checkSharing();
             }
-            if (workers == 0) {
-                workers = sc.defaultParallelism();
-            }
-            return new SparkHeadTrainer(this);
         }
 
         private void checkAveraging() {

@@ -1,8 +1,9 @@
-package dev.graft.spark.cli;
+package dev.graft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graft.spark.RootedTestFileSystem;
+import dev.graft.spark.SparkCluster;
 import dev.graft.transfer.cache.FeatureCache;
 import dev.graft.transfer.cache.Featurizers;
 import dev.graft.transfer.cache.TinyModels;
@@ -33,6 +34,9 @@ import java.util.stream.Stream;
 import org.apache.spark.launcher.JavaModuleOptions;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -44,7 +48,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** The {@code --spark} command line, run as a user runs it: in its own JVM, on local[N] bound to 127.0.0.1. */
+/**
+ * {@code graft ... --spark}: the one command line ({@link GraftCli}) with the spark module on its class path, run as
+ * the launcher runs it: in its own JVM, on local[N] bound to 127.0.0.1.
+ */
 @Tag("slow") // the fast lane (-Pquick) leaves it out; mvn verify runs it
 class SparkCliTest {
     private static final List<String> OPENS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -117,18 +124,24 @@ class SparkCliTest {
         Path cacheDir = tmp.resolve("c");
         Child c = Child.start(tmp.resolve("finetune.log"), "finetune", zip.toString(), "--cut", "dense2", "--data",
                 "digits:0-4", "--cache", cacheDir.toUri().toString(), "--out", out.toString(), "--epochs", "15",
-                "--spark", "local[2]");
+                "--lr", "0.01", "--spark", "local[2]"); // the Spark CLI's former default rate; the one CLI's is the plan's
         assertThat(c.await(240)).as(c.output()).isZero();
         assertThat(c.output()).contains("head: 15 epochs with parameter averaging on 2 workers");
-        try (Stream<Path> files = Files.list(cacheDir)) { // no Hadoop .crc files or temp files beside the cache
-            assertThat(files.map(f -> f.getFileName().toString()).sorted())
-                    .containsExactly("manifest.json", "shard-00000.bin");
+        // FineTuner's layout (train/, val/), each written by Spark: no Hadoop .crc files or temp files beside them
+        for (String part : List.of("train", "val")) {
+            try (Stream<Path> files = Files.list(cacheDir.resolve(part))) {
+                assertThat(files.map(f -> f.getFileName().toString()).sorted())
+                        .containsExactly("manifest.json", "shard-00000.bin");
+            }
         }
+        // the FineTuner found the caches Spark built (downloaded from the URI) and featurized nothing itself
+        assertThat(c.output()).containsPattern("feature cache \\S+/train: reused")
+                .containsPattern("feature cache \\S+/val: reused");
         double accuracy = Double.parseDouble(c.output().replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
         assertThat(accuracy).as(c.output()).isGreaterThan(0.6); // 5 classes: chance is 0.2
         GraftModel tuned = GraftModel.load(out);
         LabeledData zeroToFour = DataSpec.load("digits:0-4");
-        assertThat(SparkFinetuneCommand.accuracy(tuned, zeroToFour)).isGreaterThan(0.6);
+        assertThat(accuracy(tuned, zeroToFour)).isGreaterThan(0.6);
         assertThat(tuned.card().origin()).contains("--spark local[2]");
     }
 
@@ -140,45 +153,12 @@ class SparkCliTest {
         // on this JVM's command line: the trainer sets it
         Child c = Child.start(tmp.resolve("sharing.log"), "finetune", zip.toString(), "--cut", "dense2", "--data",
                 "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", out.toString(), "--epochs", "15",
-                "--training", "sharing", "--spark", "local[2]");
+                "--lr", "0.01", "--training", "sharing", "--spark", "local[2]");
         assertThat(c.await(240)).as(c.output()).isZero();
         assertThat(c.output()).contains("head: 15 epochs with gradient sharing on 2 workers");
         double accuracy = Double.parseDouble(c.output().replaceAll("(?s).*validation accuracy ([0-9.]+).*", "$1"));
         assertThat(accuracy).as(c.output()).isGreaterThan(0.6); // 5 classes: chance is 0.2
-        assertThat(SparkFinetuneCommand.accuracy(GraftModel.load(out), DataSpec.load("digits:0-4"))).isGreaterThan(0.6);
-    }
-
-    @Test
-    void anUnknownTrainingOrAnOptionOfTheOtherTrainingIsRefusedBeforeSparkStarts() throws Exception {
-        Path zip = tmp.resolve("base.zip");
-        TinyModels.mlp(3).save(zip);
-        assertThat(finetuneError(zip, "--training", "allreduce")).contains("graft finetune (spark): error: unknown "
-                + "Spark training 'allreduce': use averaging (PARAMETER_AVERAGING) or sharing (GRADIENT_SHARING)");
-        assertThat(finetuneError(zip, "--training", "sharing", "--averaging", "3")).contains("graft finetune (spark): "
-                + "error: --averaging applies to --training averaging only, got --averaging 3 with --training sharing: "
-                + "leave it out or use --training averaging");
-        assertThat(finetuneError(zip, "--workers-per-node", "2")).contains("error: --workers-per-node applies to "
-                + "--training sharing only, got --workers-per-node 2 with --training averaging");
-        assertThat(tmp.resolve("c")).doesNotExist();
-    }
-
-    /** Runs finetune in this JVM (it must fail before a Spark context starts) and returns its error output. */
-    private String finetuneError(Path zip, String... options) {
-        List<String> args = new ArrayList<>(List.of("finetune", zip.toString(), "--cut", "dense2", "--data",
-                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", tmp.resolve("o.zip").toString(),
-                "--spark", "local[2]"));
-        args.addAll(List.of(options));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = GraftSpark.run(args.toArray(String[]::new));
-        } finally {
-            System.setErr(old);
-        }
-        assertThat(code).isEqualTo(2);
-        return err.toString(StandardCharsets.UTF_8);
+        assertThat(accuracy(GraftModel.load(out), DataSpec.load("digits:0-4"))).isGreaterThan(0.6);
     }
 
     /** The tiny MLP trained on digits 5-9, saved: the source model the finetune runs start from. */
@@ -195,7 +175,7 @@ class SparkCliTest {
     }
 
     /**
-     * The README's spark-submit line, run for real: {@code SparkSubmit} (what the {@code spark-submit} script runs)
+     * The README's spark-submit line, run for real (the one CLI's main class, the spark module in {@code --jars}): {@code SparkSubmit} (what the {@code spark-submit} script runs)
      * in a JVM with the module flags Spark 3.3's launcher adds ({@code JavaModuleOptions}) and third-party jars on
      * the class path as a Spark installation has them; Graft's own code only in the primary jar and
      * {@code --jars}, the master only from {@code --master}. The cache goes to a Hadoop URI whose FileSystem also
@@ -206,8 +186,10 @@ class SparkCliTest {
         Path zip = tmp.resolve("base.zip");
         TinyModels.mlp(3).save(zip);
         Path jars = Files.createDirectories(tmp.resolve("jars"));
-        Path primary = jarOf(GraftSpark.class, jars.resolve("graft-spark.jar"), name -> true);
+        Path primary = jarOf(GraftCli.class, jars.resolve("graft-cli.jar"), name -> true);
         List<String> extra = List.of(
+                jarOf(SparkCluster.class, jars.resolve("graft-spark.jar"), name -> true).toString(),
+                jarOf(dev.graft.pretrain.BaseNet.class, jars.resolve("graft-pretrain.jar"), name -> true).toString(),
                 jarOf(FeatureCache.class, jars.resolve("graft-transfer.jar"), name -> true).toString(),
                 jarOf(GraftModel.class, jars.resolve("graft-zoo.jar"), name -> true).toString(),
                 jarOf(dev.graft.engine.Engine.class, jars.resolve("graft-engine.jar"), name -> true).toString(),
@@ -229,7 +211,7 @@ class SparkCliTest {
         cmd.add("-Xmx1g");
         cmd.addAll(List.of(JavaModuleOptions.defaultModuleOptions().split(" ")));
         cmd.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, sparkInstall),
-                "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]", "--class", GraftSpark.class.getName(),
+                "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]", "--class", GraftCli.class.getName(),
                 "--jars", String.join(",", extra),
                 "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
                 "--conf", "spark.hadoop.fs.graftfs.impl=" + RootedTestFileSystem.class.getName(),
@@ -275,24 +257,75 @@ class SparkCliTest {
         return target;
     }
 
+    /**
+     * Without the spark module on the class path (the CLI jar alone, as {@code java -jar graft-cli.jar} runs it),
+     * {@code --spark} stops with how to add it, for both verbs, and writes nothing.
+     */
     @Test
-    void withoutAMasterItSaysHowToGiveOne() throws Exception {
+    void sparkWithoutTheSparkModuleSaysHowToAddIt() throws Exception {
         Path zip = tmp.resolve("base.zip");
         TinyModels.mlp(3).save(zip);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = GraftSpark.run("featurize", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--cache",
-                    tmp.resolve("c").toString());
-        } finally {
-            System.setErr(old);
+        List<String> cp = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String norm = entry.replace('\\', '/');
+            if (!norm.contains("/spark/target/") && !Path.of(entry).getFileName().toString().startsWith("graft-spark")) {
+                cp.add(entry);
+            }
         }
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("graft featurize (spark): error: no Spark master")
-                .contains("--spark local[2]");
+        assertThat(String.join(java.io.File.pathSeparator, cp)).doesNotContain("graft-spark");
+        for (String[] args : new String[][] {
+            {"featurize", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--cache",
+                tmp.resolve("c").toString(), "--spark", "local[2]"},
+            {"finetune", zip.toString(), "--cut", "dense2", "--data", "digits:0-4", "--cache",
+                tmp.resolve("c").toString(), "--out", tmp.resolve("o.zip").toString(), "--spark", "local[2]"}}) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g", "-cp", String.join(java.io.File.pathSeparator, cp), GraftCli.class.getName()));
+            cmd.addAll(List.of(args));
+            Child c = Child.startCommand(tmp.resolve(args[0] + "-nospark.log"), cmd);
+            assertThat(c.await(120)).as(c.output()).isEqualTo(2);
+            assertThat(c.output()).contains("graft " + args[0] + ": error: --spark local[2] needs Graft's spark "
+                    + "module, which is not on the class path: build it (mvn -q -DskipTests package");
+        }
         assertThat(tmp.resolve("c")).doesNotExist();
+        assertThat(tmp.resolve("o.zip")).doesNotExist();
+    }
+
+    /**
+     * {@code finetune --spark} is the same command as on one machine: a preset (plateau), {@code --patience},
+     * {@code --lr} and {@code --unfreeze} act while the head's epochs run as Spark jobs.
+     */
+    @Test
+    void finetuneOnSparkHonoursPresetPatienceAndUnfreezing() throws Exception {
+        Path zip = sourceModel();
+        Path out = tmp.resolve("staged.zip");
+        Child c = Child.start(tmp.resolve("staged.log"), "finetune", zip.toString(), "--cut", "dense2", "--data",
+                "digits:0-4", "--cache", tmp.resolve("c").toString(), "--out", out.toString(), "--epochs", "80",
+                "--preset", "plateau", "--patience", "3", "--lr", "0.05", "--unfreeze", "2:1@0.1", "--spark",
+                "local[2]");
+        assertThat(c.await(300)).as(c.output()).isZero();
+        String log = c.output();
+        // the preset's plateau halved the rate, then --patience stopped the head stage early
+        assertThat(log).as(log).contains("plateau: learning rate now 2.50e-02")
+                .containsPattern("early stopping after epoch \\d+: no improvement for 3 epochs");
+        int headEpochs = Integer.parseInt(log.replaceAll("(?s).*head: (\\d+) epochs with parameter averaging.*", "$1"));
+        assertThat(headEpochs).as(log).isBetween(4, 79);
+        assertThat(log).containsPattern("epoch " + headEpochs + " head \\(cache\\)");
+        // the unfreeze stage ran after it, through the raw data on the driver
+        assertThat(log).containsPattern("epoch " + (headEpochs + 1) + " unfreeze 1 @0.1: loss");
+        assertThat(log).contains("validation accuracy");
+        GraftModel tuned = GraftModel.load(out);
+        assertThat(accuracy(tuned, DataSpec.load("digits:0-4"))).isGreaterThan(0.6);
+        assertThat(tuned.card().origin()).contains("--spark local[2]").contains("--unfreeze 2:1@0.1");
+    }
+
+    /** Accuracy of a saved model on raw examples (normalized as its card says). */
+    static double accuracy(GraftModel m, LabeledData test) {
+        INDArray x = m.preprocess(test.features());
+        INDArray p = m.isGraph() ? ((ComputationGraph) m.network()).outputSingle(x)
+                : ((MultiLayerNetwork) m.network()).output(x);
+        Evaluation e = new Evaluation(test.numClasses());
+        e.eval(test.oneHotLabels(), p);
+        return e.accuracy();
     }
 
     /** 64 -> 2048 -> 2048 (ReLU) -> 5: wide enough that featurizing takes seconds. */
@@ -342,7 +375,7 @@ class SparkCliTest {
         return out;
     }
 
-    /** {@link GraftSpark} in a fresh JVM with this test's class path, as the launcher starts it. */
+    /** {@link GraftCli} in a fresh JVM with this test's class path, as the launcher starts it with --spark. */
     private static final class Child {
         final Process process;
         final Path log;
@@ -360,7 +393,7 @@ class SparkCliTest {
             cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
-            cmd.add(GraftSpark.class.getName());
+            cmd.add(GraftCli.class.getName());
             cmd.addAll(List.of(args));
             return startCommand(log, cmd);
         }
