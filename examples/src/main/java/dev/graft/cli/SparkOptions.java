@@ -30,12 +30,12 @@ final class SparkOptions {
 
     /** Whether the verb runs on Spark: {@code --spark}, or under spark-submit. */
     boolean requested() {
-        return master != null || System.getProperty("spark.master") != null;
+        return master != null || dev.graft.engine.Settings.ofProcess().foreignProperty("spark.master") != null;
     }
 
     /** The master for messages and the model card's origin. */
     String describe() {
-        return master != null ? master : System.getProperty("spark.master", "?");
+        return master != null ? master : java.util.Objects.requireNonNullElse(dev.graft.engine.Settings.ofProcess().foreignProperty("spark.master"), "?");
     }
 
     /**

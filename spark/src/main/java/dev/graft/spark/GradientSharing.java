@@ -69,12 +69,8 @@ final class GradientSharing {
      * {@code -Daeron.publication.unblock.timeout=60000000000} in {@code spark.executor.extraJavaOptions}.
      */
     static void configureAeron() {
-        if (System.getProperty(AERON_UNBLOCK_TIMEOUT) == null) {
-            System.setProperty(AERON_UNBLOCK_TIMEOUT, AERON_UNBLOCK_TIMEOUT_NANOS);
-        }
-        if (System.getProperty(AERON_DELETE_ON_SHUTDOWN) == null) {
-            System.setProperty(AERON_DELETE_ON_SHUTDOWN, "true");
-        }
+        dev.graft.engine.Settings.defaultProperty(AERON_UNBLOCK_TIMEOUT, AERON_UNBLOCK_TIMEOUT_NANOS);
+        dev.graft.engine.Settings.defaultProperty(AERON_DELETE_ON_SHUTDOWN, "true");
     }
 
     /**

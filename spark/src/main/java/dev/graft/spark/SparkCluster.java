@@ -114,7 +114,7 @@ public final class SparkCluster implements Cluster {
     @Override
     public Path localFolder(String location) {
         return isLocal(location) ? Path.of(location)
-                : Path.of(System.getProperty("java.io.tmpdir"), "graft-spark-cache-" + UUID.randomUUID());
+                : Path.of(org.apache.commons.io.FileUtils.getTempDirectoryPath(), "graft-spark-cache-" + UUID.randomUUID());
     }
 
     @Override
