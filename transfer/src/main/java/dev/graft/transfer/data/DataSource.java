@@ -54,7 +54,7 @@ public interface DataSource {
      * @throws DataSpecException if the share would leave a class without examples in the first part, or hold out none
      */
     default Split<? extends DataSource> split(double fraction, long seed) {
-        return split(fraction, seed, "--val-fraction");
+        return split(fraction, seed, "the split fraction");
     }
 
     /**

@@ -393,7 +393,7 @@ final class ImageFolderData implements DataSource {
 
     @Override
     public Split<ImageFolderData> split(double fraction, long seed) {
-        return split(fraction, seed, "--val-fraction");
+        return split(fraction, seed, "the split fraction");
     }
 
     /** {@inheritDoc} Splits by file: no image is read. */

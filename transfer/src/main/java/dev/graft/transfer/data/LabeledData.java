@@ -196,7 +196,7 @@ public final class LabeledData implements DataSource {
 
     @Override
     public Split<LabeledData> split(double fraction, long seed) {
-        return split(fraction, seed, "--val-fraction");
+        return split(fraction, seed, "the split fraction");
     }
 
     @Override

@@ -113,7 +113,7 @@ final class Relabelled implements DataSource {
 
     @Override
     public Split<Relabelled> split(double fraction, long seed) {
-        return split(fraction, seed, "--val-fraction");
+        return split(fraction, seed, "the split fraction");
     }
 
     /** {@inheritDoc} The data's own split, each part numbered as the card's labels. */

@@ -169,7 +169,7 @@ public final class SyntheticSource implements DataSource {
 
     @Override
     public Split<SyntheticSource> split(double fraction, long seed) {
-        return split(fraction, seed, "--val-fraction");
+        return split(fraction, seed, "the split fraction");
     }
 
     /** {@inheritDoc} Example {@code i}'s class is its generator row modulo the class count, as in the whole set. */

@@ -119,7 +119,8 @@ public final class FineTuner {
         } else {
             run.bestEpoch = run.epoch;
         }
-        GraftModel result = cut.reassemble(kept, b.planned.card());
+        run.noteUnfreezeKept(config);
+        GraftModel result = cut.reassemble(kept, HeadSplit.withDataLabels(b.planned.card(), b.train.labels(), b.log));
         Evaluation eval = b.validation == null ? null : evaluate(result, b.validation);
         return new FineTuneResult(result, cut.layer(), List.copyOf(run.epochs), run.bestEpoch, eval, found,
                 features == null ? List.of() : features.reports);
@@ -287,6 +288,7 @@ public final class FineTuner {
                 throw new IllegalArgumentException("training labels " + train.labels() + " differ from validation labels " + validation.labels());
             }
             HeadSplit.require(planned, config, trainThrough);
+            HeadSplit.requireOutputs(planned, train);
             return new FineTuner(this);
         }
     }

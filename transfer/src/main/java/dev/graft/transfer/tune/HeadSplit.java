@@ -61,6 +61,50 @@ final class HeadSplit {
         }
     }
 
+    /**
+     * Checks that the planned network's output has one unit per class of the training data (a softmax head planned
+     * for other labels would otherwise fail inside DL4J with a shape message, or train the wrong classes).
+     *
+     * @throws IllegalArgumentException naming the model, both counts and how to plan the head
+     */
+    static void requireOutputs(GraftModel planned, dev.graft.transfer.data.DataSource train) {
+        long outputs = outputSize(planned.network());
+        int classes = train.numClasses();
+        if (outputs > 0 && classes > 0 && outputs != classes) {
+            throw new IllegalArgumentException("model '" + planned.card().name() + "' has " + outputs + " outputs but the "
+                    + "training data has " + classes + " classes " + train.labels() + "; plan the head for the data "
+                    + "(TransferPlan newClassifier(train.labels()), or replaceHead(" + classes + ", ...))");
+        }
+    }
+
+    /**
+     * The card the trained model carries: output {@code i} is the training data's label {@code i} (the one-hot
+     * order it trained on), whatever labels the plan gave the card; a difference is logged.
+     */
+    static ModelCard withDataLabels(ModelCard card, List<String> data, java.util.function.Consumer<String> log) {
+        if (data.equals(card.labels())) {
+            return card;
+        }
+        if (card.labels() != null && !card.labels().isEmpty()) {
+            log.accept("note: the plan's labels " + card.labels() + " are not the training data's " + data
+                    + " (in that order); output i was trained as the data's label i, so the saved card lists " + data);
+        }
+        return card.toBuilder().labels(data).build();
+    }
+
+    /** Units of the network's (first) output layer, or -1 when it is not a layer with a fixed width. */
+    private static long outputSize(Model net) {
+        org.deeplearning4j.nn.conf.layers.Layer l;
+        if (net instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork m) {
+            l = m.getLayer(m.getnLayers() - 1).conf().getLayer();
+        } else {
+            org.deeplearning4j.nn.graph.ComputationGraph g = (org.deeplearning4j.nn.graph.ComputationGraph) net;
+            org.deeplearning4j.nn.api.Layer out = g.getOutputLayer(0);
+            l = out == null ? null : out.conf().getLayer();
+        }
+        return l instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer f ? f.getNOut() : -1;
+    }
+
     /** What the cache is built with: the frozen DL4J layers, or the ONNX base on ONNX Runtime (close it after). */
     static Featurizer featurizer(GraftModel planned) {
         return planned.onnxBase().isPresent() ? OnnxFeaturizer.base(planned, Math.max(1, Engine.startThreads()))

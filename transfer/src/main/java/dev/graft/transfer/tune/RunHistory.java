@@ -76,4 +76,21 @@ final class RunHistory {
         log.accept(String.format(Locale.ROOT, "epoch %d %s: loss %.4f  val loss %.4f  val acc %.3f  lr %.2e  %.2fs",
                 e.epoch(), e.stage(), e.trainLoss(), e.valLoss(), e.valAccuracy(), rate, e.seconds()));
     }
+
+    /**
+     * Logs a note when restore-best kept an epoch from before the unfreeze stages: the saved model then has no layer
+     * unfrozen, which the per-epoch lines alone do not say.
+     */
+    void noteUnfreezeKept(FineTuneConfig config) {
+        if (!config.restoreBest() || config.unfreeze().stages().isEmpty()) {
+            return;
+        }
+        String kept = epochs.stream().filter(e -> e.epoch() == bestEpoch).map(EpochRecord::stage).findFirst()
+                .orElse("?");
+        if (!kept.startsWith("unfreeze")) {
+            log.accept("note: no unfreeze stage improved on epoch " + bestEpoch + " (" + kept + "); restore-best kept "
+                    + "it, so the saved model has no layer unfrozen (try a lower unfreeze rate factor, more epochs, or "
+                    + "restoreBest(false))");
+        }
+    }
 }

@@ -86,6 +86,12 @@ class FineTuneConfigTest {
                 .isEqualTo("3:1@0.1,1:2@0.5");
         assertThatThrownBy(() -> Unfreeze.top(2).then(Unfreeze.top(1)))
                 .hasMessageContaining("unfreezes fewer layers than the stage before it");
-        assertThatThrownBy(() -> Unfreeze.top(1).rateFactor(2).schedule()).hasMessageContaining("0 < factor <= 1");
+        // each value is checked when it is given, not when the fine-tune runs
+        assertThatThrownBy(() -> Unfreeze.top(1).rateFactor(2)).hasMessageContaining("must be in (0, 1]")
+                .hasMessageContaining("got 2.0");
+        assertThatThrownBy(() -> Unfreeze.top(1).rateFactor(Double.NaN)).hasMessageContaining("got NaN");
+        assertThatThrownBy(() -> Unfreeze.top(0)).hasMessageContaining("at least 1 layer, got 0");
+        assertThatThrownBy(() -> Unfreeze.top(-1)).hasMessageContaining("got -1");
+        assertThatThrownBy(() -> Unfreeze.top(1).epochs(0)).hasMessageContaining("at least 1 epoch, got 0");
     }
 }

@@ -11,6 +11,7 @@ import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +108,28 @@ class FineTunerTest {
         public void iterationDone(Model model, int iteration, int epoch) {
             iterations++;
         }
+    }
+
+    /**
+     * A fresh user's finding: a head planned with labels in another order than the data's trained output i as the
+     * data's label i but saved the plan's labels, so predictions were named wrongly; a head of the wrong width
+     * failed inside DL4J with a shape message.
+     */
+    @Test
+    void theSavedCardNamesTheOutputsInTheOrderTheyTrainedAndAHeadOfTheWrongWidthIsRefused() throws Exception {
+        LabeledData train = data(32, 1);
+        GraftModel reversed = TransferPlan.builder().freezeThrough("bn").newClassifier(List.of("y", "x")).seed(5)
+                .build().apply(mlpBase());
+        List<String> log = new ArrayList<>();
+        FineTuneResult r = FineTuner.builder(reversed).train(train).log(log::add)
+                .config(FineTuneConfig.builder().epochs(1).batchSize(16).build()).build().run();
+        assertThat(r.model().card().labels()).containsExactly("x", "y");
+        assertThat(String.join("\n", log)).contains("note: the plan's labels [y, x] are not the training data's [x, y]");
+        GraftModel narrow = TransferPlan.builder().freezeThrough("bn").newClassifier(List.of("x", "y", "z")).seed(5)
+                .build().apply(mlpBase());
+        assertThatThrownBy(() -> FineTuner.builder(narrow).train(train).build())
+                .hasMessageContaining("has 3 outputs but the training data has 2 classes [x, y]")
+                .hasMessageContaining("newClassifier(train.labels())");
     }
 
     @Test
