@@ -260,6 +260,10 @@ final class Keras3Weights {
             if (units > 0 && (name.equals("kernel") || name.equals("pointwise_kernel") || name.equals("bias")
                     || name.equals("recurrent_kernel"))) {
                 ok = last == units * gates || (name.equals("bias") && e.getValue().length() == units * gates * 2);
+                if (name.equals("kernel") && l.className().endsWith("Transpose")) {
+                    // transposed convolutions keep [k..., filters, in_channels]: the filters come second to last
+                    ok = s.length >= 2 && s[s.length - 2] == units;
+                }
             }
             if (name.equals("embeddings")) {
                 ok = s.length == 2 && s[0] == c.path("input_dim").asLong() && s[1] == c.path("output_dim").asLong();

@@ -91,16 +91,25 @@ public final class KerasImporter {
             keras2 = src.modelConfig();
             major = majorVersion(src);
             modelName = src.modelConfig().path("config").path("name").asText(stem(file));
-            for (JsonNode layer : KerasPreflight.layersOf(keras2)) { // Keras 3 files get this in the translator
-                String ignored = Keras3Adaptations.ignoredByDl4j(layer.path("config"));
-                if (ignored != null) {
-                    unsupported.add(new UnsupportedLayer(layer.path("config").path("name").asText("?"),
-                            layer.path("class_name").asText("?"), ignored));
+            // Keras 3 files get these in the translator: options DL4J reads past (go_backwards) and layers it
+            // computes differently; the rank-dependent ones once DL4J's own check has passed (Keras2Checks)
+            if (major >= 2) {
+                unsupported.addAll(Keras2Checks.problems(keras2, false));
+            } else { // Keras 1 (Theano dim ordering and all) keeps DL4J's reading, go_backwards aside
+                for (JsonNode layer : KerasPreflight.layersOf(keras2)) {
+                    String ignored = Keras3Adaptations.ignoredByDl4j(layer.path("config"));
+                    if (ignored != null) {
+                        unsupported.add(new UnsupportedLayer(layer.path("config").path("name").asText("?"),
+                                layer.path("class_name").asText("?"), ignored));
+                    }
                 }
             }
         }
         List<UnsupportedLayer> dl4j = KerasPreflight.dl4jCheck(keras2, major, KerasPreflight.names(unsupported));
         unsupported.addAll(dl4j);
+        if (t == null && major >= 2 && unsupported.isEmpty()) {
+            unsupported.addAll(Keras2Checks.problems(keras2, true)); // all checks, with the ranks
+        }
         if (t != null) {
             Set<String> reported = KerasPreflight.names(unsupported);
             t.unknownWeightLayouts().stream().filter(u -> !reported.contains(u.name())).forEach(unsupported::add);
