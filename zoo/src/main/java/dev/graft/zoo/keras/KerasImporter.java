@@ -227,12 +227,68 @@ public final class KerasImporter {
 
     private Model network(KerasModel km) throws KerasImportException {
         Dl4jWorkarounds.afterBuild(km);
+        Model net;
         try {
-            return km instanceof KerasSequentialModel ? ((KerasSequentialModel) km).getMultiLayerNetwork(true)
+            net = km instanceof KerasSequentialModel ? ((KerasSequentialModel) km).getMultiLayerNetwork(true)
                     : km.getComputationGraph(true);
         } catch (Exception e) {
             throw new KerasImportException("DL4J could not assemble the network of " + file + ": " + firstLine(e), e);
         }
+        requireWeightShapes(km, net);
+        return net;
+    }
+
+    /**
+     * Every weight DL4J took from the file has the shape of the parameter it went into. DL4J copies a weight into a
+     * parameter of another shape when the element counts agree (a Dense kernel stored {@code [out, in]} imported
+     * transposed, silently wrong: tools/import-fuzz/REPORT.md); Keras 2 files go through DL4J's weight reading
+     * only, so this is where their weight layout is checked. Size-1 axes are ignored ({@code [C]} vs
+     * {@code [1, C]}). Only layer classes whose DL4J importer holds the weights in the parameter's layout are
+     * checked ({@link #FINAL_LAYOUT}; DL4J's Conv1D, for one, permutes its kernel later, while copying).
+     *
+     * @throws KerasImportException naming the layer, the weight and both shapes
+     */
+    /** Keras classes whose DL4J importer keeps converted weights in the layout of the DL4J parameter. */
+    private static final Set<String> FINAL_LAYOUT = Set.of("Dense", "Conv2D", "DepthwiseConv2D", "SeparableConv2D",
+            "BatchNormalization", "Embedding", "LSTM", "SimpleRNN");
+
+    private void requireWeightShapes(KerasModel km, Model net) throws KerasImportException {
+        Map<String, org.deeplearning4j.nn.api.Layer> byName = new HashMap<>();
+        if (net instanceof ComputationGraph) {
+            for (org.deeplearning4j.nn.api.Layer l : ((ComputationGraph) net).getLayers()) {
+                byName.put(l.conf().getLayer().getLayerName(), l);
+            }
+        } else if (net instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork) {
+            for (org.deeplearning4j.nn.api.Layer l : ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net)
+                    .getLayers()) {
+                byName.put(l.conf().getLayer().getLayerName(), l);
+            }
+        }
+        for (KerasLayer kl : km.getLayersOrdered()) {
+            Map<String, INDArray> w = kl.getWeights();
+            org.deeplearning4j.nn.api.Layer target = byName.get(kl.getLayerName());
+            if (w == null || w.isEmpty() || target == null || !FINAL_LAYOUT.contains(kl.getClassName())) {
+                continue;
+            }
+            Map<String, INDArray> params = target.paramTable();
+            for (Map.Entry<String, INDArray> e : w.entrySet()) {
+                INDArray p = params == null ? null : params.get(e.getKey());
+                if (p == null || e.getValue() == null) {
+                    continue;
+                }
+                if (!Arrays.equals(squeezed(p.shape()), squeezed(e.getValue().shape()))) {
+                    throw new KerasImportException("weight '" + e.getKey() + "' of layer '" + kl.getLayerName() + "' ("
+                            + kl.getClassName() + ") in " + file + " has shape " + Arrays.toString(e.getValue().shape())
+                            + " in DL4J's layout where the layer's parameter is " + Arrays.toString(p.shape())
+                            + "; DL4J would copy it by element count and compute something else. The weights "
+                            + "were saved with another layout or do not belong to this config");
+                }
+            }
+        }
+    }
+
+    private static long[] squeezed(long[] shape) {
+        return Arrays.stream(shape).filter(d -> d != 1).toArray();
     }
 
     /**

@@ -81,6 +81,39 @@ class KerasImportFuzzTest {
                 .hasMessageContaining("(Masking): Masking: DL4J's import does not carry Keras masks");
     }
 
+    /**
+     * Weights whose element count fits but whose layout does not (made by tools/import-fuzz/make_malformed.py from
+     * good files): DL4J copies by element count, so each imported and computed something else (outputs off by
+     * 0.19-1.9). Now refused, naming the layer, the weight and both shapes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "bad_k2_kernel_transposed.h5|weight 'W' of layer 'dense' (Dense)|has shape [5, 4] in DL4J's layout where the "
+            + "layer's parameter is [4, 5]",
+        "bad_k3_conv_kernel_permuted.keras|weight 'kernel' of layer 'conv2d' (Conv2D)|has shape [2, 3, 3, 3] where "
+            + "the layer's config and its input imply [3, 3, 2, 3]",
+        "bad_k3h5_kernel_permuted.h5|weight 'kernel' of layer 'conv2d' (Conv2D)|has shape [2, 3, 3, 3] where the "
+            + "layer's config and its input imply [3, 3, 2, 3]",
+        "bad_k3_bn_variance_short.keras|weight 'moving_variance' of layer 'batch_normalization' (BatchNormalization)|"
+            + "has shape [2] where the layer's config and its input imply [3]"})
+    void weightsInAnotherLayoutAreRefusedNotCopiedByElementCount(String spec) {
+        String[] p = spec.split("\\|");
+        Path file = fuzz(p[0]);
+        assertThatThrownBy(() -> KerasImporter.builder(file).build().importModel())
+                .isInstanceOf(KerasImportException.class)
+                .hasMessageContaining(p[1]).hasMessageContaining(p[2]).hasMessageContaining(file.toString());
+    }
+
+    @Test
+    void aKerasArchiveIsNamedInWeightErrorsNotItsTemporaryCopy() throws Exception {
+        // the .keras archive's weights are read from a temporary file; errors named that file before
+        Path bad = fuzz("bad_k3_bias_missing.keras");
+        assertThatThrownBy(() -> KerasImporter.builder(bad).build().importModel())
+                .isInstanceOf(KerasImportException.class)
+                .hasMessageContaining("layer 'conv2d' (Conv2D) in " + bad + " (model.weights.h5) has 1 weight arrays")
+                .hasMessageNotContaining("graft-keras-");
+    }
+
     static Path fuzz(String file) {
         try {
             return Path.of(KerasImportFuzzTest.class.getClassLoader().getResource("keras/fuzz/" + file).toURI());
