@@ -235,7 +235,38 @@ public final class KerasImporter {
             throw new KerasImportException("DL4J could not assemble the network of " + file + ": " + firstLine(e), e);
         }
         requireWeightShapes(km, net);
+        requireFiniteWeights(net);
         return net;
+    }
+
+    /**
+     * No parameter is NaN or infinite: such a network imports and predicts NaN for every input (a model trained
+     * into divergence, or a damaged file). Names the first layer and parameter found, with the count.
+     *
+     * @throws KerasImportException naming the file, the layer, the parameter and how many values are not finite
+     */
+    private void requireFiniteWeights(Model net) throws KerasImportException {
+        INDArray all = net.params();
+        if (all == null || all.isEmpty() || !(all.isNaN().any() || all.isInfinite().any())) {
+            return;
+        }
+        org.deeplearning4j.nn.api.Layer[] layers = net instanceof ComputationGraph ? ((ComputationGraph) net).getLayers()
+                : ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net).getLayers();
+        for (org.deeplearning4j.nn.api.Layer l : layers) {
+            for (Map.Entry<String, INDArray> e : l.paramTable().entrySet()) {
+                INDArray bad = e.getValue().isNaN().castTo(DataType.INT32).addi(
+                        e.getValue().isInfinite().castTo(DataType.INT32));
+                long n = bad.sumNumber().longValue();
+                if (n > 0) {
+                    throw new KerasImportException("weight '" + e.getKey() + "' of layer '"
+                            + l.conf().getLayer().getLayerName() + "' in " + file + " holds " + n + " NaN or "
+                            + "infinite value(s) of " + e.getValue().length() + "; the network would predict NaN. "
+                            + "The model diverged in training or the file is damaged: save it again from a good "
+                            + "checkpoint");
+                }
+            }
+        }
+        throw new KerasImportException(file + " holds NaN or infinite weights; the network would predict NaN");
     }
 
     /**

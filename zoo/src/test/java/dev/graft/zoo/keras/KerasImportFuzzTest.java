@@ -114,6 +114,16 @@ class KerasImportFuzzTest {
                 .hasMessageNotContaining("graft-keras-");
     }
 
+    @Test
+    void nanWeightsAreRefusedNotImportedToPredictNaN() {
+        // one kernel value set to NaN (make_malformed.py): imported before, every prediction NaN
+        Path file = fuzz("bad_k2_nan_weight.h5");
+        assertThatThrownBy(() -> KerasImporter.builder(file).build().importModel())
+                .isInstanceOf(KerasImportException.class)
+                .hasMessageContaining("weight 'W' of layer 'dense' in " + file + " holds 1 NaN or infinite value(s) "
+                        + "of 20");
+    }
+
     static Path fuzz(String file) {
         try {
             return Path.of(KerasImportFuzzTest.class.getClassLoader().getResource("keras/fuzz/" + file).toURI());
