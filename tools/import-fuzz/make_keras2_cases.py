@@ -96,7 +96,10 @@ def write_h5(model, path):
             g = mw.create_group(layer.name)
             wn = []
             for v in layer.weights:
-                n = f"{layer.name}/{v.name}:0"
+                vname = v.name
+                if isinstance(layer, keras.layers.DepthwiseConv2D) and vname == "kernel":
+                    vname = "depthwise_kernel"  # Keras 3 renamed it; Keras 2 files say depthwise_kernel
+                n = f"{layer.name}/{vname}:0"
                 wn.append(n.encode())
                 g.create_dataset(n, data=np.asarray(v.numpy()))
             g.attrs["weight_names"] = np.array(wn, dtype="S")
@@ -150,12 +153,28 @@ CASES = {
     "k2_bidirectional_concat_seq": (lambda: seq((5, 3), L.Bidirectional(L.LSTM(2, return_sequences=True)), L.Flatten(), L.Dense(2)), N(5, 3)),
     "k2_dense_swish": (lambda: seq((4,), L.Dense(5, activation="swish")), N(4)),
     "k2_leaky_relu_layer": (lambda: seq((4,), L.Dense(5), L.LeakyReLU(0.3)), N(4)),
+    "k2_gap_keepdims_conv": (lambda: seq((4, 4, 2), L.Conv2D(3, 1), L.GlobalAveragePooling2D(keepdims=True), L.Conv2D(2, 1),
+                                         L.Flatten()), U(4, 4, 2)),
     "k2_elu_layer": (lambda: seq((4,), L.Dense(5), L.ELU(0.5)), N(4)),
 }
 
 
+A = keras.applications
+# keras.applications models in the Keras 2 layout (weights=None, small inputs; not committed: up to 100 MB each).
+# Run with: make_keras2_cases.py OUT --apps
+APPS = {
+    "k2app_mobilenet": (lambda: A.MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=5), U(32, 32, 3)),
+    "k2app_mobilenetv2": (lambda: A.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, weights=None, classes=5), U(32, 32, 3)),
+    "k2app_resnet50": (lambda: A.ResNet50(input_shape=(32, 32, 3), weights=None, classes=5), U(32, 32, 3)),
+    "k2app_densenet121": (lambda: A.DenseNet121(input_shape=(32, 32, 3), weights=None, classes=5), U(32, 32, 3)),
+    "k2app_inceptionv3": (lambda: A.InceptionV3(input_shape=(75, 75, 3), weights=None, classes=5), U(75, 75, 3)),
+    "k2app_xception": (lambda: A.Xception(input_shape=(71, 71, 3), weights=None, classes=5), U(71, 71, 3)),
+    "k2app_vgg16": (lambda: A.VGG16(input_shape=(32, 32, 3), weights=None, classes=5), U(32, 32, 3)),
+}
+
+
 def make(out, name):
-    builder, inputs = CASES[name]
+    builder, inputs = CASES[name] if name in CASES else APPS[name]
     keras.utils.set_random_seed(SEED)
     base.RNG = np.random.default_rng([SEED, zlib.crc32(name.encode())])
     model = builder()
@@ -170,7 +189,10 @@ def make(out, name):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name in sys.argv[2:] or list(CASES):
+    names = sys.argv[2:] or list(CASES)
+    if names == ["--apps"]:
+        names = list(APPS)
+    for name in names:
         try:
             make(out, name)
         except Exception as e:

@@ -343,6 +343,13 @@ final class Keras3Adaptations {
             case "UpSampling2D":
                 return "DL4J 1.0.0-M2.1's UpSampling2D on channels-last images repeats the wrong axes (measured on a "
                         + "Keras 2 file: outputs off by 1.7); cut the model before it";
+            case "GlobalAveragePooling2D":
+            case "GlobalMaxPooling2D":
+                if (config.path("keepdims").asBoolean(false)) {
+                    return "keepdims=True: DL4J's Keras 2 importer drops it (the layer after it then gets a flat "
+                            + "input: measured on MobileNet, \"Expected CNN input\")" + resave;
+                }
+                return null;
             case "Masking":
                 return "Masking: DL4J's import does not carry Keras masks to every layer after it, so masked steps "
                         + "would be computed as data; remove the Masking layer (same weights) and trim padding "
