@@ -68,6 +68,8 @@ def keras2_config(model):
         lc = layer["config"]
         if "batch_shape" in lc:
             lc["batch_input_shape"] = lc.pop("batch_shape")
+        if layer["class_name"] == "Embedding" and "input_length" not in lc:
+            lc["input_length"] = model.inputs[0].shape[1]  # Keras 2 wrote it (None when variable)
         if layer["class_name"] == "LeakyReLU" and "negative_slope" in lc:
             lc["alpha"] = lc.pop("negative_slope")
         if "inbound_nodes" in layer:
@@ -100,6 +102,8 @@ def write_h5(model, path):
                 if isinstance(layer, keras.layers.DepthwiseConv2D) and vname == "kernel":
                     vname = "depthwise_kernel"  # Keras 3 renamed it; Keras 2 files say depthwise_kernel
                 n = f"{layer.name}/{vname}:0"
+                if isinstance(layer, keras.layers.Bidirectional):
+                    n = v.path + ":0"  # bidirectional/forward_lstm/lstm_cell/kernel:0, as Keras 2 names them
                 wn.append(n.encode())
                 g.create_dataset(n, data=np.asarray(v.numpy()))
             g.attrs["weight_names"] = np.array(wn, dtype="S")
@@ -155,6 +159,39 @@ CASES = {
     "k2_leaky_relu_layer": (lambda: seq((4,), L.Dense(5), L.LeakyReLU(0.3)), N(4)),
     "k2_gap_keepdims_conv": (lambda: seq((4, 4, 2), L.Conv2D(3, 1), L.GlobalAveragePooling2D(keepdims=True), L.Conv2D(2, 1),
                                          L.Flatten()), U(4, 4, 2)),
+    "k2_time_distributed_dense": (lambda: seq((4, 3), L.TimeDistributed(L.Dense(2, activation="tanh")), L.Flatten()), N(4, 3)),
+    "k2_lstm_seq_td": (lambda: seq((5, 3), L.LSTM(4, return_sequences=True), L.TimeDistributed(L.Dense(2)), L.Flatten()), N(5, 3)),
+    "k2_conv1d_gmp": (lambda: seq((8, 3), L.Conv1D(4, 3, activation="relu"), L.GlobalMaxPooling1D(), L.Dense(2)), U(8, 3)),
+    "k2_imdb_cnn": (lambda: seq((12,), L.Embedding(30, 6), L.Dropout(0.2), L.Conv1D(5, 3, padding="valid", activation="relu",
+                                                                                 strides=1), L.GlobalMaxPooling1D(), L.Dense(4),
+                                L.Activation("relu"), L.Dense(1, activation="sigmoid"), dtype="int32"), T(12, 30)),
+    "k2_conv1d_maxpool_flatten": (lambda: seq((10, 2), L.Conv1D(3, 3), L.MaxPooling1D(2), L.Flatten(), L.Dense(2)), U(10, 2)),
+    "k2_bidirectional_lstm": (lambda: seq((5, 3), L.Bidirectional(L.LSTM(3))), N(5, 3)),
+    "k2_bidirectional_lstm_seq_sum": (lambda: seq((5, 3), L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"),
+                                                  L.Flatten()), N(5, 3)),
+    "k2_simple_rnn": (lambda: seq((5, 3), L.SimpleRNN(4)), N(5, 3)),
+    "k2_lstm_stack": (lambda: seq((5, 3), L.LSTM(4, return_sequences=True), L.LSTM(2)), N(5, 3)),
+    "k2_cropping2d_asym": (lambda: seq((5, 5, 2), L.Cropping2D(((1, 0), (2, 1))), L.Conv2D(2, 1), L.Flatten()), U(5, 5, 2)),
+    "k2_zeropad2d_asym": (lambda: seq((3, 3, 2), L.ZeroPadding2D(((1, 2), (0, 1))), L.Conv2D(2, 2), L.Flatten()), U(3, 3, 2)),
+    "k2_conv_dilated_same": (lambda: seq((6, 6, 2), L.Conv2D(3, 3, dilation_rate=2, padding="same")), U(6, 6, 2)),
+    "k2_conv_s2_same_odd": (lambda: seq((7, 7, 2), L.Conv2D(3, 3, strides=2, padding="same")), U(7, 7, 2)),
+    "k2_maxpool_same": (lambda: seq((5, 5, 2), L.MaxPooling2D(3, 2, padding="same")), U(5, 5, 2)),
+    "k2_flatten_dense_cnn": (lambda: seq((4, 3, 2), L.Conv2D(3, (2, 1)), L.Flatten(), L.Dense(4, activation="softmax")), U(4, 3, 2)),
+    "k2_reshape_conv": (lambda: seq((12,), L.Reshape((2, 3, 2)), L.Conv2D(2, (1, 2)), L.Flatten()), N(12)),
+    "k2_repeat_vector": (lambda: seq((3,), L.RepeatVector(4), L.LSTM(2)), N(3)),
+    "k2_functional_add_concat": (lambda: fn((4, 4, 2), lambda x: L.Flatten()(L.Concatenate()([
+        L.Add()([L.Conv2D(3, 1, name="c1")(x), L.Conv2D(3, 1, name="c2")(x)]), L.Conv2D(2, 3, padding="same", name="c3")(x)]))),
+        U(4, 4, 2)),
+    "k2_functional_bn_after_add": (lambda: fn((4, 4, 2), lambda x: L.BatchNormalization(name="bn")(
+        L.Add()([L.Conv2D(3, 1, name="c1")(x), L.Conv2D(3, 1, name="c2")(x)]))), U(4, 4, 2)),
+    "k2_dense_softmax_relu6": (lambda: seq((4,), L.Dense(5, activation="relu6"), L.Dense(3, activation="softmax")), N(4, scale=4)),
+    "k2_softmax_layer": (lambda: seq((4,), L.Dense(5), L.Softmax()), N(4)),
+    "k2_multiply_merge": (lambda: fn((4,), lambda x: L.Multiply()([L.Dense(3, name="a")(x), L.Dense(3, name="b")(x)])), N(4)),
+    "k2_subtract_average_max": (lambda: fn((4,), lambda x: L.Average()([L.Subtract()([L.Dense(3, name="a")(x), L.Dense(3, name="b")(x)]),
+                                                                         L.Maximum()([L.Dense(3, name="c")(x), L.Dense(3, name="d")(x)])])), N(4)),
+    "k2_gap1d_seq": (lambda: seq((5, 3), L.Dense(4), L.GlobalAveragePooling1D()), N(5, 3)),
+    "k2_lstm_seq_flatten": (lambda: seq((5, 3), L.LSTM(4, return_sequences=True), L.Flatten()), N(5, 3)),
+    "k2_td_dense_only": (lambda: seq((4, 3), L.TimeDistributed(L.Dense(2))), N(4, 3)),
     "k2_elu_layer": (lambda: seq((4,), L.Dense(5), L.ELU(0.5)), N(4)),
 }
 

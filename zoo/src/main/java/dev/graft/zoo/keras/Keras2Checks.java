@@ -23,7 +23,25 @@ import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
 final class Keras2Checks {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    /** Keras layers whose output has the rank of their input. */
+    private static final java.util.Set<String> RANK_PRESERVING = java.util.Set.of("Dense", "Dropout",
+            "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+            "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "ThresholdedReLU",
+            "BatchNormalization", "LayerNormalization", "Masking", "ActivityRegularization", "Add", "Subtract",
+            "Multiply", "Average", "Maximum", "Minimum", "Concatenate");
+
     private Keras2Checks() {
+    }
+
+    private static boolean keepsDims(KerasLayer l) {
+        Object k = l.getOriginalLayerConfig() == null ? null : innerConfig(l).get("keepdims");
+        return Boolean.TRUE.equals(k);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> innerConfig(KerasLayer l) {
+        Object c = l.getOriginalLayerConfig().get("config");
+        return c instanceof Map ? (Map<String, Object>) c : Map.of();
     }
 
     /**
@@ -72,11 +90,34 @@ final class Keras2Checks {
             KerasModel km = json.path("class_name").asText().equals("Sequential") ? b.buildSequential()
                     : b.buildModel();
             Map<String, InputType> types = km.getOutputTypes();
+            // Keras' own output rank per layer: DL4J's inferred type, except where DL4J's type is not Keras' rank
+            // (it keeps a recurrent type after GlobalMaxPooling1D, and so after a Dense on that output, where Keras
+            // has [N, C]): global pooling and Flatten give rank 2, rank-preserving layers keep their input's rank
+            Map<String, Integer> outRank = new HashMap<>();
             for (KerasLayer l : km.getLayersOrdered()) {
                 List<String> in = l.getInboundLayerNames();
-                InputType t = in == null || in.isEmpty() ? null : types.get(in.get(0));
-                if (t != null) {
-                    ranks.put(l.getLayerName(), t.getShape(false).length + 1);
+                String first = in == null || in.isEmpty() ? null : in.get(0);
+                Integer rank = first == null ? null : outRank.get(first);
+                if (rank == null && first != null && types.get(first) != null) {
+                    rank = types.get(first).getShape(false).length + 1;
+                }
+                if (rank != null) {
+                    ranks.put(l.getLayerName(), rank);
+                }
+                String cls = l.getClassName();
+                Integer out;
+                if (cls.startsWith("Global") && !keepsDims(l)) {
+                    out = 2;
+                } else if (cls.equals("Flatten")) {
+                    out = 2;
+                } else if (RANK_PRESERVING.contains(cls) || (cls.startsWith("Global") && keepsDims(l))) {
+                    out = rank;
+                } else {
+                    InputType t = types.get(l.getLayerName());
+                    out = t == null ? null : t.getShape(false).length + 1;
+                }
+                if (out != null) {
+                    outRank.put(l.getLayerName(), out);
                 }
             }
         } catch (Exception | StackOverflowError e) {

@@ -343,6 +343,11 @@ final class Keras3Adaptations {
             case "UpSampling2D":
                 return "DL4J 1.0.0-M2.1's UpSampling2D on channels-last images repeats the wrong axes (measured on a "
                         + "Keras 2 file: outputs off by 1.7); cut the model before it";
+            case "TimeDistributed":
+                return "TimeDistributed: DL4J 1.0.0-M2.1's Keras 2 importer folds the time steps into the batch "
+                        + "(measured: output [12, 2] for Keras' [3, 4, 2], a Flatten after it too); for "
+                        + "TimeDistributed(Dense), apply the Dense to the sequence directly and save the model with "
+                        + "Keras 3 (Graft imports Dense on sequences from Keras 3 files), or cut the model before it";
             case "GlobalAveragePooling2D":
             case "GlobalMaxPooling2D":
                 if (config.path("keepdims").asBoolean(false)) {

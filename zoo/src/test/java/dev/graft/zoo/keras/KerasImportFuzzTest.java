@@ -41,6 +41,9 @@ class KerasImportFuzzTest {
                 Map.entry("k2_zeropadding1d", "(ZeroPadding1D): DL4J 1.0.0-M2.1's ZeroPadding1D"),
                 Map.entry("k2_gap_channels_first", "data_format='channels_first' is not supported"),
                 Map.entry("k2_mask_zero_lstm", "(Embedding): mask_zero=True"),
+                Map.entry("k2_td_dense_only", "(TimeDistributed): TimeDistributed: DL4J 1.0.0-M2.1's Keras 2 "
+                        + "importer folds the time steps into the batch"),
+                Map.entry("k2_lstm_seq_td", "(TimeDistributed): TimeDistributed"),
                 // refused before too, with DL4J's "Expected CNN input" from the layer after it
                 Map.entry("k2_gap_keepdims_conv", "(GlobalAveragePooling2D): keepdims=True: DL4J's Keras 2 importer "
                         + "drops it"))
@@ -61,6 +64,9 @@ class KerasImportFuzzTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"k2_dense_relu.h5", "k2_avgpool1d.h5", "k2_separable_bn.h5", "k2_relu_threshold.h5",
+        // the classic IMDB CNN (Embedding, Conv1D, GlobalMaxPooling1D, Dense): DL4J keeps a recurrent type after the
+        // pooling, which the Dense-on-a-sequence check must not read as Keras' rank
+        "k2_imdb_cnn.h5", "k2_conv1d_gmp.h5",
         "conv2d_transpose_s2_same.keras", "conv2d_transpose_valid.keras"})
     void casesDl4jGetsRightImportAndReproduceKeras(String file) throws Exception {
         GraftModel m = KerasImporter.builder(fuzz(file)).build().importModel();
