@@ -192,6 +192,7 @@ CASES = {
     "k2_gap1d_seq": (lambda: seq((5, 3), L.Dense(4), L.GlobalAveragePooling1D()), N(5, 3)),
     "k2_lstm_seq_flatten": (lambda: seq((5, 3), L.LSTM(4, return_sequences=True), L.Flatten()), N(5, 3)),
     "k2_td_dense_only": (lambda: seq((4, 3), L.TimeDistributed(L.Dense(2))), N(4, 3)),
+    "k2_bn_no_scale": (lambda: seq((4, 4, 2), L.Conv2D(3, 1), L.BatchNormalization(scale=False)), U(4, 4, 2)),
     "k2_elu_layer": (lambda: seq((4,), L.Dense(5), L.ELU(0.5)), N(4)),
 }
 

@@ -343,6 +343,20 @@ final class Keras3Adaptations {
             case "UpSampling2D":
                 return "DL4J 1.0.0-M2.1's UpSampling2D on channels-last images repeats the wrong axes (measured on a "
                         + "Keras 2 file: outputs off by 1.7); cut the model before it";
+            case "BatchNormalization":
+                // scale=False (Keras 2's InceptionV3) imports right; center=False failed with a null-pointer error
+                if (!config.path("center").asBoolean(true)) {
+                    return "BatchNormalization(center=False): DL4J's Keras 2 importer needs beta (it failed with a "
+                            + "null-pointer error)" + resave;
+                }
+                return null;
+            case "LSTM":
+            case "SimpleRNN":
+                if (!config.path("use_bias").asBoolean(true)) {
+                    return "use_bias=False: DL4J's Keras 2 importer needs a bias (\"does not contain parameter "
+                            + "bias\")" + resave;
+                }
+                return null;
             case "TimeDistributed":
                 return "TimeDistributed: DL4J 1.0.0-M2.1's Keras 2 importer folds the time steps into the batch "
                         + "(measured: output [12, 2] for Keras' [3, 4, 2], a Flatten after it too); for "

@@ -45,6 +45,10 @@ class KerasImportFuzzTest {
                 Map.entry("k2_td_dense_only", "(TimeDistributed): TimeDistributed: DL4J 1.0.0-M2.1's Keras 2 "
                         + "importer folds the time steps into the batch"),
                 Map.entry("k2_lstm_seq_td", "(TimeDistributed): TimeDistributed"),
+                // refused before too, with DL4J's null-pointer / "does not contain parameter bias" text
+                Map.entry("k2_bn_no_center", "(BatchNormalization): BatchNormalization(center=False): DL4J's Keras 2 "
+                        + "importer needs beta"),
+                Map.entry("k2_lstm_no_bias", "(LSTM): use_bias=False: DL4J's Keras 2 importer needs a bias"),
                 // refused before too, with DL4J's "Expected CNN input" from the layer after it
                 Map.entry("k2_gap_keepdims_conv", "(GlobalAveragePooling2D): keepdims=True: DL4J's Keras 2 importer "
                         + "drops it"))
@@ -68,6 +72,8 @@ class KerasImportFuzzTest {
         // the classic IMDB CNN (Embedding, Conv1D, GlobalMaxPooling1D, Dense): DL4J keeps a recurrent type after the
         // pooling, which the Dense-on-a-sequence check must not read as Keras' rank
         "k2_imdb_cnn.h5", "k2_conv1d_gmp.h5",
+        // BatchNormalization(scale=False), as in Keras 2's InceptionV3: DL4J imports it right (center=False it does not)
+        "k2_bn_no_scale.h5",
         "conv2d_transpose_s2_same.keras", "conv2d_transpose_valid.keras"})
     void casesDl4jGetsRightImportAndReproduceKeras(String file) throws Exception {
         GraftModel m = KerasImporter.builder(fuzz(file)).build().importModel();
