@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import dev.graft.zoo.layers.SavableLastTimeStep;
 import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasLayer;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
@@ -51,6 +53,18 @@ final class Dl4jWorkarounds {
      */
     static void afterBuild(KerasModel km) {
         for (KerasLayer l : km.getLayers().values()) {
+            if (l.getLayer() instanceof org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional) {
+                // each direction of Bidirectional(LSTM) without return_sequences is a LastTimeStep, which cannot
+                // give its parameters' updater: the network could not be saved (SavableLastTimeStep)
+                org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional b =
+                        (org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional) l.getLayer();
+                if (b.getFwd() instanceof LastTimeStep && !(b.getFwd() instanceof SavableLastTimeStep)) {
+                    b.setFwd(savable((LastTimeStep) b.getFwd()));
+                }
+                if (b.getBwd() instanceof LastTimeStep && !(b.getBwd() instanceof SavableLastTimeStep)) {
+                    b.setBwd(savable((LastTimeStep) b.getBwd()));
+                }
+            }
             if (l.getClassName().equals("AveragePooling1D") && l.getLayer() instanceof Subsampling1DLayer) {
                 ((Subsampling1DLayer) l.getLayer()).setPoolingType(PoolingType.AVG);
             }
@@ -71,6 +85,18 @@ final class Dl4jWorkarounds {
                 l.setLayer(InputSafeActivationLayer.of((ActivationLayer) l.getLayer()));
             }
         }
+    }
+
+    private static SavableLastTimeStep savable(LastTimeStep l) {
+        if (l.getUnderlying() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer
+                && ((org.deeplearning4j.nn.conf.layers.BaseLayer) l.getUnderlying()).getIUpdater() == null) {
+            // DL4J gives every layer of the network its default updater (Sgd) but does not reach into wrappers
+            ((org.deeplearning4j.nn.conf.layers.BaseLayer) l.getUnderlying())
+                    .setIUpdater(new org.nd4j.linalg.learning.config.Sgd());
+        }
+        SavableLastTimeStep s = new SavableLastTimeStep(l.getUnderlying());
+        s.setLayerName(l.getLayerName());
+        return s;
     }
 
     /** Replaces orthogonal initializers in a Keras 1/2-form config, in place; returns the keys changed. */

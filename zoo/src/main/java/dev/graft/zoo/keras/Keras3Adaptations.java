@@ -232,6 +232,10 @@ final class Keras3Adaptations {
                 return Adaptation.refuse("DL4J 1.0.0-M2.1's PReLU does not reproduce Keras (measured on a Dense -> "
                         + "PReLU model: positive inputs came out as 0); use ReLU or LeakyReLU, or cut the model "
                         + "before it");
+            case "Masking":
+                return Adaptation.refuse("Masking: DL4J's import does not carry Keras masks to every layer after it "
+                        + "(measured: a Masking -> LSTM model failed with a ClassCastException); remove the Masking "
+                        + "layer (same weights) and trim padding yourself");
             case "UpSampling2D":
                 return Adaptation.refuse("DL4J 1.0.0-M2.1's UpSampling2D on channels-last images returns the wrong "
                         + "shape (measured: [N, 2, 5, 3] for Keras' [N, 5, 5, 2]); cut the model before it");
@@ -280,6 +284,11 @@ final class Keras3Adaptations {
         if (ignored != null) {
             return ignored;
         }
+        if (cls.endsWith("Transpose") && inner.hasNonNull("output_padding")) {
+            return "output_padding=" + inner.get("output_padding") + " is not supported: DL4J's transposed "
+                    + "convolution ignores it (measured: output [N, 7, 7, C] for Keras' [N, 8, 8, C]); save the model "
+                    + "without output_padding, or cut it before this layer";
+        }
         int rank = inputRank(layer);
         if (cls.equals("BatchNormalization")) {
             JsonNode axis = inner.get("axis");
@@ -306,6 +315,95 @@ final class Keras3Adaptations {
                     + "outputs off by 1.9); cut the model before it";
         }
         return null;
+    }
+
+    /**
+     * Why a layer of a Keras 1/2 file, read by DL4J's own importer, cannot be imported, or null. The same measured
+     * DL4J miscomputations as for Keras 3 files, minus what Graft's translation repairs there (a Keras 2 file is not
+     * translated): each of these imported without complaint and computed something else (tools/import-fuzz/
+     * REPORT.md, make_keras2_cases.py). {@code layer} carries {@code build_config.input_shape} of the rank DL4J
+     * inferred for the layer's input (batch included), or none when it could not be inferred; checks that need
+     * the rank are skipped then.
+     */
+    static String keras2Problem(String cls, JsonNode layer, ObjectNode config) {
+        int rank = inputRank(layer);
+        boolean rankDependent = cls.equals("BatchNormalization") || cls.equals("Softmax");
+        if (rank > 0 || !rankDependent) {
+            String p = unsupportedOption(cls, layer, config);
+            if (p != null) {
+                return p;
+            }
+        }
+        String resave = "; Graft imports it from a Keras 3 file: load the model in Keras 3 (keras.models.load_model)"
+                + " and save it as .keras";
+        switch (cls) {
+            case "PReLU":
+                return "DL4J 1.0.0-M2.1's PReLU does not reproduce Keras (measured on a Keras 2 Dense -> PReLU "
+                        + "file: outputs off by 0.58); use ReLU or LeakyReLU, or cut the model before it";
+            case "UpSampling2D":
+                return "DL4J 1.0.0-M2.1's UpSampling2D on channels-last images repeats the wrong axes (measured on a "
+                        + "Keras 2 file: outputs off by 1.7); cut the model before it";
+            case "BatchNormalization":
+                // scale=False (Keras 2's InceptionV3) imports right; center=False failed with a null-pointer error
+                if (!config.path("center").asBoolean(true)) {
+                    return "BatchNormalization(center=False): DL4J's Keras 2 importer needs beta (it failed with a "
+                            + "null-pointer error)" + resave;
+                }
+                return null;
+            case "LSTM":
+            case "SimpleRNN":
+                if (!config.path("use_bias").asBoolean(true)) {
+                    return "use_bias=False: DL4J's Keras 2 importer needs a bias (\"does not contain parameter "
+                            + "bias\")" + resave;
+                }
+                return null;
+            case "TimeDistributed":
+                return "TimeDistributed: DL4J 1.0.0-M2.1's Keras 2 importer folds the time steps into the batch "
+                        + "(measured: output [12, 2] for Keras' [3, 4, 2], a Flatten after it too); for "
+                        + "TimeDistributed(Dense), apply the Dense to the sequence directly and save the model with "
+                        + "Keras 3 (Graft imports Dense on sequences from Keras 3 files), or cut the model before it";
+            case "GlobalAveragePooling2D":
+            case "GlobalMaxPooling2D":
+                if (config.path("keepdims").asBoolean(false)) {
+                    return "keepdims=True: DL4J's Keras 2 importer drops it (the layer after it then gets a flat "
+                            + "input: measured on MobileNet, \"Expected CNN input\")" + resave;
+                }
+                return null;
+            case "Masking":
+                return "Masking: DL4J's import does not carry Keras masks to every layer after it, so masked steps "
+                        + "would be computed as data; remove the Masking layer (same weights) and trim padding "
+                        + "yourself";
+            case "Embedding":
+                if (config.path("mask_zero").asBoolean(false)) {
+                    return "mask_zero=True: DL4J's import does not carry Keras masks, so padded steps would be "
+                            + "computed as data; save the model with mask_zero=False (same weights)";
+                }
+                return null;
+            case "Conv2D":
+            case "Conv1D":
+                if (config.path("groups").asInt(1) != 1) {
+                    return "groups=" + config.path("groups").asInt() + ": DL4J's Keras 2 importer ignores groups "
+                            + "(measured: outputs off by 2.5)" + resave;
+                }
+                return null;
+            case "Dense":
+                if (rank > 2) {
+                    return "Dense on a rank-" + rank + " input: DL4J's Keras 2 importer applies it to the flattened "
+                            + "positions (measured: output [15, 3] for Keras' [3, 5, 3], [3, 4] for [3, 3, 3, 4])"
+                            + resave;
+                }
+                return null;
+            case "Concatenate": {
+                int axis = config.path("axis").asInt(-1);
+                if (rank > 0 && axis != -1 && axis != rank - 1) {
+                    return "Concatenate along axis " + axis + " of rank-" + rank + " inputs is not supported: DL4J "
+                            + "concatenates the last (channel) axis only";
+                }
+                return null;
+            }
+            default:
+                return null;
+        }
     }
 
     private static Adaptation rescaling(ObjectNode inner, List<LayerFix> fixes) {

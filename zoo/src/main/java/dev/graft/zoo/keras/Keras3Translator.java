@@ -36,9 +36,10 @@ final class Keras3Translator {
     private static final Set<String> UNTRANSLATED = Set.of("TimeDistributed", "ConvLSTM1D",
             "ConvLSTM2D", "ConvLSTM3D");
 
-    /** One layer of the translated model. */
+    /** One layer of the translated model; {@code inputShape} is its (first) input's shape, batch first, or null. */
     record LayerSpec(String name, String className, String weightKey, String legacyPath, ObjectNode keras3Config,
-                     List<String> paramNames, UnaryOperator<Map<String, INDArray>> weightTransform) {
+                     List<String> paramNames, UnaryOperator<Map<String, INDArray>> weightTransform,
+                     JsonNode inputShape) {
         /** True when the layer has weights to import. */
         boolean hasWeights() {
             return paramNames != null && !paramNames.isEmpty();
@@ -151,7 +152,8 @@ final class Keras3Translator {
 
             List<String> params = paramNames(cls, lc);
             String legacyPath = layer.path("graft_legacy_path").asText(name);
-            specs.add(new LayerSpec(name, cls, weightKey, legacyPath, (ObjectNode) lc, params, a.weights()));
+            specs.add(new LayerSpec(name, cls, weightKey, legacyPath, (ObjectNode) lc, params, a.weights(),
+                    Keras3Adaptations.inputShape(layer)));
             String problem = a.problem() != null ? a.problem() : problem(cls, lc, layer, sequential);
             if (problem != null) {
                 unsupported.add(new UnsupportedLayer(name, cls, problem));

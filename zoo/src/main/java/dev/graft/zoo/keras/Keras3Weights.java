@@ -2,11 +2,13 @@ package dev.graft.zoo.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,7 +29,9 @@ final class Keras3Weights {
     static Map<String, Map<String, INDArray>> read(KerasSource src, List<Keras3Translator.LayerSpec> layers)
             throws KerasImportException {
         Hdf5File h5 = src.weights();
-        Path file = src.weightsFile();
+        // for messages only: a .keras archive's weights are read from a temporary copy, which the user never saw
+        Path file = src.format() == KerasFormat.KERAS3_ARCHIVE ? Path.of(src.file() + " (model.weights.h5)")
+                : src.weightsFile();
         boolean legacy = src.format() == KerasFormat.KERAS3_H5;
         Map<String, Map<String, INDArray>> out = new LinkedHashMap<>();
         for (Keras3Translator.LayerSpec l : layers) {
@@ -260,6 +264,10 @@ final class Keras3Weights {
             if (units > 0 && (name.equals("kernel") || name.equals("pointwise_kernel") || name.equals("bias")
                     || name.equals("recurrent_kernel"))) {
                 ok = last == units * gates || (name.equals("bias") && e.getValue().length() == units * gates * 2);
+                if (name.equals("kernel") && l.className().endsWith("Transpose")) {
+                    // transposed convolutions keep [k..., filters, in_channels]: the filters come second to last
+                    ok = s.length >= 2 && s[s.length - 2] == units;
+                }
             }
             if (name.equals("embeddings")) {
                 ok = s.length == 2 && s[0] == c.path("input_dim").asLong() && s[1] == c.path("output_dim").asLong();
@@ -267,11 +275,113 @@ final class Keras3Weights {
             if (name.equals("recurrent_kernel") && ok) {
                 ok = s.length == 2 && s[0] == units;
             }
+            long[] want = ok ? expectedShape(l, name) : null;
+            if (want != null && !fits(s, want)) {
+                // DL4J copies a weight by its element count: a kernel stored [out, in] or with its axes permuted
+                // imported without complaint and computed something else (tools/import-fuzz/REPORT.md)
+                throw new KerasImportException("weight '" + name + "' of layer '" + l.name() + "' (" + l.className()
+                        + ") in " + src.file() + " has shape " + Arrays.toString(s) + " where the layer's config and "
+                        + "its input imply " + Arrays.toString(want).replace("-1", "?") + "; the weights file does "
+                        + "not belong to this config (or was written with another layout)");
+            }
             if (!ok) {
                 throw new KerasImportException("weight '" + name + "' of layer '" + l.name() + "' (" + l.className()
                         + ") in " + src.file() + " has shape " + Arrays.toString(s)
                         + ", which does not fit the layer's config; the weights file does not belong to this config");
             }
         }
+    }
+
+    /** Whether {@code shape} is {@code want}, where {@code -1} in {@code want} matches any size. */
+    private static boolean fits(long[] shape, long[] want) {
+        if (shape.length != want.length) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (want[i] >= 0 && shape[i] != want[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The full shape Keras gives a weight of the layer ({@code -1} for a size the config and the recorded input
+     * shape do not say), or null when Graft has no rule for it. Kernels: {@code [k..., in, filters]} (transposed:
+     * {@code [k..., filters, in]}), depthwise {@code [k..., in, multiplier]}, pointwise {@code [1, 1, in*m,
+     * filters]}; per-channel vectors {@code [channels]}; recurrent {@code [in, g*units]}, {@code [units, g*units]}.
+     */
+    static long[] expectedShape(Keras3Translator.LayerSpec l, String name) {
+        JsonNode c = l.keras3Config();
+        JsonNode shape = l.inputShape();
+        long in = shape != null && shape.size() > 1 && shape.get(shape.size() - 1).isNumber()
+                ? shape.get(shape.size() - 1).asLong() : -1;
+        long units = c.path("units").asLong(c.path("filters").asLong(-1));
+        List<Long> k = new ArrayList<>();
+        c.path("kernel_size").forEach(x -> k.add(x.asLong()));
+        String cls = l.className();
+        switch (cls) {
+            case "Dense":
+                if (shape != null && shape.size() != 2) {
+                    return null; // on a sequence or an image: the kernel is still [in, units], checked as such
+                }
+                return name.equals("kernel") ? new long[] {in, units} : name.equals("bias") ? new long[] {units}
+                        : null;
+            case "Conv1D": case "Conv2D": case "Conv3D": {
+                long groups = c.path("groups").asLong(1);
+                return name.equals("kernel") ? with(k, in < 0 ? -1 : in / groups, units)
+                        : name.equals("bias") ? new long[] {units} : null;
+            }
+            case "Conv1DTranspose": case "Conv2DTranspose": case "Conv3DTranspose":
+                return name.equals("kernel") ? with(k, units, in) : name.equals("bias") ? new long[] {units} : null;
+            case "DepthwiseConv2D": {
+                long m = c.path("depth_multiplier").asLong(1);
+                return name.equals("depthwise_kernel") ? with(k, in, m)
+                        : name.equals("bias") ? new long[] {in < 0 ? -1 : in * m} : null;
+            }
+            case "SeparableConv2D": {
+                long m = c.path("depth_multiplier").asLong(1);
+                if (name.equals("depthwise_kernel")) {
+                    return with(k, in, m);
+                }
+                return name.equals("pointwise_kernel") ? new long[] {1, 1, in < 0 ? -1 : in * m, units}
+                        : name.equals("bias") ? new long[] {units} : null;
+            }
+            case "BatchNormalization":
+            case "LayerNormalization":
+                return shape != null && shape.size() > 1 && Set.of("gamma", "beta", "moving_mean", "moving_variance")
+                        .contains(name) && lastAxis(c, shape.size()) ? new long[] {in} : null;
+            case "Embedding":
+                return name.equals("embeddings")
+                        ? new long[] {c.path("input_dim").asLong(-1), c.path("output_dim").asLong(-1)} : null;
+            case "LSTM": case "SimpleRNN": case "GRU": {
+                long g = cls.equals("LSTM") ? 4 : cls.equals("GRU") ? 3 : 1;
+                if (name.equals("kernel")) {
+                    return new long[] {in, g * units};
+                }
+                if (name.equals("recurrent_kernel")) {
+                    return new long[] {units, g * units};
+                }
+                return null; // bias: [g*units], or [2, g*units] for GRU(reset_after=True); checked above
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static boolean lastAxis(JsonNode c, int rank) {
+        JsonNode axis = c.path("axis");
+        int a = axis.isArray() && axis.size() == 1 ? axis.get(0).asInt() : axis.asInt(-1);
+        return !(axis.isArray() && axis.size() != 1) && (a == -1 || a == rank - 1);
+    }
+
+    private static long[] with(List<Long> kernel, long a, long b) {
+        long[] s = new long[kernel.size() + 2];
+        for (int i = 0; i < kernel.size(); i++) {
+            s[i] = kernel.get(i);
+        }
+        s[kernel.size()] = a;
+        s[kernel.size() + 1] = b;
+        return s;
     }
 }

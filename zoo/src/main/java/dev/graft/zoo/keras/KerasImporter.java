@@ -91,16 +91,25 @@ public final class KerasImporter {
             keras2 = src.modelConfig();
             major = majorVersion(src);
             modelName = src.modelConfig().path("config").path("name").asText(stem(file));
-            for (JsonNode layer : KerasPreflight.layersOf(keras2)) { // Keras 3 files get this in the translator
-                String ignored = Keras3Adaptations.ignoredByDl4j(layer.path("config"));
-                if (ignored != null) {
-                    unsupported.add(new UnsupportedLayer(layer.path("config").path("name").asText("?"),
-                            layer.path("class_name").asText("?"), ignored));
+            // Keras 3 files get these in the translator: options DL4J reads past (go_backwards) and layers it
+            // computes differently; the rank-dependent ones once DL4J's own check has passed (Keras2Checks)
+            if (major >= 2) {
+                unsupported.addAll(Keras2Checks.problems(keras2, false));
+            } else { // Keras 1 (Theano dim ordering and all) keeps DL4J's reading, go_backwards aside
+                for (JsonNode layer : KerasPreflight.layersOf(keras2)) {
+                    String ignored = Keras3Adaptations.ignoredByDl4j(layer.path("config"));
+                    if (ignored != null) {
+                        unsupported.add(new UnsupportedLayer(layer.path("config").path("name").asText("?"),
+                                layer.path("class_name").asText("?"), ignored));
+                    }
                 }
             }
         }
         List<UnsupportedLayer> dl4j = KerasPreflight.dl4jCheck(keras2, major, KerasPreflight.names(unsupported));
         unsupported.addAll(dl4j);
+        if (t == null && major >= 2 && unsupported.isEmpty()) {
+            unsupported.addAll(Keras2Checks.problems(keras2, true)); // all checks, with the ranks
+        }
         if (t != null) {
             Set<String> reported = KerasPreflight.names(unsupported);
             t.unknownWeightLayouts().stream().filter(u -> !reported.contains(u.name())).forEach(unsupported::add);
@@ -218,12 +227,99 @@ public final class KerasImporter {
 
     private Model network(KerasModel km) throws KerasImportException {
         Dl4jWorkarounds.afterBuild(km);
+        Model net;
         try {
-            return km instanceof KerasSequentialModel ? ((KerasSequentialModel) km).getMultiLayerNetwork(true)
+            net = km instanceof KerasSequentialModel ? ((KerasSequentialModel) km).getMultiLayerNetwork(true)
                     : km.getComputationGraph(true);
         } catch (Exception e) {
             throw new KerasImportException("DL4J could not assemble the network of " + file + ": " + firstLine(e), e);
         }
+        requireWeightShapes(km, net);
+        requireFiniteWeights(net);
+        return net;
+    }
+
+    /**
+     * No parameter is NaN or infinite: such a network imports and predicts NaN for every input (a model trained
+     * into divergence, or a damaged file). Names the first layer and parameter found, with the count.
+     *
+     * @throws KerasImportException naming the file, the layer, the parameter and how many values are not finite
+     */
+    private void requireFiniteWeights(Model net) throws KerasImportException {
+        INDArray all = net.params();
+        if (all == null || all.isEmpty() || !(all.isNaN().any() || all.isInfinite().any())) {
+            return;
+        }
+        org.deeplearning4j.nn.api.Layer[] layers = net instanceof ComputationGraph ? ((ComputationGraph) net).getLayers()
+                : ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net).getLayers();
+        for (org.deeplearning4j.nn.api.Layer l : layers) {
+            for (Map.Entry<String, INDArray> e : l.paramTable().entrySet()) {
+                INDArray bad = e.getValue().isNaN().castTo(DataType.INT32).addi(
+                        e.getValue().isInfinite().castTo(DataType.INT32));
+                long n = bad.sumNumber().longValue();
+                if (n > 0) {
+                    throw new KerasImportException("weight '" + e.getKey() + "' of layer '"
+                            + l.conf().getLayer().getLayerName() + "' in " + file + " holds " + n + " NaN or "
+                            + "infinite value(s) of " + e.getValue().length() + "; the network would predict NaN. "
+                            + "The model diverged in training or the file is damaged: save it again from a good "
+                            + "checkpoint");
+                }
+            }
+        }
+        throw new KerasImportException(file + " holds NaN or infinite weights; the network would predict NaN");
+    }
+
+    /**
+     * Every weight DL4J took from the file has the shape of the parameter it went into. DL4J copies a weight into a
+     * parameter of another shape when the element counts agree (a Dense kernel stored {@code [out, in]} imported
+     * transposed, silently wrong: tools/import-fuzz/REPORT.md); Keras 2 files go through DL4J's weight reading
+     * only, so this is where their weight layout is checked. Size-1 axes are ignored ({@code [C]} vs
+     * {@code [1, C]}). Only layer classes whose DL4J importer holds the weights in the parameter's layout are
+     * checked ({@link #FINAL_LAYOUT}; DL4J's Conv1D, for one, permutes its kernel later, while copying).
+     *
+     * @throws KerasImportException naming the layer, the weight and both shapes
+     */
+    /** Keras classes whose DL4J importer keeps converted weights in the layout of the DL4J parameter. */
+    private static final Set<String> FINAL_LAYOUT = Set.of("Dense", "Conv2D", "DepthwiseConv2D", "SeparableConv2D",
+            "BatchNormalization", "Embedding", "LSTM", "SimpleRNN");
+
+    private void requireWeightShapes(KerasModel km, Model net) throws KerasImportException {
+        Map<String, org.deeplearning4j.nn.api.Layer> byName = new HashMap<>();
+        if (net instanceof ComputationGraph) {
+            for (org.deeplearning4j.nn.api.Layer l : ((ComputationGraph) net).getLayers()) {
+                byName.put(l.conf().getLayer().getLayerName(), l);
+            }
+        } else if (net instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork) {
+            for (org.deeplearning4j.nn.api.Layer l : ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net)
+                    .getLayers()) {
+                byName.put(l.conf().getLayer().getLayerName(), l);
+            }
+        }
+        for (KerasLayer kl : km.getLayersOrdered()) {
+            Map<String, INDArray> w = kl.getWeights();
+            org.deeplearning4j.nn.api.Layer target = byName.get(kl.getLayerName());
+            if (w == null || w.isEmpty() || target == null || !FINAL_LAYOUT.contains(kl.getClassName())) {
+                continue;
+            }
+            Map<String, INDArray> params = target.paramTable();
+            for (Map.Entry<String, INDArray> e : w.entrySet()) {
+                INDArray p = params == null ? null : params.get(e.getKey());
+                if (p == null || e.getValue() == null) {
+                    continue;
+                }
+                if (!Arrays.equals(squeezed(p.shape()), squeezed(e.getValue().shape()))) {
+                    throw new KerasImportException("weight '" + e.getKey() + "' of layer '" + kl.getLayerName() + "' ("
+                            + kl.getClassName() + ") in " + file + " has shape " + Arrays.toString(e.getValue().shape())
+                            + " in DL4J's layout where the layer's parameter is " + Arrays.toString(p.shape())
+                            + "; DL4J would copy it by element count and compute something else. The weights "
+                            + "were saved with another layout or do not belong to this config");
+                }
+            }
+        }
+    }
+
+    private static long[] squeezed(long[] shape) {
+        return Arrays.stream(shape).filter(d -> d != 1).toArray();
     }
 
     /**
