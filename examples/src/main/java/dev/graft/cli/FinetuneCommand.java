@@ -167,6 +167,10 @@ final class FinetuneCommand implements Callable<Integer> {
         if (java.nio.file.Files.isRegularFile(out.toAbsolutePath().getParent())) {
             throw new IllegalArgumentException("--out " + out + " is inside a file, not a folder");
         }
+        if (lr != null && lrFind) {
+            throw new IllegalArgumentException("--lr " + lr + " and --lr-find both set the learning rate (the LR finder's "
+                    + "suggestion would replace --lr); give one of them");
+        }
         Preset chosen = preset == null ? null : Presets.get(preset);
         UnfreezeSchedule schedule = UnfreezeSchedule.parse(unfreeze);
         GraftModel base = null;

@@ -120,6 +120,12 @@ final class ImportCommand implements Callable<Integer> {
             b.normalization(norm);
         }
         OnnxModel m = b.build().importModel();
+        String noNorm = normGiven ? null : OnnxCli.noNormalizationWarning(m, file);
+        if (noNorm != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("warning: " + noNorm);
+            err.flush();
+        }
         OnnxGraph g = m.graph();
         long fixedBatch = g.input().shape()[0];
         if (fixedBatch > 0) {

@@ -42,10 +42,30 @@ final class OnnxCli {
     static OnnxModel open(Path file, InputShapeOption input) throws IOException {
         long[] dims = input == null ? null : input.onnxDims();
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            return dev.graft.zoo.onnx.OnnxImporter.builder(file).inputShape(dims).build().importModel();
+            OnnxModel m = dev.graft.zoo.onnx.OnnxImporter.builder(file).inputShape(dims).build().importModel();
+            String w = noNormalizationWarning(m, file);
+            if (w != null) {
+                System.err.println("warning: " + w);
+            }
+            return m;
         }
         OnnxModel m = OnnxModel.load(file);
         return input == null ? m : input.apply(m);
+    }
+
+    /**
+     * The warning for an {@code .onnx} file whose metadata gives no input normalization (torchvision exports carry
+     * none): raw input would reach a network trained on normalized input with no sign of it. Null when the card has a
+     * normalization.
+     */
+    static String noNormalizationWarning(OnnxModel m, Path file) {
+        if (!m.card().normalization().isIdentity()) {
+            return null;
+        }
+        return file.getFileName() + " records no input normalization (no 'scale'/'mean'/'std' metadata), so raw input "
+                + "goes into the network as is; a torchvision/ImageNet model expects: graft import " + file.getFileName()
+                + " --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 (then use the saved zip), "
+                + "or --scale 1 if the network really takes raw values";
     }
 
     /** Threads for ONNX Runtime: the engine's (the launcher's core count). */

@@ -103,6 +103,11 @@ class FinetuneCommandTest {
         assertThat(r.err()).contains("unknown preset 'turbo'; presets are:");
         r = CliRun.of("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(), "--unfreeze", "2x");
         assertThat(r.err()).contains("bad unfreeze stage '2x'");
+        // both set the rate: --lr-find's suggestion silently replaced --lr before
+        r = CliRun.of("finetune", base.toString(), "--cut", "fc1", "--data", "digits:5-9", "--out", out.toString(),
+                "--lr", "0.05", "--lr-find");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--lr 0.05 and --lr-find both set the learning rate");
         r = CliRun.of("predict", base.toString(), tmp.resolve("missing.png").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("is neither a file nor a data spec");

@@ -23,6 +23,23 @@ class OnnxCliTest {
     @TempDir
     Path tmp;
 
+    /**
+     * A fresh user's finding: a torchvision export carries no normalization, and Graft fed it raw 0-255 pixels
+     * without a word. Importing it without --scale/--mean/--std now warns how to give them; with them, no warning.
+     */
+    @Test
+    void importWithoutNormalizationWarnsHowToGiveIt() throws Exception {
+        CliRun bare = CliRun.of("import", ONNX.resolve("mobilenet_v3_small_025.onnx").toString(), "--out",
+                tmp.resolve("bare.zip").toString());
+        assertThat(bare.code()).as(bare.err()).isZero();
+        assertThat(bare.err()).contains("warning: mobilenet_v3_small_025.onnx records no input normalization")
+                .contains("--mean 0.485,0.456,0.406");
+        CliRun given = CliRun.of("import", ONNX.resolve("mobilenet_v3_small_025.onnx").toString(), "--out",
+                tmp.resolve("given.zip").toString(), "--scale", "1");
+        assertThat(given.code()).as(given.err()).isZero();
+        assertThat(given.err()).doesNotContain("records no input normalization");
+    }
+
     @Test
     void importVerifiesAgainstPyTorchAndSavesTheOnnxModelWithItsCard() throws Exception {
         Path zip = tmp.resolve("mnv3.zip");

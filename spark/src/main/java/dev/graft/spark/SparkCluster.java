@@ -152,7 +152,9 @@ public final class SparkCluster implements Cluster {
                 if (trained != net) {
                     net.setParams(trained.params());
                 }
-                SparkEpochStep.report(net, trained.score());
+                // DL4J's shared training reports no score (0.0): the epoch line shows NaN rather than a loss of 0
+                double score = trained.score();
+                SparkEpochStep.report(net, score == 0.0 ? Double.NaN : score);
             };
             return new HeadTraining(step, 1, false, "gradient sharing");
         }

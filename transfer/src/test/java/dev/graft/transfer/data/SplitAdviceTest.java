@@ -133,6 +133,6 @@ class SplitAdviceTest {
     void aSecondSplitByTheSameOptionNamesOnlyIt() {
         LabeledData rest = data(3, 3).split(0.5, 1).train();
         assertThatThrownBy(() -> rest.split(0.2, 1)).isInstanceOf(DataSpecException.class)
-                .hasMessageNotContaining("after the").hasMessageContaining("--val-fraction");
+                .hasMessageNotContaining("after the").hasMessageContaining("the split fraction");
     }
 }
