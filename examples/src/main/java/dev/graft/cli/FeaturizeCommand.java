@@ -40,8 +40,9 @@ final class FeaturizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a Graft or DL4J model zip, or an ONNX model (.onnx or 'graft import' zip)")
     Path model;
 
-    @Option(names = "--cut", required = true, paramLabel = "LAYER",
-            description = "last frozen layer: name or index (MultiLayerNetwork), vertex name (ComputationGraph), tensor (ONNX)")
+    @Option(names = "--cut", paramLabel = "LAYER",
+            description = "last frozen layer: name or index (MultiLayerNetwork), vertex name (ComputationGraph), tensor "
+                    + "(ONNX); default: the cut recorded in the model's card (a fine-tuned model's)")
     String cut;
 
     @picocli.CommandLine.Mixin
@@ -118,11 +119,11 @@ final class FeaturizeCommand implements Callable<Integer> {
             card = m.card();
             source = DataSpec.source(data, card, DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, source);
-            featurizer = dev.graft.transfer.cache.OnnxFeaturizer.cut(m, cut);
+            featurizer = dev.graft.transfer.cache.OnnxFeaturizer.cut(m, cutOf(card));
         } else {
             GraftModel m = Models.load(model, spec, input);
             card = m.card();
-            featurizer = Featurizers.cut(m, cut);
+            featurizer = Featurizers.cut(m, cutOf(card));
             source = DataSpec.source(data, card, DataSpec.Options.DEFAULTS.withStrict(strict));
             Models.printNotes(spec, source);
         }
@@ -172,6 +173,7 @@ final class FeaturizeCommand implements Callable<Integer> {
         dev.graft.transfer.cluster.ClusterProvider provider = spark.provider();
         provider.check(spark.settings());
         GraftModel m = Models.load(model, spec, input);
+        String cut = cutOf(m.card());
         DataSource source = DataSpec.source(in.data, m.card(), DataSpec.Options.DEFAULTS.withStrict(in.strict));
         Models.printNotes(spec, source);
         try (dev.graft.transfer.cluster.Cluster cluster = provider.connect(spark.settings())) {
@@ -203,5 +205,22 @@ final class FeaturizeCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * The cut to featurize at: {@code --cut}, else the one the model's card records (a planned or fine-tuned model's).
+     *
+     * @throws IllegalArgumentException when neither names one
+     */
+    private String cutOf(dev.graft.zoo.ModelCard card) {
+        if (cut != null) {
+            return cut;
+        }
+        if (card.cut() == null) {
+            throw new IllegalArgumentException("--cut LAYER is needed: model " + model + " records no cut in its card; "
+                    + "'graft inspect " + model + "' lists its layers (or cut points) to choose from");
+        }
+        Models.note(spec, "featurizing at the cut recorded in the model's card: '" + card.cut() + "'");
+        return card.cut();
     }
 }

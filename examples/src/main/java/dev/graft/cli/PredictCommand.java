@@ -91,8 +91,11 @@ final class PredictCommand implements Callable<Integer> {
                 Models.printNotes(spec, src);
                 List<String> known = new ArrayList<>();
                 List<String> unknown = new ArrayList<>();
+                long outputCount = labels.isEmpty() ? outputs(m) : labels.size();
                 for (String l : src.labels()) {
-                    (labels.contains(l) || (labels.isEmpty() && l.matches("\\d+")) ? known : unknown).add(l);
+                    // a model without labels names its outputs 0..n-1: a data label is one of them only if below n
+                    boolean output = labels.isEmpty() && l.matches("\\d{1,9}") && Integer.parseInt(l) < outputCount;
+                    (labels.contains(l) || output ? known : unknown).add(l);
                 }
                 boolean scored = !known.isEmpty();
                 if (!scored) {

@@ -60,6 +60,25 @@ class FeaturizeCommandTest {
                 .contains("2 view(s) per example, 1792 rows");
     }
 
+    /** Without --cut: the cut the card records (a planned model's), else a one-line error naming what to do. */
+    @Test
+    void withoutCutTheRecordedCutIsUsedOrTheErrorSaysHowToChoose() throws Exception {
+        Path planned = tmp.resolve("planned.zip");
+        dev.graft.transfer.TransferPlan.builder().freezeThrough("hidden").newClassifier(java.util.List.of("a", "b"))
+                .build().apply(GraftModel.load(model)).save(planned);
+        Path dir = tmp.resolve("cache");
+        CliRun recorded = CliRun.of("featurize", planned.toString(), "--data", "digits:5-9", "--cache", dir.toString(),
+                "--quiet");
+        assertThat(recorded.code()).as(recorded.err()).isZero();
+        assertThat(recorded.err()).contains("note: featurizing at the cut recorded in the model's card: 'hidden'");
+        assertThat(recorded.out()).contains(": built;").contains("[10] float32");
+        CliRun none = CliRun.of("featurize", model.toString(), "--data", "digits:5-9", "--cache",
+                tmp.resolve("c2").toString(), "--quiet");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err().strip()).startsWith("graft featurize: error: --cut LAYER is needed: model")
+                .contains("records no cut").doesNotContain("\n");
+    }
+
     @Test
     void badInputFailsWithOneLineAndExitCode2() {
         CliRun badLayer = CliRun.of("featurize", model.toString(), "--cut", "fc3", "--data", "digits", "--cache",

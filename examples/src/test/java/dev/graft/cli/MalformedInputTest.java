@@ -273,6 +273,21 @@ class MalformedInputTest {
         assertThat(r.out()).doesNotContain("accuracy 0").contains("no accuracy");
     }
 
+    /** The same for a plain DL4J zip (outputs 0..4, no labels): digits 5-9 are not among its outputs. */
+    @Test
+    void aPlainZipOnDigitsItHasNoOutputsForWarnsInsteadOfReportingAccuracyZero() throws Exception {
+        Path plain = tmp.resolve("plain-04.zip");
+        ModelSerializer.writeModel(net(Activation.SOFTMAX, LossFunction.MCXENT), plain.toFile(), true);
+        CliRun r = CliRun.of("predict", plain.toString(), "digits:5-9");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: none of digits:5-9's labels (5, 6, 7, 8, 9) is a label of model")
+                .contains("outputs 0..4").contains("accuracy is not computed");
+        assertThat(r.out()).doesNotContain("accuracy 0").contains("no accuracy");
+        CliRun some = CliRun.of("predict", plain.toString(), "digits:3-6");
+        assertThat(some.err()).contains("cannot predict (5, 6)");
+        assertThat(some.out()).contains("accuracy");
+    }
+
     /** The model's card with one change, as JSON. */
     static String cardWith(UnaryOperator<ModelCard.Builder> change) throws IOException {
         return change.apply(GraftModel.load(model).card().toBuilder()).build().toJson();

@@ -91,8 +91,8 @@ final class ImageFolderData implements DataSource {
         long[] s = card.inputShape();
         if (s.length != 3 || (card.layout() != InputLayout.NCHW && card.layout() != InputLayout.NHWC)) {
             throw new DataSpecException("images:" + dir + " needs a model with an image input (NCHW or NHWC shape in its model card); model '"
-                    + card.name() + "' takes " + Arrays.toString(s) + " " + card.layout() + " (a plain DL4J zip without a card: "
-                    + "give --input-shape C,H,W [--layout nhwc])");
+                    + card.name() + "' takes " + Arrays.toString(s) + " " + card.layout() + "; use an image model, or, for a "
+                    + "plain DL4J zip whose card Graft had to guess, give --input-shape C,H,W [--layout nhwc])");
         }
         int c = (int) (card.layout() == InputLayout.NCHW ? s[0] : s[2]);
         int h = (int) (card.layout() == InputLayout.NCHW ? s[1] : s[0]);
