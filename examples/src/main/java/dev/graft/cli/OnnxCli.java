@@ -100,7 +100,7 @@ final class OnnxCli {
         }
         Map<String, long[]> shapes = OnnxRunner.shapes(g, shown.stream().map(CutPoint::tensor).toList(),
                 c.inputShape(), threads());
-        out.printf("cut points (%d of %d%s; give the tensor to --cut):%n", shown.size(), cuts.size(),
+        out.printf("cut points (%d of %d%s; give the tensor or its node index to --cut):%n", shown.size(), cuts.size(),
                 all ? "" : "; --all lists those inside blocks too");
         int w = shown.stream().mapToInt(cp -> cp.tensor().length()).max().orElse(10);
         out.printf("  %-5s %-" + w + "s  %-18s %-13s %s%n", "node", "tensor", "op", "role", "shape (one example)");

@@ -411,7 +411,8 @@ public final class OnnxGraph {
     }
 
     /**
-     * Looks a cut point up by tensor name, or by node name.
+     * Looks a cut point up by tensor name, by node name, or by the node's index (the {@code node} column of
+     * {@code graft inspect}) when no tensor or node has that name.
      *
      * @throws IllegalArgumentException if it names no cut point; the message lists the recommended ones
      */
@@ -420,6 +421,14 @@ public final class OnnxGraph {
         for (CutPoint c : cuts) {
             if (c.tensor().equals(name) || c.node().equals(name)) {
                 return c;
+            }
+        }
+        if (name.matches("\\d{1,9}")) {
+            int index = Integer.parseInt(name);
+            for (CutPoint c : cuts) {
+                if (c.index() == index) {
+                    return c;
+                }
             }
         }
         boolean exists = tensorNames().contains(name);

@@ -214,6 +214,10 @@ class OnnxImportTest {
         assertThatThrownBy(() -> g.cut("/nope")).hasMessageContaining("/nope");
         assertThatThrownBy(() -> g.cutPoint("/block1/conv1/Conv_output_0"))
                 .hasMessageContaining("is not a cut point").hasMessageContaining(CNN_POOLED);
+        // the node column graft inspect prints names a cut point too
+        CutPoint pooled = g.cutPoint(CNN_POOLED);
+        assertThat(g.cutPoint(Integer.toString(pooled.index()))).isEqualTo(pooled);
+        assertThatThrownBy(() -> g.cutPoint("99999")).hasMessageContaining("no tensor or node '99999'");
         Path notOnnx = Files.writeString(dir.resolve("x.onnx"), "hello, not a model");
         assertThatThrownBy(() -> OnnxGraph.read(notOnnx)).hasMessageContaining("x.onnx")
                 .hasMessageContaining("not an ONNX model");
