@@ -30,8 +30,8 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * (its head trains from the cache; ONNX layers are not unfrozen).
  *
  * <pre>{@code
- * GraftModel planned = TransferPlan.builder().freezeThrough("fc1")
- *     .replaceHead(5, Activation.SOFTMAX, LossFunction.MCXENT).build().apply(base);
+ * GraftModel planned = TransferPlan.builder().freezeThrough("fc1").newClassifier(trainSet.labels()).build()
+ *     .apply(base);
  * FineTuneResult r = FineTuner.builder(planned).train(trainSet).validation(valSet).cacheDirectory(Path.of("cache"))
  *     .config(Presets.get("practical").training(FineTuneConfig.builder().epochs(20)).build()).build().run();
  * r.model().save(Path.of("tuned.zip"));

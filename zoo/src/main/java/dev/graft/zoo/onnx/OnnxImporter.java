@@ -82,7 +82,9 @@ public final class OnnxImporter {
                     + "; Graft imports models with a float32 image input");
         }
         long[] declared = in.shape();
-        if (declared.length == 4 && (declared[3] == 1 || declared[3] == 3) && declared[1] != 1 && declared[1] != 3) {
+        // [?, H, W, 1|3] with H not a channel count; [?, C, H, 1] (an NCHW input one pixel wide, e.g. [?, 4, 1, 1]) is not
+        if (declared.length == 4 && (declared[3] == 1 || declared[3] == 3) && declared[1] != 1 && declared[1] != 3
+                && declared[2] != 1) {
             throw new IllegalArgumentException(file + ": input '" + in.name() + "' has shape " + Arrays.toString(
                     declared).replace("-1", "?") + ", which looks channels-last (NHWC, " + declared[3] + " channels); "
                     + "Graft feeds ONNX models NCHW [batch, channels, height, width] — export an NCHW model (PyTorch "

@@ -114,6 +114,21 @@ class OnnxEdgeCaseTest {
                 .hasMessageContaining("--inputs-as-nchw").hasMessageContaining("Transpose");
     }
 
+    /**
+     * The fuzzer's false refusal: an NCHW input one pixel wide ({@code [?, 4, 1, 1]}, Flatten + Gemm with transB,
+     * alpha and beta; tools/import-fuzz/make_onnx_cases.py gemm_transB_alpha_beta) was refused as channels-last.
+     */
+    @Test
+    void anNchwInputOnePixelWideImportsAndComputesWhatOnnxRuntimePythonDid() throws Exception {
+        OnnxModel m = OnnxImporter.builder(fixture("gemm_nchw_1x1.onnx")).build().importModel();
+        assertThat(m.card().inputShape()).containsExactly(4, 1, 1);
+        Map<String, INDArray> ref = NpzFile.read(fixture("gemm_nchw_1x1.npz"));
+        try (OnnxRunner r = OnnxRunner.open(m.graph(), 1)) {
+            ParityReport p = ParityCheck.compare("gemm", r.run(ref.get("input")), ref.get("output"), Tolerance.DEFAULT);
+            assertThat(p.passed()).as(p.toString()).isTrue();
+        }
+    }
+
     @Test
     void labelsMustBeOnePerOutputAndMeanStdOnePerChannelAtImport() throws Exception {
         assertThatThrownBy(() -> OnnxImporter.builder(fixture("tiny_fixedbatch2.onnx")).labels(List.of("a", "b"))
