@@ -1,5 +1,11 @@
 package dev.graft.transfer.tune;
 
+import dev.graft.zoo.keras.ParityCheck;
+import dev.graft.zoo.keras.ParityReport;
+import dev.graft.zoo.keras.Tolerance;
+import dev.graft.zoo.onnx.OnnxRunner;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import dev.graft.transfer.cache.OnnxFeaturizer;
 import dev.graft.transfer.data.DataSource;
 import dev.graft.zoo.Checksums;
@@ -97,12 +103,61 @@ public final class OnnxTop implements AutoCloseable {
         }
         OnnxFeaturizer f = OnnxFeaturizer.cut(model, boundary.tensor(), threads);
         ComputationGraph net = OnnxToDl4j.convert(g, boundary.tensor(), threads);
+        try {
+            requireSameOutputs(model, f, net, boundary.tensor(), threads);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
         long[] shape = f.featureShape();
         ModelCard card = model.card().toBuilder().clearSha256()
                 .input(shape.length == 3 ? InputLayout.NCHW : InputLayout.FLAT, shape)
                 .normalization(Normalization.identity())
                 .architecture(model.card().architecture() + " above '" + boundary.tensor() + "'").build();
         return new OnnxTop(model, boundary, f, GraftModel.of(net, card));
+    }
+
+    /**
+     * How far the DL4J layers may be from ONNX Runtime on the probe batch: a gross-error gate (ten times issue 19's
+     * {@code 1e-4 + 1e-3|ref|}), because float32 rounding of a deep top may exceed the tighter bound on both engines
+     * while a mapping mistake (a transposed kernel, other padding) is off by the size of the values.
+     */
+    static final Tolerance GATE = new Tolerance(1e-3, 1e-2);
+
+    /**
+     * Checks that {@code net} (the nodes above {@code boundary} as DL4J layers) computes what ONNX Runtime computes for
+     * the whole graph, on a seeded probe batch of two raw examples: a conversion that would fine-tune a different
+     * function is refused instead of trained.
+     *
+     * @throws IllegalArgumentException with the worst element when they differ beyond {@link #GATE}
+     */
+    static void requireSameOutputs(OnnxModel model, OnnxFeaturizer below, ComputationGraph net, String boundary,
+            int threads) {
+        long[] in = model.card().inputShape();
+        long[] shape = new long[in.length + 1];
+        shape[0] = 2;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        double scale = model.card().normalization().scale();
+        // seeded and local: the probe draws nothing from ND4J's global generator (weight init stays as it was)
+        java.util.Random random = new java.util.Random(11);
+        float[] values = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextFloat() * (scale > 0 ? 1 / scale : 1));
+        }
+        INDArray raw = Nd4j.create(values, shape, 'c');
+        INDArray expected;
+        try (OnnxRunner whole = OnnxRunner.open(model.graph().withNormalization(model.card().normalization(),
+                model.card().layout()), threads)) {
+            expected = whole.run(raw);
+        }
+        INDArray got = net.outputSingle(false, below.featurize(raw));
+        ParityReport p = ParityCheck.compare("DL4J layers above '" + boundary + "'", got, expected, GATE);
+        if (!p.passed()) {
+            throw new IllegalArgumentException("the ONNX nodes above '" + boundary + "' of " + model.card().name()
+                    + ", converted to DL4J layers for unfreezing, do not compute what ONNX Runtime computes on a probe "
+                    + "batch (" + p + "); unfreeze fewer layers (those nodes then stay frozen in ONNX Runtime), and "
+                    + "please report the model: a node was mapped wrongly");
+        }
     }
 
     private static int weightedBetween(OnnxGraph g, int fromExclusive, int toInclusive) {
