@@ -73,6 +73,14 @@ public final class NpzWeights {
                         + String.join(", ", layer.paramTable().keySet()));
             }
             INDArray converted = e.layout().toDl4j(src, e.array());
+            if (converted.dataType().isFPType() && (converted.isNaN().any() || converted.isInfinite().any())) {
+                long bad = converted.isNaN().castTo(org.nd4j.linalg.api.buffer.DataType.INT32).sumNumber().longValue()
+                        + converted.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT32).sumNumber()
+                        .longValue();
+                throw new IllegalArgumentException("npz array '" + e.array() + "' (for '" + e.target() + "') holds " + bad
+                        + " NaN or infinite value(s) of " + converted.length() + "; the network would predict NaN — "
+                        + "export the weights again from a model that trained without diverging");
+            }
             INDArray fitted = fit(converted, param);
             if (fitted == null) {
                 String conv = e.layout() == ArrayLayout.AS_IS || e.layout() == ArrayLayout.DENSE_IN_OUT

@@ -87,6 +87,23 @@ class NpzWeightsTest {
         assertThat(net.params()).isEqualTo(paramsBefore);
     }
 
+    /** A malformed input: weights with NaN (a diverged export) are refused by array and count, nothing written. */
+    @Test
+    void nanOrInfiniteWeightsAreRefusedAndChangeNothing() throws Exception {
+        MultiLayerNetwork net = smallCnn();
+        INDArray paramsBefore = net.params().dup();
+        Map<String, INDArray> arrays = new java.util.LinkedHashMap<>(NpzFile.read(fixture("small_cnn_torch.npz")));
+        INDArray bias = arrays.get("conv1.bias").dup();
+        bias.putScalar(0, Float.NaN);
+        bias.putScalar(1, Float.POSITIVE_INFINITY);
+        arrays.put("conv1.bias", bias);
+        NameMap map = NameMap.builder().map("conv1/b", "conv1.bias", ArrayLayout.AS_IS).build();
+        assertThatThrownBy(() -> NpzWeights.assign(net, arrays, map))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'conv1.bias' (for 'conv1/b') holds 2 NaN or infinite value(s) of 4");
+        assertThat(net.params()).isEqualTo(paramsBefore);
+    }
+
     @Test
     void partialMapReportsUnmappedParametersAndUnusedArrays() throws Exception {
         MultiLayerNetwork net = smallCnn();
