@@ -80,19 +80,7 @@ final class FeaturizeBench {
         }
         String to = cut != null ? cut : outputOf(model);
         Featurizer f = Featurizers.cut(model, to);
-        long[] shape = new long[in.length + 1];
-        shape[0] = batch;
-        System.arraycopy(in, 0, shape, 1, in.length);
-        Nd4j.getRandom().setSeed(7);
-        INDArray images = Nd4j.rand(DataType.FLOAT, shape).muli(255);
-        double sum = f.featurize(images).sumNumber().doubleValue();
-        if (!Double.isFinite(sum)) {
-            throw new IllegalStateException(file + " features are not finite (sum " + sum + ")");
-        }
-        double[] perSecond = timer.measure(() -> {
-            f.featurize(images);
-            return batch;
-        });
+        double[] perSecond = timed(f, in, batch, timer, file);
         return new Result("model:" + file.getFileName() + (cut != null ? "@" + cut : ""), "ex/s", perSecond, String.format(Locale.ROOT,
                 "%s to '%s' %s, batch %d, input %s %s; engine %s", model.card().name(), to,
                 java.util.Arrays.toString(f.featureShape()), batch, java.util.Arrays.toString(in),
@@ -116,25 +104,33 @@ final class FeaturizeBench {
                             + "model:FILE@TENSOR")).tensor();
         }
         long[] in = model.card().inputShape();
-        long[] shape = new long[in.length + 1];
-        shape[0] = batch;
-        System.arraycopy(in, 0, shape, 1, in.length);
-        Nd4j.getRandom().setSeed(7);
-        INDArray images = Nd4j.rand(DataType.FLOAT, shape).muli(255);
         try (dev.graft.transfer.cache.OnnxFeaturizer f = dev.graft.transfer.cache.OnnxFeaturizer.cut(model, to)) {
-            double sum = f.featurize(images).sumNumber().doubleValue();
-            if (!Double.isFinite(sum)) {
-                throw new IllegalStateException(file + " features are not finite (sum " + sum + ")");
-            }
-            double[] perSecond = timer.measure(() -> {
-                f.featurize(images);
-                return batch;
-            });
+            double[] perSecond = timed(f, in, batch, timer, file);
             return new Result("model:" + file.getFileName() + (cut != null ? "@" + cut : ""), "ex/s", perSecond,
                     String.format(Locale.ROOT, "onnx %s to '%s' %s, batch %d, input %s %s, %d ONNX Runtime threads",
                             model.card().name(), f.tensor(), java.util.Arrays.toString(f.featureShape()), batch,
                             java.util.Arrays.toString(in), model.card().layout(), dev.graft.engine.Engine.startThreads()));
         }
+    }
+
+    /**
+     * Examples per second of {@code f} on a seeded batch of raw values in [0, 255) of the card's example shape
+     * {@code in}, after one run that checks the features are finite.
+     */
+    private static double[] timed(Featurizer f, long[] in, int batch, Timer timer, Path file) throws Exception {
+        long[] shape = new long[in.length + 1];
+        shape[0] = batch;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        Nd4j.getRandom().setSeed(7);
+        INDArray images = Nd4j.rand(DataType.FLOAT, shape).muli(255);
+        double sum = f.featurize(images).sumNumber().doubleValue();
+        if (!Double.isFinite(sum)) {
+            throw new IllegalStateException(file + " features are not finite (sum " + sum + ")");
+        }
+        return timer.measure(() -> {
+            f.featurize(images);
+            return batch;
+        });
     }
 
     private static String outputOf(GraftModel model) {

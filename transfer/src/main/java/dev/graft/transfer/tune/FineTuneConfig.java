@@ -323,7 +323,10 @@ public final class FineTuneConfig {
             return this;
         }
 
-        /** Run the LR range test first and train at its suggested rate. */
+        /**
+         * Run the LR range test first and train at its suggested rate, which replaces any {@link #learningRate} (a
+         * preset's included; the command line refuses {@code --lr} with {@code --lr-find}).
+         */
         public Builder lrFind(boolean on) {
             this.lrFind = on;
             return this;

@@ -617,16 +617,7 @@ public final class OnnxGraph {
             }
         }
         Onnx.GraphProto.Builder b = model.getGraph().toBuilder().clearNode();
-        String x = in.name();
-        x = addBinary(b, "Mul", x, prefix + "scale", new long[0], new float[] {(float) normalization.scale()},
-                prefix + "scaled");
-        if (channels > 0) {
-            long[] perChannel = new long[rank];
-            Arrays.fill(perChannel, 1);
-            perChannel[axis] = channels;
-            x = addBinary(b, "Sub", x, prefix + "mean", perChannel, floats(normalization.mean()), prefix + "centered");
-            x = addBinary(b, "Div", x, prefix + "std", perChannel, floats(normalization.std()), prefix + "normalized");
-        }
+        String x = addNormalization(b, in.name(), rank, normalization, layout);
         for (Onnx.NodeProto n : model.getGraph().getNodeList()) {
             Onnx.NodeProto.Builder nb = n.toBuilder();
             for (int i = 0; i < nb.getInputCount(); i++) {
@@ -638,6 +629,31 @@ public final class OnnxGraph {
         }
         Onnx.ModelProto m = model.toBuilder().setGraph(b).build();
         return new OnnxGraph(m.toByteArray(), m, source + " from raw input");
+    }
+
+    /**
+     * Appends the nodes (and constant initializers) of {@code normalization} to {@code b}, reading {@code input}: Mul by
+     * the scale, then Sub of the mean and Div by the std per channel on the layout's axis, as
+     * {@link Normalization#apply} does; tensors are named {@code graft_normalize/...}. Used for the featurizer's graph
+     * ({@link #withNormalization}) and for a whole-model export.
+     *
+     * @param rank rank of the input, batch dimension included
+     * @return the name of the normalized tensor
+     */
+    public static String addNormalization(Onnx.GraphProto.Builder b, String input, int rank,
+            Normalization normalization, InputLayout layout) {
+        String prefix = "graft_normalize/";
+        String x = addBinary(b, "Mul", input, prefix + "scale", new long[0],
+                new float[] {(float) normalization.scale()}, prefix + "scaled");
+        int channels = normalization.mean().length;
+        if (channels > 0) {
+            long[] perChannel = new long[rank];
+            Arrays.fill(perChannel, 1);
+            perChannel[layout.channelAxis() + 1] = channels;
+            x = addBinary(b, "Sub", x, prefix + "mean", perChannel, floats(normalization.mean()), prefix + "centered");
+            x = addBinary(b, "Div", x, prefix + "std", perChannel, floats(normalization.std()), prefix + "normalized");
+        }
+        return x;
     }
 
     /** Adds {@code out = op(x, constant)} with the constant as an initializer; returns {@code out}. */

@@ -1,13 +1,11 @@
 package dev.graft.zoo.onnx.export;
 
 import dev.graft.zoo.GraftModel;
-import dev.graft.zoo.InputLayout;
 import dev.graft.zoo.ModelCard;
 import dev.graft.zoo.Normalization;
 import dev.graft.zoo.onnx.OnnxGraph;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import onnx.Onnx;
@@ -28,7 +26,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 public final class WholeModelExport {
     /** The exported graph's input name. */
     public static final String INPUT = "raw_input";
-    private static final String NORM = "graft_normalize/";
     private static final String HEAD = "graft_head/";
 
     private WholeModelExport() {
@@ -47,8 +44,10 @@ public final class WholeModelExport {
             throw new OnnxExportException("model '" + card.name() + "' has no input shape in its card; give it one "
                     + "(graft finetune --input-shape, or ModelCard.input) before exporting it whole");
         }
-        OnnxGraphDraft norm = new OnnxGraphDraft();
-        String normalized = normalization(norm, card, shape);
+        Onnx.GraphProto.Builder graph = Onnx.GraphProto.newBuilder().setName("graft:" + card.name());
+        graph.addInput(rawInput(shape));
+        String normalized = OnnxGraph.addNormalization(graph, INPUT, shape.length + 1, card.normalization(),
+                card.layout());
 
         Onnx.ModelProto base = null;
         String headInput = normalized;
@@ -88,11 +87,6 @@ public final class WholeModelExport {
         String baseOut = headInput;
         UnaryOperator<String> headName = n -> n.isEmpty() ? n : n.equals(headIn) ? baseOut : HEAD + n;
 
-        Onnx.GraphProto.Builder graph = Onnx.GraphProto.newBuilder().setName("graft:" + card.name());
-        Onnx.ModelProto normModel = norm.toModel("normalize", "");
-        graph.addInput(normModel.getGraph().getInput(0));
-        graph.addAllNode(normModel.getGraph().getNodeList());
-        graph.addAllInitializer(normModel.getGraph().getInitializerList());
         if (base != null) {
             String baseIn = realInputName(base.getGraph());
             for (Onnx.NodeProto n : base.getGraph().getNodeList()) {
@@ -133,36 +127,14 @@ public final class WholeModelExport {
         return new ExportedOnnxModel(m.build(), List.of(INPUT), outputs, head.foldedBatchNorms());
     }
 
-    /** Adds {@code x * scale}, {@code - mean}, {@code / std} (per channel on the layout's axis); returns the result. */
-    private static String normalization(OnnxGraphDraft g, ModelCard card, long[] shape) {
+    /** The raw input {@code [batch, ...shape]}, the batch dimension symbolic. */
+    private static Onnx.ValueInfoProto rawInput(long[] shape) {
         long[] dims = new long[shape.length + 1];
         String[] symbols = new String[shape.length + 1];
         dims[0] = -1;
         symbols[0] = "batch";
         System.arraycopy(shape, 0, dims, 1, shape.length);
-        g.inputs.add(OnnxGraphDraft.valueInfo(g.reserve(INPUT), dims, symbols));
-        Normalization n = card.normalization();
-        String x = INPUT;
-        x = g.node("Mul", NORM + "scaled", List.of(x, g.floatConst(NORM + "scale", new float[] {(float) n.scale()})));
-        if (n.mean().length > 0) {
-            InputLayout layout = card.layout();
-            int axis = layout.channelAxis() + 1;
-            long[] perChannel = new long[shape.length + 1];
-            Arrays.fill(perChannel, 1);
-            perChannel[axis] = n.mean().length;
-            x = g.node("Sub", NORM + "centered", List.of(x, g.floatConst(NORM + "mean", floats(n.mean()), perChannel)));
-            x = g.node("Div", NORM + "normalized", List.of(x, g.floatConst(NORM + "std", floats(n.std()), perChannel)));
-        }
-        g.outputs.add(OnnxGraphDraft.valueInfo(x, dims, symbols));
-        return x;
-    }
-
-    private static float[] floats(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
+        return OnnxGraphDraft.valueInfo(INPUT, dims, symbols);
     }
 
     private static Onnx.NodeProto rename(Onnx.NodeProto n, UnaryOperator<String> name, String prefix) {
