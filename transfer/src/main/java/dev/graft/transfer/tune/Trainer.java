@@ -252,11 +252,31 @@ public final class Trainer {
         return l == null ? List.of() : new ArrayList<>(l);
     }
 
+    /** Epochs without a better metric than the best so far: what early stopping and plateau both count. */
+    private static final class Stall {
+        private double best = Double.POSITIVE_INFINITY;
+        private int wait;
+
+        /** Records {@code metric}; true when {@code patience} epochs in a row have not improved on the best. */
+        boolean exhausted(double metric, int patience) {
+            if (metric < best) {
+                best = metric;
+                wait = 0;
+                return false;
+            }
+            return ++wait >= patience;
+        }
+
+        /** Starts counting again (the best is kept). */
+        void restart() {
+            wait = 0;
+        }
+    }
+
     /** Stops a stage after {@code patience} epochs without a better {@link EpochEnd#metric()} than its best. */
     public static final class EarlyStopping implements Callback {
         private final int patience;
-        private double best = Double.POSITIVE_INFINITY;
-        private int wait;
+        private final Stall stall = new Stall();
 
         /** @param patience epochs without improvement before stopping; {@code Integer.MAX_VALUE} never stops */
         public EarlyStopping(int patience) {
@@ -265,10 +285,7 @@ public final class Trainer {
 
         @Override
         public void onEpochEnd(EpochEnd e) {
-            if (e.metric() < best) {
-                best = e.metric();
-                wait = 0;
-            } else if (++wait >= patience) {
+            if (stall.exhausted(e.metric(), patience)) {
                 e.stop("early stopping after epoch " + e.epoch() + ": no improvement for " + patience + " epochs");
             }
         }
@@ -284,8 +301,7 @@ public final class Trainer {
         private final DoubleConsumer setRate;
         private final java.util.function.Consumer<String> log;
         private double rate;
-        private double best = Double.POSITIVE_INFINITY;
-        private int wait;
+        private final Stall stall = new Stall();
 
         /**
          * @param rate    the rate now
@@ -308,13 +324,10 @@ public final class Trainer {
 
         @Override
         public void onEpochEnd(EpochEnd e) {
-            if (e.metric() < best) {
-                best = e.metric();
-                wait = 0;
-            } else if (++wait >= patience) {
+            if (stall.exhausted(e.metric(), patience)) {
                 rate *= factor;
                 setRate.accept(rate);
-                wait = 0;
+                stall.restart();
                 log.accept(String.format(Locale.ROOT, "plateau: learning rate now %.2e", rate));
             }
         }
