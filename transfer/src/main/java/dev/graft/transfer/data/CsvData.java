@@ -116,7 +116,7 @@ final class CsvData {
                 }
                 bom = false;
                 if (!line.isBlank()) {
-                    firstTwo.add(line.split(",", -1));
+                    firstTwo.add(cellsOf(line));
                 }
             }
             if (firstTwo.isEmpty()) {
@@ -166,7 +166,7 @@ final class CsvData {
                 if (line.isBlank()) {
                     continue;
                 }
-                String[] cells = line.split(",", -1);
+                String[] cells = cellsOf(line);
                 if (!decided) {
                     if (pending == null) {
                         pending = cells;
@@ -240,6 +240,26 @@ final class CsvData {
                     + "); if that line is a header, give its feature columns names (e.g. x0,x1,...) or delete it, "
                     + "else it is read as data");
         }
+    }
+
+    /**
+     * The cells of one CSV line as written, RFC 4180 quoting undone by commons-csv ({@code "setosa"} is
+     * {@code setosa}, {@code "a,b"} one cell); a line whose quotes do not close is taken as plain text split at commas.
+     */
+    static String[] cellsOf(String line) {
+        if (line.indexOf('"') < 0) {
+            return line.split(",", -1);
+        }
+        try (org.apache.commons.csv.CSVParser p = org.apache.commons.csv.CSVFormat.DEFAULT.parse(
+                new java.io.StringReader(line))) {
+            List<org.apache.commons.csv.CSVRecord> records = p.getRecords();
+            if (records.size() == 1) {
+                return records.get(0).values();
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException | IllegalStateException e) {
+            // unbalanced quotes: fall through to a plain split, whose cells the caller reports by line
+        }
+        return line.split(",", -1);
     }
 
     /** The first {@code k} cells are exactly {@code 0,1,...,k-1} or {@code 1,2,...,k}, as written. */

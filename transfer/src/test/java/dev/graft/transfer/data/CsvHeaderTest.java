@@ -36,6 +36,26 @@ class CsvHeaderTest {
         assertThat(d.notes().get(0)).contains("line 1 skipped as a header (" + header + ")").contains("pandas");
     }
 
+    /**
+     * A fresh user's file (Excel/pandas quoting, CRLF lines): the quoted header was skipped but the classes kept their
+     * quotes ("setosa"), so the card's labels matched no unquoted data. Quotes are CSV syntax, not part of a name; a
+     * quoted label may hold a comma.
+     */
+    @Test
+    void quotedCellsAreReadWithoutTheirQuotes(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("q.csv");
+        StringBuilder b = new StringBuilder("\"a\",\"b\",\"species\"\r\n");
+        for (int i = 0; i < 12; i++) {
+            b.append(i).append(",\"").append(i * 0.5).append("\",").append(i % 2 == 0 ? "\"setosa\"" : "\"big, \"\"red\"\"\"")
+                    .append("\r\n");
+        }
+        Files.writeString(f, b.toString());
+        LabeledData d = DataSpec.load("csv:" + f);
+        assertThat(d.size()).isEqualTo(12);
+        assertThat(d.labels()).containsExactly("big, \"red\"", "setosa");
+        assertThat(d.features().getDouble(3, 1)).isEqualTo(1.5);
+    }
+
     @Test
     void aPandasHeaderStaysSkippedWhenClassesAreSelected(@TempDir Path dir) throws Exception {
         Path f = write(dir, "p.csv", "0,1,2,3,target", 10);
