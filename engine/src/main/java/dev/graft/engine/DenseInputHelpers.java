@@ -220,6 +220,11 @@ final class DenseInputHelpers {
         public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape,
                 INDArray gamma, INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
                 CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+            // a feed-forward batch: DL4J's own backprop (null hands it back). For a channels-last layer the oneDNN
+            // helper returned an [N, 1, 1, C] gradient DL4J cannot reshape to [N, C], and training crashed
+            if (isFeedForward(input)) {
+                return null;
+            }
             return super.backpropGradient(dense(input), dense(epsilon), shape, gamma, beta, dGammaView, dBetaView,
                     eps, format, workspaceMgr);
         }
@@ -228,8 +233,16 @@ final class DenseInputHelpers {
         public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                 INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
                 LayerWorkspaceMgr workspaceMgr) {
+            if (training && isFeedForward(x)) {
+                return null; // trained on DL4J's own path, forward and backward (see backpropGradient)
+            }
             return super.preOutput(dense(x), training, shape, gamma, beta, mean, var, decay, eps,
                     featureFormat(x, mean, format), workspaceMgr);
+        }
+
+        /** A feed-forward batch as DL4J hands it over: {@code [N, C]}, {@code [N, C, 1, 1]} or {@code [N, 1, 1, C]}. */
+        private static boolean isFeedForward(INDArray x) {
+            return x.rank() == 2 || x.rank() == 4 && (x.size(2) == 1 && x.size(3) == 1 || x.size(1) == 1 && x.size(2) == 1);
         }
 
         /**
@@ -237,9 +250,9 @@ final class DenseInputHelpers {
          * image format: for a channels-last (Keras) layer the helper then normalizes axis 3, of size 1, and fails
          * (DL4J logs the failure and falls back). The channels of such a batch are on axis 1.
          */
-        private static CNN2DFormat featureFormat(INDArray x, INDArray mean, CNN2DFormat format) {
-            boolean flat = x.rank() == 4 && x.size(2) == 1 && x.size(3) == 1 && mean != null
-                    && mean.length() == x.size(1) && x.size(1) != 1;
+        private static CNN2DFormat featureFormat(INDArray x, INDArray perChannel, CNN2DFormat format) {
+            boolean flat = x.rank() == 4 && x.size(2) == 1 && x.size(3) == 1 && perChannel != null
+                    && perChannel.length() == x.size(1) && x.size(1) != 1;
             return flat ? CNN2DFormat.NCHW : format;
         }
     }
