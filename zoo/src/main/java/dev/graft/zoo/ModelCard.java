@@ -398,6 +398,17 @@ public final class ModelCard {
                         + Arrays.toString(inputShape) + " has " + inputShape.length + " dimensions but layout " + layout
                         + " needs " + layout.rank());
             }
+            int stats = normalization == null ? 0 : normalization.mean().length;
+            if (stats > 0 && inputShape.length != 0 && inputShape[layout.channelAxis()] != stats) {
+                throw new IllegalArgumentException("model card '" + name + "': the normalization has " + stats
+                        + " per-channel values but input " + Arrays.toString(inputShape) + " " + layout + " has "
+                        + inputShape[layout.channelAxis()] + (layout == InputLayout.FLAT ? " features" : " channels")
+                        + "; give one mean and one std per " + (layout == InputLayout.FLAT ? "feature" : "channel"));
+            }
+            if (labels != null && new java.util.HashSet<>(labels).size() != labels.size()) {
+                throw new IllegalArgumentException("model card '" + name + "': labels " + labels + " repeat a name; "
+                        + "each output needs its own label");
+            }
             return new ModelCard(this);
         }
     }

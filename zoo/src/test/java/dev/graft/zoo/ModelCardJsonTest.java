@@ -13,6 +13,24 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class ModelCardJsonTest {
 
+    /**
+     * A fresh user's finding: `graft import --mean 1,2 --std 1,1` on a 3-channel model (and duplicate --labels) saved a
+     * card every later predict refused. The card itself refuses statistics that do not fit its input, and repeated
+     * labels.
+     */
+    @Test
+    void aCardRefusesStatisticsThatDoNotFitItsInputAndRepeatedLabels() {
+        Normalization two = Normalization.of(1, new double[] {1, 2}, new double[] {1, 1});
+        assertThatThrownBy(() -> ModelCard.builder("cnn").input(InputLayout.NHWC, 8, 8, 3).normalization(two).build())
+                .hasMessageContaining("2 per-channel values but input [8, 8, 3] NHWC has 3 channels");
+        assertThatThrownBy(() -> ModelCard.builder("mlp").input(InputLayout.FLAT, 6).normalization(two).build())
+                .hasMessageContaining("has 6 features").hasMessageContaining("one mean and one std per feature");
+        assertThat(ModelCard.builder("cnn").input(InputLayout.NCHW, 2, 8, 8).normalization(two).build()
+                .normalization()).isEqualTo(two);
+        assertThatThrownBy(() -> ModelCard.builder("m").labels(List.of("a", "a", "b")).build())
+                .hasMessageContaining("repeat a name");
+    }
+
     private static ModelCard imagenetCard() {
         return ModelCard.builder("vgg16").architecture("VGG16").source(SourceKind.DL4J_ZOO)
                 .input(InputLayout.NCHW, 3, 224, 224)
