@@ -399,11 +399,12 @@ public final class ModelCard {
                         + " needs " + layout.rank());
             }
             int stats = normalization == null ? 0 : normalization.mean().length;
-            if (stats > 0 && inputShape.length != 0 && inputShape[layout.channelAxis()] != stats) {
+            if (stats > 1 && inputShape.length != 0 && inputShape[layout.channelAxis()] != stats) {
                 throw new IllegalArgumentException("model card '" + name + "': the normalization has " + stats
                         + " per-channel values but input " + Arrays.toString(inputShape) + " " + layout + " has "
                         + inputShape[layout.channelAxis()] + (layout == InputLayout.FLAT ? " features" : " channels")
-                        + "; give one mean and one std per " + (layout == InputLayout.FLAT ? "feature" : "channel"));
+                        + "; give one mean and one std per " + (layout == InputLayout.FLAT ? "feature" : "channel")
+                        + ", or one of each for all");
             }
             if (labels != null && new java.util.HashSet<>(labels).size() != labels.size()) {
                 throw new IllegalArgumentException("model card '" + name + "': labels " + labels + " repeat a name; "

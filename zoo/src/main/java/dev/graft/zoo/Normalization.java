@@ -86,6 +86,9 @@ public final class Normalization {
         if (mean.length == 0) {
             return out;
         }
+        if (mean.length == 1) { // one value for every channel
+            return out.subi(mean[0]).divi(std[0]);
+        }
         int axis = layout.channelAxis() + 1;
         long channels = out.size(axis);
         if (channels != mean.length) {

@@ -27,6 +27,9 @@ class ModelCardJsonTest {
                 .hasMessageContaining("has 6 features").hasMessageContaining("one mean and one std per feature");
         assertThat(ModelCard.builder("cnn").input(InputLayout.NCHW, 2, 8, 8).normalization(two).build()
                 .normalization()).isEqualTo(two);
+        Normalization one = Normalization.of(1, new double[] {0.5}, new double[] {2}); // one value for all channels
+        assertThat(ModelCard.builder("cnn").input(InputLayout.NHWC, 8, 8, 3).normalization(one).build()
+                .normalization()).isEqualTo(one);
         assertThatThrownBy(() -> ModelCard.builder("m").labels(List.of("a", "a", "b")).build())
                 .hasMessageContaining("repeat a name");
     }

@@ -65,7 +65,9 @@ class OnnxFeaturizerTest {
     void normalizationInsideTheGraphGivesTheFeaturesOfNormalizingInNd4j() throws Exception {
         Normalization imagenet = Normalization.of(1 / 255.0, new double[] {0.485, 0.456, 0.406},
                 new double[] {0.229, 0.224, 0.225});
-        for (Normalization n : new Normalization[] {imagenet, Normalization.scale(0.5), Normalization.identity()}) {
+        Normalization single = Normalization.of(1 / 255.0, new double[] {0.5}, new double[] {0.25}); // for every channel
+        for (Normalization n : new Normalization[] {imagenet, single, Normalization.scale(0.5),
+                Normalization.identity()}) {
             OnnxModel m = model("mobilenet_v3_small_025", n);
             Nd4j.getRandom().setSeed(3);
             long[] shape = m.card().inputShape();

@@ -604,7 +604,7 @@ public final class OnnxGraph {
         int rank = in.shape().length;
         int axis = layout.channelAxis() + 1;
         int channels = normalization.mean().length;
-        if (channels > 0 && (axis >= rank || in.shape()[axis] > 0 && in.shape()[axis] != channels)) {
+        if (channels > 1 && (axis >= rank || in.shape()[axis] > 0 && in.shape()[axis] != channels)) {
             throw new IllegalArgumentException(source + ": the normalization has " + channels + " per-channel values but "
                     + "input '" + in.name() + "' " + Arrays.toString(in.shape()) + " has "
                     + (axis >= rank ? "no axis " + axis : in.shape()[axis] + " channels on axis " + axis)
